@@ -1,0 +1,42 @@
+"""Serving chapter media to the player, only to those allowed to see it."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, send_file
+from flask_login import current_user
+from sqlalchemy import select
+
+from lms.catalogue.models import Chapter, Enrolment
+from lms.db import get_session
+from lms.errors import NotFound
+from lms.security import roles_required
+
+from .storage import MediaStore
+
+bp = Blueprint("courseware", __name__)
+
+
+@bp.get("/media/chapters/<int:chapter_id>")
+@roles_required("practitioner", "bureau")
+def chapter_media(chapter_id: int) -> Any:
+    """Send a chapter's media (with range requests for video) to an enrolled learner or bureau staff."""
+    s = get_session()
+    chapter = s.get(Chapter, chapter_id)
+    if chapter is None:
+        raise NotFound()
+    if current_user.role == "practitioner":
+        enrolled = s.scalar(select(Enrolment.id).where(Enrolment.person_id == current_user.id,
+                                                       Enrolment.course_id == chapter.course_id))
+        if enrolled is None:
+            raise NotFound()
+    path = MediaStore(current_app.config["MEDIA_DIR"]).path(chapter.media_key)
+    resp = send_file(path, mimetype=chapter.mime, conditional=True, max_age=3600, etag=chapter.media_key)
+    resp.headers["Cache-Control"] = "private, max-age=3600"
+    if chapter.kind == "html":
+        # HTML courseware is shown in an iframe and may not run scripts or reach anything else.
+        resp.headers["Content-Security-Policy"] = ("sandbox; default-src 'none'; img-src data: 'self'; "
+                                                   "style-src 'unsafe-inline' 'self'; media-src 'self'")
+    if chapter.kind == "pdf":
+        resp.headers["X-Frame-Options"] = "SAMEORIGIN"
+    return resp

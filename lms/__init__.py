@@ -1,0 +1,152 @@
+"""学时通 — the Flask application factory."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, g, jsonify, render_template, request
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from . import clock
+from .config import ROOT, from_env
+from .db import Database, close_session, get_session
+from .errors import DomainError
+from .security import csrf, limiter
+
+login_manager = LoginManager()
+login_manager.login_view = "accounts.login"
+login_manager.login_message = "请先登录"
+login_manager.session_protection = "basic"
+
+ERROR_TEXT = {
+    400: "请求有误，请检查后重试。",
+    401: "请先登录。",
+    403: "您没有权限访问此页面。",
+    404: "没有找到您要访问的页面或记录。",
+    405: "不支持该请求方式。",
+    409: "操作与当前状态冲突。",
+    413: "上传的文件过大。",
+    429: "操作过于频繁，请稍后再试。",
+    500: "系统内部错误，请稍后重试；如持续出现，请联系人社局。",
+}
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: config from the environment, overridden by config (tests)."""
+    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder="static")
+    app.config.update(from_env())
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax", WTF_CSRF_TIME_LIMIT=None, JSON_AS_ASCII=False,
+    )
+    if config:
+        app.config.update(config)
+    app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.extensions["xst_db"] = Database(app.config["DATABASE_URL"], app.config.get("SQL_ECHO", False))
+
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    app.teardown_appcontext(close_session)
+
+    from .accounts.views import bp as accounts_bp
+    from .admin.views import bp as admin_bp
+    from .api import bp as api_bp
+    from .catalogue.views import bp as catalogue_bp
+    from .study.views import bp as study_bp
+    from courseware.views import bp as courseware_bp
+
+    for bp in (accounts_bp, catalogue_bp, study_bp, admin_bp, api_bp, courseware_bp):
+        app.register_blueprint(bp)
+    try:
+        from exams.views import register as register_exams
+    except ImportError:
+        pass
+    else:
+        register_exams(app)
+    _register_errors(app)
+    _register_template_helpers(app)
+
+    @app.after_request
+    def security_headers(resp: Any) -> Any:
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        resp.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        resp.headers.setdefault("Referrer-Policy", "same-origin")
+        return resp
+
+    from .cli import register_cli
+    register_cli(app)
+    return app
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> Any:
+    from .accounts.models import Person
+    try:
+        pid, version = (int(x) for x in user_id.split(":"))
+    except ValueError:
+        return None
+    person = get_session().get(Person, pid)
+    if person is None or person.session_version != version or not person.active:
+        return None
+    return person
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def _error_response(status: int, code: str, message: str) -> Any:
+    if "db_session" in g:
+        g.db_session.rollback()
+    if wants_json():
+        return jsonify(error=code, message=message), status
+    return render_template("errors/error.html", status=status, message=message), status
+
+
+def _register_errors(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError) -> Any:
+        if exc.status == 401 and not wants_json():
+            from flask import redirect, url_for
+            return redirect(url_for("accounts.login", next=request.full_path))
+        return _error_response(exc.status, exc.code, exc.message)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError) -> Any:
+        return _error_response(400, "csrf", "页面已过期或来源无法验证，请刷新页面后重新提交。")
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Any:
+        status = exc.code or 500
+        code = {400: "bad_request", 401: "login_required", 403: "forbidden", 404: "not_found",
+                405: "method_not_allowed", 409: "conflict", 413: "too_large", 429: "rate_limited"}.get(status, "error")
+        return _error_response(status, code, ERROR_TEXT.get(status, exc.description or "请求有误"))
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception) -> Any:
+        if app.testing and app.config.get("PROPAGATE_UNEXPECTED", True):
+            raise exc
+        app.logger.exception("unexpected error")
+        return _error_response(500, "internal", ERROR_TEXT[500])
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from .regions import CATEGORY_NAMES, REGIONS
+
+    @app.template_filter("cn_time")
+    def cn_time(dt: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:
+        return "" if dt is None else (clock.china(dt) or dt).strftime(fmt)
+
+    @app.template_filter("hm")
+    def hm(seconds: float) -> str:
+        seconds = int(seconds)
+        h, rem = divmod(seconds, 3600)
+        m, sec = divmod(rem, 60)
+        return f"{h} 小时 {m} 分" if h else f"{m} 分 {sec} 秒"
+
+    @app.context_processor
+    def globals_() -> dict[str, Any]:
+        return {"CATEGORY_NAMES": CATEGORY_NAMES, "REGIONS": REGIONS, "study_year": clock.study_year()}

@@ -1,0 +1,102 @@
+"""Accounts: practitioner self-registration, staff creation, authentication."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from .. import audit, clock
+from ..errors import Conflict, InvalidInput
+from ..regions import INDUSTRIES, REGIONS
+from ..security import hash_password, verify_password
+from .idcard import id_number_problem
+from .models import Person
+
+MOBILE = re.compile(r"^1[3-9]\d{9}$")
+
+
+def check_password_strength(password: str) -> None:
+    if len(password) < 8 or not re.search(r"[A-Za-z]", password) or not re.search(r"\d", password):
+        raise InvalidInput("密码至少 8 位，并同时包含字母和数字")
+
+
+def register_practitioner(s: Session, *, name: str, id_number: str, mobile: str, region: str,
+                          industry: str, password: str, employer: str = "") -> Person:
+    """Register a practitioner (专业技术人员) account; the ID number and mobile must be unique."""
+    name, id_number, mobile = name.strip(), id_number.strip().upper(), mobile.strip()
+    if not 2 <= len(name) <= 50:
+        raise InvalidInput("请填写 2–50 个字的真实姓名")
+    problem = id_number_problem(id_number)
+    if problem:
+        raise InvalidInput(problem)
+    if not MOBILE.match(mobile):
+        raise InvalidInput("手机号码应为 11 位中国大陆手机号")
+    if region not in REGIONS:
+        raise InvalidInput("请选择所在地区")
+    if industry not in INDUSTRIES:
+        raise InvalidInput("请选择所属行业")
+    check_password_strength(password)
+    taken = s.scalar(select(Person.id).where(or_(Person.id_number == id_number, Person.mobile == mobile)))
+    if taken:
+        raise Conflict("该身份证号码或手机号码已注册，请直接登录")
+    person = Person(role="practitioner", name=name, id_number=id_number, mobile=mobile, region=region,
+                    industry=industry, employer=employer.strip() or None,
+                    password_hash=hash_password(password), created_at=clock.now())
+    s.add(person)
+    try:
+        with s.begin_nested():
+            s.flush()
+    except IntegrityError as exc:  # a concurrent registration won the race
+        raise Conflict("该身份证号码或手机号码已注册，请直接登录") from exc
+    return person
+
+
+def create_staff(s: Session, actor: Person | None, *, role: str, username: str, name: str, password: str,
+                 region: str = "wenzhou", ip: str | None = None) -> Person:
+    """Create a bureau (人社局) or proctor (监考) account; never open to self-registration."""
+    if role not in ("bureau", "proctor"):
+        raise InvalidInput("只能创建人社局工作人员或监考员账号")
+    username = username.strip()
+    if not re.fullmatch(r"[A-Za-z0-9_.-]{3,40}", username):
+        raise InvalidInput("用户名为 3–40 位字母、数字、下划线、点或短横线")
+    if not 2 <= len(name.strip()) <= 50:
+        raise InvalidInput("请填写 2–50 个字的姓名")
+    if region not in REGIONS:
+        raise InvalidInput("地区无效")
+    check_password_strength(password)
+    if s.scalar(select(Person.id).where(Person.username == username)):
+        raise Conflict("该用户名已被使用")
+    person = Person(role=role, username=username, name=name.strip(), region=region,
+                    password_hash=hash_password(password), created_at=clock.now())
+    s.add(person)
+    s.flush()
+    audit.record(s, actor, "account.create", person, ip=ip, role=role, username=username)
+    return person
+
+
+def find_login(s: Session, login: str) -> Person | None:
+    login = login.strip()
+    if not login:
+        return None
+    return s.scalar(select(Person).where(or_(Person.id_number == login.upper(), Person.mobile == login,
+                                             Person.username == login)))
+
+
+def authenticate(s: Session, login: str, password: str) -> Person | None:
+    """Return the active account for an ID number, mobile or username and password, or None."""
+    person = find_login(s, login)
+    if person is None:
+        hash_password(password)  # spend the same time, so timing does not reveal which accounts exist
+        return None
+    if not person.active or not verify_password(person.password_hash, password):
+        return None
+    return person
+
+
+def set_active(s: Session, actor: Person, person: Person, active: bool, ip: str | None = None) -> None:
+    """Enable or disable an account; disabling ends its sessions."""
+    person.active = active
+    person.session_version += 1
+    audit.record(s, actor, "account.activate" if active else "account.deactivate", person, ip=ip)

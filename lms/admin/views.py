@@ -1,0 +1,298 @@
+"""HR bureau staff (人社局): courseware, people and their study records, staff accounts, audit log."""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import func, or_, select
+
+from courseware.package import PackageError, detect_media, read_package
+from courseware.storage import MediaStore
+
+from .. import clock
+from ..accounts.forms import StaffForm
+from ..accounts.models import Person
+from ..accounts.operations import create_staff, set_active
+from ..audit import AuditEntry
+from ..catalogue.models import Chapter, Course, CourseOffering, Enrolment
+from ..catalogue.operations import (add_chapter, create_course, offer_again, replace_chapter,
+                                    set_offering_status)
+from ..db import get_or_404, get_session, transaction
+from ..errors import DomainError
+from ..hours.operations import entries
+from ..security import bureau_required
+from ..study.operations import course_progress, refresh_completion
+from ..study.record import study_record
+from ..study.views import record_csv_response
+from .forms import ChapterForm, CourseForm, OfferForm, PackageForm, PersonSearchForm
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def store() -> MediaStore:
+    return MediaStore(current_app.config["MEDIA_DIR"])
+
+
+@bp.before_request
+@bureau_required
+def _only_bureau() -> None:
+    """Every page here is for bureau staff only."""
+
+
+@bp.get("/")
+def home() -> Any:
+    """The bureau's home: this year's catalogue and activity at a glance."""
+    s = get_session()
+    year = clock.study_year()
+    stats = {
+        "practitioners": s.scalar(select(func.count()).select_from(Person).where(Person.role == "practitioner")),
+        "enrolments": s.scalar(select(func.count()).select_from(Enrolment).where(Enrolment.year == year)),
+        "completed": s.scalar(select(func.count()).select_from(Enrolment).where(
+            Enrolment.year == year, Enrolment.completed_at.is_not(None))),
+        "published": s.scalar(select(func.count()).select_from(CourseOffering).where(
+            CourseOffering.year == year, CourseOffering.status == "published")),
+    }
+    return render_template("admin/home.html", stats=stats, year=year)
+
+
+@bp.get("/courses")
+def courses() -> Any:
+    """Courses by study year."""
+    s = get_session()
+    year = request.args.get("year", clock.study_year(), type=int)
+    offerings = s.scalars(select(CourseOffering).where(CourseOffering.year == year)
+                          .order_by(CourseOffering.course_id)).all()
+    years = sorted({y for (y,) in s.execute(select(CourseOffering.year).distinct())} | {clock.study_year()},
+                   reverse=True)
+    return render_template("admin/courses.html", offerings=offerings, year=year, years=years)
+
+
+@bp.route("/courses/new", methods=["GET", "POST"])
+def new_course() -> Any:
+    """Create a course for a study year; chapters are added next."""
+    form = CourseForm(year=clock.study_year())
+    if form.validate_on_submit():
+        try:
+            with transaction() as s:
+                course = create_course(s, current_user, title=form.title.data or "", summary=form.summary.data or "",
+                                       category=form.category.data or "",
+                                       credited_hours=Decimal(form.credited_hours.data or 0),
+                                       year=form.year.data or 0, ip=request.remote_addr)
+        except DomainError as exc:
+            form.form_errors.append(exc.message)
+        else:
+            flash("课程已创建，请添加章节后发布", "success")
+            return redirect(url_for("admin.course", course_id=course.id))
+    return render_template("admin/course_new.html", form=form)
+
+
+@bp.route("/courses/upload", methods=["GET", "POST"])
+def upload_package() -> Any:
+    """Import a whole course from a courseware package; all or nothing."""
+    form = PackageForm(year=clock.study_year())
+    problems: list[str] = []
+    if form.validate_on_submit():
+        try:
+            pkg = read_package(form.package.data.stream)
+        except PackageError as exc:
+            problems = exc.messages
+        else:
+            year = pkg.year or form.year.data or clock.study_year()
+            try:
+                with transaction() as s:
+                    course = create_course(s, current_user, title=pkg.title, summary=pkg.summary,
+                                           category=pkg.category, credited_hours=pkg.credited_hours, year=year,
+                                           ip=request.remote_addr)
+                    for ch in pkg.chapters:
+                        add_chapter(s, current_user, store(), course, title=ch.title, kind=ch.kind, mime=ch.mime,
+                                    ext=ch.ext, data=ch.data, study_minutes=ch.study_minutes,
+                                    ip=request.remote_addr)
+            except DomainError as exc:
+                problems = [exc.message]
+            else:
+                flash(f"课件包导入成功：{pkg.title}（{len(pkg.chapters)} 章），请检查后发布", "success")
+                return redirect(url_for("admin.course", course_id=course.id))
+    return render_template("admin/upload.html", form=form, problems=problems)
+
+
+@bp.get("/courses/<int:course_id>")
+def course(course_id: int) -> Any:
+    """A course: its chapters, its yearly offerings, publish and unpublish."""
+    s = get_session()
+    c = get_or_404(s, Course, course_id)
+    return render_template("admin/course.html", course=c, chapter_form=ChapterForm(), offer_form=OfferForm(),
+                           form=FlaskForm())
+
+
+@bp.post("/courses/<int:course_id>/chapters")
+def add_chapter_view(course_id: int) -> Any:
+    """Append a chapter with its media file."""
+    s = get_session()
+    c = get_or_404(s, Course, course_id)
+    form = ChapterForm()
+    if form.validate_on_submit():
+        upload = form.media.data
+        try:
+            if not upload:
+                raise PackageError(["请选择课件文件"])
+            data = upload.read()
+            kind, mime, ext = detect_media(data, upload.filename or "")
+            with transaction():
+                add_chapter(s, current_user, store(), c, title=form.title.data or "", kind=kind, mime=mime, ext=ext,
+                            data=data, study_minutes=form.study_minutes.data or 0, ip=request.remote_addr)
+        except PackageError as exc:
+            for m in exc.messages:
+                flash(m, "error")
+        except DomainError as exc:
+            flash(exc.message, "error")
+        else:
+            flash("章节已添加", "success")
+    else:
+        for errors in form.errors.values():
+            for e in errors:
+                flash(str(e), "error")
+    return redirect(url_for("admin.course", course_id=course_id))
+
+
+@bp.route("/chapters/<int:chapter_id>/edit", methods=["GET", "POST"])
+def edit_chapter(chapter_id: int) -> Any:
+    """Replace a chapter's media or minutes during the year; recorded study time is kept."""
+    s = get_session()
+    ch = get_or_404(s, Chapter, chapter_id)
+    form = ChapterForm(obj=ch)
+    if form.validate_on_submit():
+        upload = form.media.data
+        try:
+            media = None
+            if upload:
+                data = upload.read()
+                media = (*detect_media(data, upload.filename or ""), data)
+            with transaction():
+                replace_chapter(s, current_user, store(), ch, title=form.title.data or "",
+                                study_minutes=form.study_minutes.data or 0, media=media, ip=request.remote_addr)
+                for e in s.scalars(select(Enrolment).where(Enrolment.course_id == ch.course_id,
+                                                           Enrolment.completed_at.is_(None))):
+                    refresh_completion(s, e.id)
+        except PackageError as exc:
+            form.form_errors.extend(exc.messages)
+        except DomainError as exc:
+            form.form_errors.append(exc.message)
+        else:
+            flash("章节已更新，学员已记录的学习时间保持不变", "success")
+            return redirect(url_for("admin.course", course_id=ch.course_id))
+    return render_template("admin/chapter_edit.html", form=form, chapter=ch)
+
+
+@bp.post("/courses/<int:course_id>/offerings/<int:year>/<status>")
+def set_status(course_id: int, year: int, status: str) -> Any:
+    """Publish or unpublish a course for a year."""
+    form = FlaskForm()
+    if form.validate_on_submit():
+        s = get_session()
+        offering = get_or_404(s, CourseOffering, (course_id, year))
+        with transaction():
+            set_offering_status(s, current_user, offering, status, ip=request.remote_addr)
+        flash("已发布" if status == "published" else "已下架", "success")
+    return redirect(url_for("admin.course", course_id=course_id))
+
+
+@bp.post("/courses/<int:course_id>/offerings")
+def offer(course_id: int) -> Any:
+    """List an existing course for another study year."""
+    s = get_session()
+    c = get_or_404(s, Course, course_id)
+    form = OfferForm()
+    if form.validate_on_submit():
+        with transaction():
+            offer_again(s, current_user, c, form.year.data or 0, ip=request.remote_addr)
+        flash("已列入该年度（草稿），发布后学员可选", "success")
+    return redirect(url_for("admin.course", course_id=course_id))
+
+
+@bp.get("/people")
+def people() -> Any:
+    """Find practitioners by name, ID number or mobile."""
+    s = get_session()
+    form = PersonSearchForm(request.args)
+    q = (form.q.data or "").strip()
+    rows: list[Person] = []
+    if q:
+        like = f"%{q}%"
+        rows = list(s.scalars(select(Person).where(Person.role == "practitioner", or_(
+            Person.name.like(like), Person.id_number == q.upper(), Person.mobile == q)).limit(50)))
+    return render_template("admin/people.html", form=form, rows=rows, q=q)
+
+
+@bp.get("/people/<int:person_id>")
+def person(person_id: int) -> Any:
+    """A practitioner: enrolments with progress, hours bank."""
+    s = get_session()
+    p = get_or_404(s, Person, person_id)
+    enrolments = s.scalars(select(Enrolment).where(Enrolment.person_id == p.id)
+                           .order_by(Enrolment.year.desc())).all()
+    return render_template("admin/person.html", person=p, form=FlaskForm(),
+                           rows=[(e, course_progress(s, e)) for e in enrolments], entries=entries(s, p.id))
+
+
+@bp.post("/people/<int:person_id>/active/<int:active>")
+def set_person_active(person_id: int, active: int) -> Any:
+    """Enable or disable an account."""
+    form = FlaskForm()
+    if form.validate_on_submit():
+        s = get_session()
+        p = get_or_404(s, Person, person_id)
+        with transaction():
+            set_active(s, current_user, p, bool(active), ip=request.remote_addr)
+        flash("账号已启用" if active else "账号已停用", "success")
+    return redirect(request.referrer or url_for("admin.person", person_id=person_id))
+
+
+@bp.get("/records/<int:enrolment_id>")
+def record(enrolment_id: int) -> Any:
+    """A practitioner's study record for one course (evidence)."""
+    s = get_session()
+    e = get_or_404(s, Enrolment, enrolment_id)
+    owner = s.get(Person, e.person_id)
+    return render_template("study/record.html", enrolment=e, record=study_record(s, e), owner=owner,
+                           csv_url=url_for("admin.record_csv", enrolment_id=e.id), back=None)
+
+
+@bp.get("/records/<int:enrolment_id>.csv")
+def record_csv(enrolment_id: int) -> Any:
+    """Export a study record as CSV."""
+    s = get_session()
+    e = get_or_404(s, Enrolment, enrolment_id)
+    return record_csv_response(study_record(s, e), e)
+
+
+@bp.route("/staff", methods=["GET", "POST"])
+def staff() -> Any:
+    """Bureau and proctor accounts: list and create (never self-registered)."""
+    s = get_session()
+    form = StaffForm()
+    if form.validate_on_submit():
+        try:
+            with transaction():
+                create_staff(s, current_user, role=form.role.data or "", username=form.username.data or "",
+                             name=form.name.data or "", password=form.password.data or "",
+                             region=form.region.data or "wenzhou", ip=request.remote_addr)
+        except DomainError as exc:
+            form.form_errors.append(exc.message)
+        else:
+            flash("账号已创建", "success")
+            return redirect(url_for("admin.staff"))
+    rows = s.scalars(select(Person).where(Person.role != "practitioner").order_by(Person.id)).all()
+    return render_template("admin/staff.html", form=form, rows=rows, action_form=FlaskForm())
+
+
+@bp.get("/audit")
+def audit_log() -> Any:
+    """The audit trail, newest first."""
+    s = get_session()
+    page = max(1, request.args.get("page", 1, type=int))
+    rows = s.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).offset((page - 1) * 50).limit(50)).all()
+    actors = {p.id: p for p in s.scalars(select(Person).where(Person.id.in_({r.actor_id for r in rows if r.actor_id})))}
+    return render_template("admin/audit.html", rows=rows, actors=actors, page=page)

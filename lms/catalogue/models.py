@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import (CheckConstraint, ForeignKey, ForeignKeyConstraint, Index, Numeric, String, Text,
+                        UniqueConstraint, text)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..db import Base
+
+CATEGORIES = ("general_public", "industry_public", "professional")
+CHAPTER_KINDS = ("video", "pdf", "html")
+
+
+class Course(Base):
+    """A piece of courseware; the same course may be offered in several study years."""
+
+    __tablename__ = "course"
+    __table_args__ = (
+        CheckConstraint("category IN ('general_public','industry_public','professional')", name="category"),
+        CheckConstraint("credited_hours > 0", name="hours_positive"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    category: Mapped[str] = mapped_column(String(20))
+    credited_hours: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    created_at: Mapped[datetime]
+    chapters: Mapped[list[Chapter]] = relationship(order_by="Chapter.position", back_populates="course")
+    offerings: Mapped[list[CourseOffering]] = relationship(back_populates="course")
+
+    @property
+    def required_minutes(self) -> int:
+        """Study minutes the course requires: the sum of its chapters' minutes."""
+        return sum(c.study_minutes for c in self.chapters)
+
+
+class CourseOffering(Base):
+    """A course designated for one study year (温人社发〔2020〕125号 第七条), published or not."""
+
+    __tablename__ = "course_offering"
+    __table_args__ = (CheckConstraint("status IN ('draft','published','unpublished')", name="status"),)
+    course_id: Mapped[int] = mapped_column(ForeignKey("course.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    status: Mapped[str] = mapped_column(String(12), default="draft")
+    published_at: Mapped[datetime | None]
+    course: Mapped[Course] = relationship(back_populates="offerings")
+
+
+class Chapter(Base):
+    __tablename__ = "chapter"
+    __table_args__ = (
+        CheckConstraint("kind IN ('video','pdf','html')", name="kind"),
+        CheckConstraint("study_minutes > 0", name="minutes_positive"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("course.id"), index=True)
+    position: Mapped[int]
+    title: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(8))
+    media_key: Mapped[str] = mapped_column(String(80))   # content address in the media store
+    mime: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int]
+    study_minutes: Mapped[int]
+    # Incremented when the media is replaced (适时更新); recorded study time stays with the chapter.
+    version: Mapped[int] = mapped_column(default=1)
+    updated_at: Mapped[datetime]
+    course: Mapped[Course] = relationship(back_populates="chapters")
+
+
+class Enrolment(Base):
+    """A practitioner's choice of a course in a study year (培训报名, 温人社发〔2020〕125号 第八条)."""
+
+    __tablename__ = "enrolment"
+    __table_args__ = (
+        # 第八条: a course studied in an earlier year can never be chosen again — one row per person and course.
+        UniqueConstraint("person_id", "course_id", name="uq_enrolment_person_course"),
+        ForeignKeyConstraint(["course_id", "year"], ["course_offering.course_id", "course_offering.year"],
+                             name="fk_enrolment_offering"),
+        # One general public course per person and year.
+        Index("uq_enrolment_one_general_public_per_year", "person_id", "year", unique=True,
+              sqlite_where=text("category = 'general_public'"),
+              postgresql_where=text("category = 'general_public'")),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("course.id"))
+    year: Mapped[int]
+    category: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]
+    course: Mapped[Course] = relationship()

@@ -1,0 +1,45 @@
+"""Configuration read from the environment; tests pass a dict to create_app."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def from_env() -> dict[str, object]:
+    """Build the app config from environment variables with safe defaults."""
+    instance = Path(os.environ.get("INSTANCE_PATH", ROOT / "instance"))
+    secret = os.environ.get("SECRET_KEY")
+    if not secret:
+        # No secret in the repo: an embedded install keeps a random one in instance/.
+        instance.mkdir(parents=True, exist_ok=True)
+        key_file = instance / "secret_key"
+        if not key_file.exists():
+            key_file.write_text(os.urandom(32).hex())
+            key_file.chmod(0o600)
+        secret = key_file.read_text().strip()
+    return {
+        "SECRET_KEY": secret,
+        "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{instance / 'xueshitong.db'}"),
+        "INSTANCE_DIR": str(instance),
+        "MEDIA_DIR": os.environ.get("MEDIA_DIR", str(instance / "media")),
+        "HEARTBEAT_SECONDS": _int("HEARTBEAT_SECONDS", 30),
+        "HEARTBEAT_GRACE_SECONDS": _int("HEARTBEAT_GRACE_SECONDS", 5),
+        "IDLE_TIMEOUT_SECONDS": _int("IDLE_TIMEOUT_SECONDS", 300),
+        "PRESENCE_MEAN_SECONDS": _int("PRESENCE_MEAN_SECONDS", 900),
+        "PRESENCE_ANSWER_SECONDS": _int("PRESENCE_ANSWER_SECONDS", 60),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        "PUBLIC_RATE_LIMIT": os.environ.get("PUBLIC_RATE_LIMIT", "30 per minute"),
+        "MAX_CONTENT_LENGTH": _int("MAX_UPLOAD_MB", 200) * 1024 * 1024,
+        "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
+        "ARGON2_TIME_COST": _int("ARGON2_TIME_COST", 3),
+        "ARGON2_MEMORY_KIB": _int("ARGON2_MEMORY_KIB", 65536),
+        "CITY_BUREAU_NAME": os.environ.get("CITY_BUREAU_NAME", "温州市人力资源和社会保障局"),
+        "SQL_ECHO": os.environ.get("SQL_ECHO", "0") == "1",
+    }

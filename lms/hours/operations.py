@@ -1,0 +1,59 @@
+"""The hours bank (学时银行): registrations per person and study year, each source at most once."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from .. import audit, clock
+from ..accounts.models import Person
+from ..catalogue.models import CATEGORIES
+from ..errors import InvalidInput
+from .models import HoursEntry
+
+
+def register_hours(s: Session, *, person_id: int, year: int, category: str, hours: Decimal, source_type: str,
+                   source_ref: str, title: str, org: str, registered_by: Person | None = None,
+                   rule: str | None = None, note: str = "", ip: str | None = None) -> HoursEntry | None:
+    """Write hours to the bank exactly once per (source_type, source_ref).
+
+    Returns the new entry, or None when that source was already registered (by this call's
+    twin in another request, job or server): INSERT ... ON CONFLICT DO NOTHING makes the
+    database the judge, so double submits and races leave one entry.
+    """
+    if category not in CATEGORIES:
+        raise InvalidInput("学时类别无效")
+    if hours == 0:
+        raise InvalidInput("学时不能为 0")
+    ins = (postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert)(HoursEntry)
+    stmt = ins.values(person_id=person_id, year=year, category=category, hours=hours, source_type=source_type,
+                      source_ref=source_ref, title=title[:200], rule=rule, note=note,
+                      registered_by_id=registered_by.id if registered_by else None, registered_by_org=org,
+                      registered_at=clock.now()).on_conflict_do_nothing(
+        index_elements=[HoursEntry.source_type, HoursEntry.source_ref]).returning(HoursEntry.id)
+    new_id = s.execute(stmt).scalar()
+    if new_id is None:
+        return None
+    audit.record(s, registered_by, "hours.register", ("HoursEntry", new_id), ip=ip, person_id=person_id,
+                 year=year, category=category, hours=str(hours), source=f"{source_type}:{source_ref}")
+    return s.get(HoursEntry, new_id)
+
+
+def totals(s: Session, person_id: int, year: int) -> dict[str, Decimal]:
+    """Registered hours per category for one person and year."""
+    rows = s.execute(select(HoursEntry.category, func.sum(HoursEntry.hours))
+                     .where(HoursEntry.person_id == person_id, HoursEntry.year == year)
+                     .group_by(HoursEntry.category)).all()
+    out = {c: Decimal("0") for c in CATEGORIES}
+    for cat, total in rows:
+        out[cat] = Decimal(total)
+    return out
+
+
+def entries(s: Session, person_id: int, year: int | None = None) -> list[HoursEntry]:
+    q = select(HoursEntry).where(HoursEntry.person_id == person_id)
+    if year is not None:
+        q = q.where(HoursEntry.year == year)
+    return list(s.scalars(q.order_by(HoursEntry.year.desc(), HoursEntry.registered_at)))

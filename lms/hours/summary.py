@@ -1,0 +1,32 @@
+"""The hours bank measured against the practitioner's regional policy (rules/policies)."""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from rules import load_policy
+
+from ..accounts.models import Person
+from ..regions import REGIONS
+from .operations import entries, totals
+
+
+def year_summary(s: Session, person: Person, year: int) -> dict[str, Any]:
+    """This year's registered hours per category against each requirement of the person's policy."""
+    region = REGIONS.get(person.region) or REGIONS["wenzhou"]
+    policy = load_policy(region.policy)
+    got = totals(s, person.id, year)
+    total = sum(got.values(), Decimal("0"))
+    bars = []
+    for req in policy.requirements:
+        cats = tuple(req.categories)
+        credited = total if not cats else sum((got.get(c, Decimal("0")) for c in cats), Decimal("0"))
+        minimum = Decimal(req.minimum)
+        bars.append({"label": req.label, "minimum": minimum, "credited": credited,
+                     "short": max(Decimal("0"), minimum - credited),
+                     "percent": int(min(Decimal(100), credited * 100 / minimum)) if minimum else 100})
+    return {"policy": policy, "region": region, "totals": got, "total": total, "bars": bars,
+            "complete": all(b["short"] == 0 for b in bars), "entries": entries(s, person.id, year),
+            "unit": getattr(policy, "unit", "学时")}

@@ -1,0 +1,372 @@
+"""Study time from heartbeats (在线学习, 温人社发〔2020〕125号 第九条).
+
+The server alone decides what is credited. Every accepted heartbeat credits the time since the
+previous accepted beat of the same stream, capped at HEARTBEAT_SECONDS + grace; a gap longer
+than IDLE_TIMEOUT_SECONDS credits nothing and starts a new segment ("脱机过久将无法记录学习时间").
+While a presence prompt (人机交互) is open the clock is stopped; a prompt left unanswered past its
+deadline ends the segment. Each person has one clock: a newer stream takes it over and the older
+one is told it was paused, so two tabs never double-count.
+"""
+from __future__ import annotations
+
+import random
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from .. import clock
+from ..accounts.models import Person
+from ..catalogue.models import Chapter, CourseOffering, Enrolment
+from ..errors import Conflict, DomainError, InvalidInput, NotFound, TooFrequent
+from .models import ChapterProgress, PresencePrompt, StudyClock, StudySegment
+
+
+class PausedElsewhere(Conflict):
+    code = "paused_elsewhere"
+    message = "您已在其他页面或设备上继续学习，本页面已暂停计时。如需在此继续，请点击“在此继续学习”。"
+
+
+class Replayed(Conflict):
+    code = "replayed"
+    message = "重复或过期的心跳，未计时"
+
+
+class NotStudying(Conflict):
+    code = "not_studying"
+    message = "学习计时尚未开始，请重新打开课程"
+
+
+class PromptMissed(Conflict):
+    code = "prompt_missed"
+    message = "确认已超时，本段学习已结束；继续学习将开始新的计时"
+
+
+class YearClosed(Conflict):
+    code = "year_closed"
+    message = "该年度的学习已结束，不能再记录学习时间"
+
+
+@dataclass(frozen=True)
+class StudySettings:
+    heartbeat_s: int = 30
+    grace_s: int = 5
+    idle_s: int = 300
+    presence_mean_s: int = 900      # mean credited seconds between presence prompts; 0 disables them
+    presence_answer_s: int = 60
+    rng: random.Random = field(default_factory=random.SystemRandom)
+
+    @classmethod
+    def from_config(cls, cfg: Any, rng: random.Random | None = None) -> StudySettings:
+        return cls(cfg["HEARTBEAT_SECONDS"], cfg["HEARTBEAT_GRACE_SECONDS"], cfg["IDLE_TIMEOUT_SECONDS"],
+                   cfg["PRESENCE_MEAN_SECONDS"], cfg["PRESENCE_ANSWER_SECONDS"],
+                   rng or cfg.get("STUDY_RNG") or random.SystemRandom())
+
+    def draw_prompt_ms(self) -> int:
+        """Credited milliseconds until the next presence prompt (exponential: its moment cannot be predicted)."""
+        if self.presence_mean_s <= 0:
+            return 2**62
+        return max(int(self.rng.expovariate(1 / self.presence_mean_s) * 1000), self.heartbeat_s * 1000)
+
+
+def _ms(delta: timedelta) -> int:
+    return int(delta.total_seconds() * 1000)
+
+
+def _upsert(s: Session) -> Any:
+    return postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+def close_segment(s: Session, segment_id: int | None, reason: str, at: datetime | None = None) -> None:
+    """End an open segment at its last accepted beat (idempotent: a closed segment is left alone)."""
+    if segment_id is None:
+        return
+    s.execute(update(StudySegment).where(StudySegment.id == segment_id, StudySegment.ended_at.is_(None))
+              .values(ended_at=func.coalesce(at, StudySegment.last_beat_at), end_reason=reason))
+
+
+def _miss_prompt(s: Session, prompt_id: int | None) -> None:
+    if prompt_id is not None:
+        s.execute(update(PresencePrompt).where(PresencePrompt.id == prompt_id, PresencePrompt.status == "pending")
+                  .values(status="missed"))
+
+
+def start_stream(s: Session, person: Person, enrolment_id: int, chapter_id: int, settings: StudySettings) -> str:
+    """Open the player on one chapter: this stream takes the person's clock, pausing any other."""
+    enrolment = s.get(Enrolment, enrolment_id)
+    if enrolment is None or enrolment.person_id != person.id:
+        raise NotFound("没有找到您的这门课程")
+    chapter = s.get(Chapter, chapter_id)
+    if chapter is None or chapter.course_id != enrolment.course_id:
+        raise NotFound("该章节不属于这门课程")
+    offering = s.get(CourseOffering, (enrolment.course_id, enrolment.year))
+    if offering is None or offering.status != "published":
+        raise Conflict("该课程已下架，暂时不能学习")
+    if enrolment.year != clock.study_year():
+        raise YearClosed()
+    token = secrets.token_hex(16)
+    clk = s.scalar(select(StudyClock).where(StudyClock.person_id == person.id).with_for_update())
+    if clk is None:
+        s.add(StudyClock(person_id=person.id, stream=token, enrolment_id=enrolment.id, chapter_id=chapter.id,
+                         last_seq=0, next_prompt_ms=settings.draw_prompt_ms()))
+    else:
+        close_segment(s, clk.segment_id, "superseded")
+        _miss_prompt(s, clk.prompt_id)
+        clk.stream, clk.enrolment_id, clk.chapter_id = token, enrolment.id, chapter.id
+        clk.segment_id = clk.prompt_id = clk.last_beat_at = None
+        clk.last_seq = 0
+        clk.next_prompt_ms = settings.draw_prompt_ms()
+    s.flush()
+    return token
+
+
+_CLOCK_ROW = (
+    select(StudyClock.stream, StudyClock.enrolment_id, StudyClock.chapter_id, StudyClock.segment_id,
+           StudyClock.last_beat_at, StudyClock.last_seq, StudyClock.prompt_id, StudyClock.next_prompt_ms,
+           Chapter.study_minutes, Chapter.version, Chapter.kind)
+    .join(Chapter, Chapter.id == StudyClock.chapter_id)
+    .join(Person, Person.id == StudyClock.person_id)
+)
+
+
+def heartbeat(s: Session, person_id: int, session_version: int, stream: str, seq: int, position: float | None,
+              settings: StudySettings, ip: str | None = None, device: str | None = None) -> dict[str, Any]:
+    """Accept one heartbeat and credit what the server's own clock allows."""
+    now = clock.now()
+    row = s.execute(
+        _CLOCK_ROW.where(StudyClock.person_id == person_id, Person.session_version == session_version,
+                         Person.active.is_(True))
+        .with_for_update(of=StudyClock)
+    ).first()
+    if row is None:
+        raise NotStudying()
+    if row.stream != stream:
+        raise PausedElsewhere()
+    if seq <= row.last_seq:
+        raise Replayed()
+    clock_where = (StudyClock.person_id == person_id,)
+    result: dict[str, Any] = {"credited_seconds": 0.0, "prompt": None}
+
+    if row.prompt_id is not None:
+        prompt = s.get(PresencePrompt, row.prompt_id)
+        assert prompt is not None
+        if now <= prompt.deadline:
+            # 人机交互: the clock stays stopped until the learner answers.
+            s.execute(update(StudyClock).where(*clock_where).values(last_seq=seq))
+            result.update(state="awaiting_presence", prompt=_prompt_json(prompt))
+            return result
+        prompt.status = "missed"
+        close_segment(s, row.segment_id, "prompt_missed")
+        s.execute(update(StudyClock).where(*clock_where)
+                  .values(last_seq=seq, prompt_id=None, segment_id=None, last_beat_at=None))
+        result.update(state="prompt_missed")
+        return result
+
+    gap_ms = None if row.last_beat_at is None else _ms(now - row.last_beat_at)
+    if gap_ms is not None and gap_ms < settings.heartbeat_s * 500:
+        raise TooFrequent("心跳过于频繁，本次未计时")
+
+    if gap_ms is None or row.segment_id is None or gap_ms > settings.idle_s * 1000:
+        # First beat, or away too long (脱机过久): nothing is credited and a new segment begins.
+        close_segment(s, row.segment_id, "idle")
+        segment = StudySegment(person_id=person_id, enrolment_id=row.enrolment_id, chapter_id=row.chapter_id,
+                               chapter_version=row.version, stream=stream, started_at=now, last_beat_at=now,
+                               credited_ms=0, beats=1, ip=ip, device=(device or "")[:255])
+        s.add(segment)
+        s.flush()
+        s.execute(update(StudyClock).where(*clock_where).values(
+            last_seq=seq, last_beat_at=now, segment_id=segment.id, next_prompt_ms=settings.draw_prompt_ms()))
+        progress = _add_progress(s, row.enrolment_id, row.chapter_id, 0, position, 0, row.kind)
+        result.update(state="started")
+        result["chapter"] = _chapter_json(progress, row.study_minutes)
+        return result
+
+    credit = min(gap_ms, (settings.heartbeat_s + settings.grace_s) * 1000)
+    seg_ms = s.execute(
+        update(StudySegment).where(StudySegment.id == row.segment_id)
+        .values(credited_ms=StudySegment.credited_ms + credit, last_beat_at=now, beats=StudySegment.beats + 1)
+        .returning(StudySegment.credited_ms)
+    ).scalar_one()
+    values: dict[str, Any] = {"last_seq": seq, "last_beat_at": now}
+    if seg_ms >= row.next_prompt_ms:
+        prompt = PresencePrompt(person_id=person_id, segment_id=row.segment_id, enrolment_id=row.enrolment_id,
+                                shown_at=now, deadline=now + timedelta(seconds=settings.presence_answer_s),
+                                status="pending")
+        s.add(prompt)
+        s.flush()
+        values["prompt_id"] = prompt.id
+        result["prompt"] = _prompt_json(prompt)
+    s.execute(update(StudyClock).where(*clock_where).values(**values))
+    progress = _add_progress(s, row.enrolment_id, row.chapter_id, credit, position, gap_ms, row.kind)
+    result["chapter"] = _chapter_json(progress, row.study_minutes)
+    if progress["completed_now"]:
+        result["course_complete"] = refresh_completion(s, row.enrolment_id, now)
+    result.update(state="credited", credited_seconds=credit / 1000)
+    return result
+
+
+def _add_progress(s: Session, enrolment_id: int, chapter_id: int, credit_ms: int, position: float | None,
+                  gap_ms: int, kind: str) -> dict[str, Any]:
+    """Add credited time to the chapter's progress and move the furthest watched point (never trusted blindly)."""
+    pos = 0.0
+    if kind == "video" and position is not None and position >= 0:
+        pos = float(position)
+    ins = _upsert(s)(ChapterProgress).values(enrolment_id=enrolment_id, chapter_id=chapter_id,
+                                            credited_ms=credit_ms, furthest_position=min(pos, gap_ms / 1000 * 2))
+    # The player may only move the furthest point forward by about as much time as really passed.
+    allowed = ChapterProgress.furthest_position + gap_ms / 1000 * 2 + 5
+    new_furthest = func.max(ChapterProgress.furthest_position, func.min(pos, allowed)) \
+        if s.get_bind().dialect.name == "sqlite" else \
+        func.greatest(ChapterProgress.furthest_position, func.least(pos, allowed))
+    stmt = ins.on_conflict_do_update(
+        index_elements=[ChapterProgress.enrolment_id, ChapterProgress.chapter_id],
+        set_={"credited_ms": ChapterProgress.credited_ms + credit_ms, "furthest_position": new_furthest},
+    ).returning(ChapterProgress.credited_ms, ChapterProgress.furthest_position, ChapterProgress.completed_at)
+    got = s.execute(stmt).one()
+    return {"credited_ms": got.credited_ms, "furthest": got.furthest_position,
+            "completed_at": got.completed_at, "completed_now": False}
+
+
+def _chapter_json(progress: dict[str, Any], study_minutes: int) -> dict[str, Any]:
+    required = study_minutes * 60_000
+    done = progress["credited_ms"] >= required
+    progress["completed_now"] = done and progress["completed_at"] is None
+    return {"credited_seconds": progress["credited_ms"] / 1000, "required_seconds": required / 1000,
+            "complete": done, "furthest_position": progress["furthest"]}
+
+
+def refresh_completion(s: Session, enrolment_id: int, now: datetime | None = None) -> bool:
+    """Mark chapters (and the course) complete whose credited minutes reached their study minutes.
+
+    Called after crediting and after a chapter's minutes change; completion is never taken back.
+    """
+    now = now or clock.now()
+    enrolment = s.get(Enrolment, enrolment_id)
+    assert enrolment is not None
+    chapters = s.scalars(select(Chapter).where(Chapter.course_id == enrolment.course_id)).all()
+    progress = {p.chapter_id: p for p in s.scalars(
+        select(ChapterProgress).where(ChapterProgress.enrolment_id == enrolment_id))}
+    all_done = bool(chapters)
+    for ch in chapters:
+        p = progress.get(ch.id)
+        done = p is not None and p.credited_ms >= ch.study_minutes * 60_000
+        if done and p is not None and p.completed_at is None:
+            p.completed_at = now
+        all_done = all_done and (p is not None and p.completed_at is not None)
+    if all_done and enrolment.completed_at is None:
+        enrolment.completed_at = now
+    s.flush()
+    return enrolment.completed_at is not None
+
+
+def _prompt_json(prompt: PresencePrompt) -> dict[str, Any]:
+    return {"id": prompt.id, "deadline": prompt.deadline.isoformat() + "Z",
+            "seconds_left": max(0, int((prompt.deadline - clock.now()).total_seconds()))}
+
+
+def answer_prompt(s: Session, person: Person, prompt_id: int, stream: str,
+                  settings: StudySettings) -> dict[str, Any]:
+    """Answer a presence prompt: the clock restarts from now; a late answer finds the segment ended."""
+    now = clock.now()
+    prompt = s.get(PresencePrompt, prompt_id)
+    if prompt is None or prompt.person_id != person.id:
+        raise NotFound("没有找到该确认提示")
+    clk = s.scalar(select(StudyClock).where(StudyClock.person_id == person.id).with_for_update())
+    if prompt.status == "answered":
+        return {"state": "answered"}
+    if prompt.status == "missed" or now > prompt.deadline:
+        if prompt.status == "pending":
+            prompt.status = "missed"
+            if clk is not None and clk.prompt_id == prompt.id:
+                close_segment(s, clk.segment_id, "prompt_missed")
+                clk.prompt_id = clk.segment_id = clk.last_beat_at = None
+        raise PromptMissed()
+    if clk is None or clk.stream != stream:
+        raise PausedElsewhere()
+    prompt.status, prompt.answered_at = "answered", now
+    if clk.prompt_id == prompt.id:
+        clk.prompt_id = None
+        clk.last_beat_at = now  # the time the prompt was open is not credited
+        seg_ms = s.scalar(select(StudySegment.credited_ms).where(StudySegment.id == clk.segment_id)) or 0
+        clk.next_prompt_ms = seg_ms + settings.draw_prompt_ms()
+    s.flush()
+    return {"state": "answered"}
+
+
+def close_idle_segments(s: Session, settings: StudySettings) -> int:
+    """Close segments whose heartbeats stopped and prompts past their deadline (job; safe to run twice)."""
+    now = clock.now()
+    cutoff = now - timedelta(seconds=settings.idle_s)
+    closed = 0
+    expired = s.scalars(select(PresencePrompt).where(PresencePrompt.status == "pending",
+                                                     PresencePrompt.deadline < now)).all()
+    for prompt in expired:
+        prompt.status = "missed"
+        close_segment(s, prompt.segment_id, "prompt_missed")
+        s.execute(update(StudyClock).where(StudyClock.prompt_id == prompt.id)
+                  .values(prompt_id=None, segment_id=None, last_beat_at=None))
+        closed += 1
+    stale = s.scalars(select(StudySegment.id).where(StudySegment.ended_at.is_(None),
+                                                    StudySegment.last_beat_at < cutoff)).all()
+    for seg_id in stale:
+        close_segment(s, seg_id, "idle")
+        s.execute(update(StudyClock).where(StudyClock.segment_id == seg_id)
+                  .values(segment_id=None, last_beat_at=None))
+        closed += 1
+    s.flush()
+    return closed
+
+
+def end_stream(s: Session, person: Person, stream: str) -> None:
+    """Stop the clock when the learner leaves the player or logs out."""
+    clk = s.scalar(select(StudyClock).where(StudyClock.person_id == person.id).with_for_update())
+    if clk is None or clk.stream != stream:
+        return
+    close_segment(s, clk.segment_id, "closed")
+    _miss_prompt(s, clk.prompt_id)
+    clk.segment_id = clk.prompt_id = clk.last_beat_at = None
+    clk.stream = "ended-" + secrets.token_hex(8)
+
+
+def course_progress(s: Session, enrolment: Enrolment) -> dict[str, Any]:
+    """Per-chapter and whole-course progress for an enrolment."""
+    chapters = s.scalars(select(Chapter).where(Chapter.course_id == enrolment.course_id)
+                         .order_by(Chapter.position)).all()
+    progress = {p.chapter_id: p for p in s.scalars(
+        select(ChapterProgress).where(ChapterProgress.enrolment_id == enrolment.id))}
+    rows, got, need = [], 0, 0
+    for ch in chapters:
+        p = progress.get(ch.id)
+        credited = p.credited_ms if p else 0
+        required = ch.study_minutes * 60_000
+        got += min(credited, required)
+        need += required
+        rows.append({"chapter": ch, "credited_seconds": credited / 1000, "required_seconds": required / 1000,
+                     "percent": min(100, int(credited * 100 / required)) if required else 100,
+                     "complete": bool(p and p.completed_at) or credited >= required,
+                     "furthest_position": p.furthest_position if p else 0.0})
+    return {"chapters": rows, "percent": int(got * 100 / need) if need else 0,
+            "complete": enrolment.completed_at is not None, "credited_seconds": got / 1000,
+            "required_seconds": need / 1000}
+
+
+def check_beat_input(data: Any) -> tuple[str, int, float | None]:
+    """Validate a heartbeat's JSON body; client times and durations are ignored by design."""
+    if not isinstance(data, dict):
+        raise InvalidInput("心跳数据格式错误")
+    stream, seq, position = data.get("stream"), data.get("seq"), data.get("position")
+    if not isinstance(stream, str) or not 1 <= len(stream) <= 32:
+        raise InvalidInput("缺少学习流标识 stream")
+    if not isinstance(seq, int) or isinstance(seq, bool) or not 0 < seq < 2**31:
+        raise InvalidInput("心跳序号 seq 无效")
+    if position is not None and (isinstance(position, bool) or not isinstance(position, int | float)
+                                 or not 0 <= position < 10**6):
+        raise InvalidInput("播放位置 position 无效")
+    return stream, seq, position
+
+
+__all__ = ["DomainError", "StudySettings", "heartbeat", "start_stream", "answer_prompt", "close_idle_segments"]

@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from flask import Blueprint, Response, current_app, render_template, request
+from flask_login import current_user
+from sqlalchemy import select
+
+from .. import clock
+from ..catalogue.models import Chapter, Enrolment
+from ..db import get_or_404, get_session
+from ..errors import NotFound
+from ..hours.summary import year_summary
+from ..security import practitioner_required
+from .operations import course_progress
+from .record import study_record
+
+bp = Blueprint("study", __name__)
+
+
+def own_enrolment(enrolment_id: int) -> Enrolment:
+    """Load an enrolment of the current practitioner; anyone else's is 'not found'."""
+    enrolment = get_session().get(Enrolment, enrolment_id)
+    if enrolment is None or enrolment.person_id != current_user.id:
+        raise NotFound("没有找到您的这门课程")
+    return enrolment
+
+
+@bp.get("/home")
+@practitioner_required
+def home() -> Any:
+    """The practitioner's home: this year's hours bank against the requirement, and current courses."""
+    s = get_session()
+    year = clock.study_year()
+    enrolments = s.scalars(select(Enrolment).where(Enrolment.person_id == current_user.id)
+                           .order_by(Enrolment.year.desc())).all()
+    current = [e for e in enrolments if e.year == year]
+    progress = {e.id: course_progress(s, e) for e in current}
+    return render_template("study/home.html", summary=year_summary(s, current_user, year), current=current,
+                           progress=progress, year=year)
+
+
+@bp.get("/my/courses")
+@practitioner_required
+def my_courses() -> Any:
+    """我的课程: every enrolment with its progress."""
+    s = get_session()
+    enrolments = s.scalars(select(Enrolment).where(Enrolment.person_id == current_user.id)
+                           .order_by(Enrolment.year.desc())).all()
+    return render_template("study/my_courses.html", rows=[(e, course_progress(s, e)) for e in enrolments],
+                           year=clock.study_year())
+
+
+@bp.get("/study/<int:enrolment_id>")
+@practitioner_required
+def player(enrolment_id: int) -> Any:
+    """在线学习: the player, with chapters and progress; heartbeats are sent by the page script."""
+    s = get_session()
+    enrolment = own_enrolment(enrolment_id)
+    progress = course_progress(s, enrolment)
+    chapter_id = request.args.get("chapter", type=int)
+    chapters = [r["chapter"] for r in progress["chapters"]]
+    chapter = next((c for c in chapters if c.id == chapter_id), None)
+    if chapter is None:
+        chapter = next((r["chapter"] for r in progress["chapters"] if not r["complete"]),
+                       chapters[0] if chapters else None)
+    current_row = next((r for r in progress["chapters"] if chapter and r["chapter"].id == chapter.id), None)
+    cfg = current_app.config
+    return render_template("study/player.html", enrolment=enrolment, progress=progress, chapter=chapter,
+                           row=current_row, year=clock.study_year(),
+                           settings={"heartbeat": cfg["HEARTBEAT_SECONDS"], "idle": cfg["IDLE_TIMEOUT_SECONDS"],
+                                     "interactionWindow": min(cfg["IDLE_TIMEOUT_SECONDS"],
+                                                              cfg["HEARTBEAT_SECONDS"] * 4)})
+
+
+@bp.get("/study/<int:enrolment_id>/record")
+@practitioner_required
+def record(enrolment_id: int) -> Any:
+    """The practitioner's own study record for a course."""
+    enrolment = own_enrolment(enrolment_id)
+    return render_template("study/record.html", enrolment=enrolment, record=study_record(get_session(), enrolment),
+                           csv_url=request.path + ".csv", back="study.my_courses")
+
+
+@bp.get("/study/<int:enrolment_id>/record.csv")
+@practitioner_required
+def record_csv(enrolment_id: int) -> Any:
+    """Download the practitioner's own study record as CSV."""
+    enrolment = own_enrolment(enrolment_id)
+    return record_csv_response(study_record(get_session(), enrolment), enrolment)
+
+
+def record_csv_response(rec: dict[str, Any], enrolment: Enrolment) -> Response:
+    """Render a study record as a UTF-8 (BOM, for Excel) CSV download."""
+    buf = io.StringIO()
+    buf.write("\ufeff")
+    w = csv.writer(buf)
+    w.writerow(["类型", "编号", "章节", "开始（北京时间）", "结束（北京时间）", "计入学时（秒）", "结束原因", "IP 地址", "设备",
+                "状态"])
+    fmt = "%Y-%m-%d %H:%M:%S"
+    for seg in rec["segments"]:
+        w.writerow(["学习时段", seg["id"], seg["chapter"], _t(seg["started_at"], fmt), _t(seg["ended_at"], fmt),
+                    f"{seg['credited_seconds']:.3f}", seg["end_reason_text"], seg["ip"], seg["device"], ""])
+    for p in rec["prompts"]:
+        w.writerow(["人机交互确认", p["id"], p["chapter"], _t(p["shown_at"], fmt), _t(p["answered_at"], fmt), "",
+                    "", "", "", p["status_text"]])
+    name = f"study-record-{enrolment.person_id}-{enrolment.course_id}-{enrolment.year}.csv"
+    return Response(buf.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename={name}"})
+
+
+def _t(dt: Any, fmt: str) -> str:
+    return "" if dt is None else (clock.china(dt) or dt).strftime(fmt)
+
+
+__all__ = ["bp", "Chapter", "get_or_404"]

@@ -1,0 +1,39 @@
+"""学时通 rules engine: the five continuing-education policies as data.
+
+Pure Python (no Flask, no database).  Typical use::
+
+    from rules import load_policy, Activity
+    policy = load_policy("weihai-2022")
+    report = policy.evaluate(activities, year=2025)
+"""
+
+from .model import (
+    CATEGORIES,
+    CATEGORY_LABELS,
+    KINDS,
+    Activity,
+    Compliance,
+    Credit,
+    NotCovered,
+    Requirement,
+    RequirementResult,
+    Standing,
+)
+from .policy import Policy, PolicyError, available_policies, load_policy
+
+__all__ = [
+    "CATEGORIES",
+    "CATEGORY_LABELS",
+    "KINDS",
+    "Activity",
+    "Compliance",
+    "Credit",
+    "NotCovered",
+    "Policy",
+    "PolicyError",
+    "Requirement",
+    "RequirementResult",
+    "Standing",
+    "available_policies",
+    "load_policy",
+]

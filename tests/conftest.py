@@ -1,0 +1,189 @@
+"""Fixtures: every database test runs on SQLite and on PostgreSQL (127.0.0.1:5432, trust auth)."""
+from __future__ import annotations
+
+import os
+import secrets
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from lms import clock, create_app
+from lms.db import Base
+from lms.security import limiter
+
+PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+START = datetime(2026, 3, 2, 2, 0, 0)  # 10:00 on 2 March 2026, Beijing time
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """A throwaway PostgreSQL database for this test process (one per xdist worker)."""
+    name = f"xst_test_{os.getpid()}_{secrets.token_hex(3)}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    engine = create_engine(url)
+    Base.metadata.create_all(engine)
+    engine.dispose()
+    yield url
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def truncate_all(app: Any) -> None:
+    db = app.extensions["xst_db"]
+    names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with db.engine.begin() as c:
+        c.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+def base_config(tmp_path: Any) -> dict[str, Any]:
+    return {
+        "TESTING": True, "SECRET_KEY": "test-secret-" + uuid.uuid4().hex, "WTF_CSRF_ENABLED": False,
+        "MEDIA_DIR": str(tmp_path / "media"), "INSTANCE_DIR": str(tmp_path),
+        "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_KIB": 1024, "LOGIN_RATE_LIMIT": "1000 per minute",
+        "PUBLIC_RATE_LIMIT": "1000 per minute", "RATELIMIT_STORAGE_URI": "memory://",
+        "HEARTBEAT_SECONDS": 30, "HEARTBEAT_GRACE_SECONDS": 5, "IDLE_TIMEOUT_SECONDS": 300,
+        "PRESENCE_MEAN_SECONDS": 0, "PRESENCE_ANSWER_SECONDS": 60,
+    }
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def make_app(backend: str, tmp_path: Any, request: pytest.FixtureRequest) -> Iterator[Callable[..., Any]]:
+    """Build apps on the test's database (fresh SQLite file, or the emptied PostgreSQL database)."""
+    made: list[Any] = []
+    url = f"sqlite:///{tmp_path / 'test.db'}" if backend == "sqlite" else request.getfixturevalue("pg_url")
+
+    def build(**overrides: Any) -> Any:
+        cfg = base_config(tmp_path) | {"DATABASE_URL": url} | overrides
+        app = create_app(cfg)
+        if not made and backend == "sqlite":
+            Base.metadata.create_all(app.extensions["xst_db"].engine)
+        made.append(app)
+        return app
+
+    yield build
+    if made and backend == "postgresql":
+        truncate_all(made[0])
+    for app in made:
+        app.extensions["xst_db"].engine.dispose()
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Any]) -> Any:
+    return make_app()
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock() -> Iterator[clock.FrozenClock]:
+    fc = clock.FrozenClock(START)
+    clock.set_source(fc)
+    yield fc
+    clock.set_source(None)
+
+
+@pytest.fixture(autouse=True)
+def _reset_limiter() -> Iterator[None]:
+    yield
+    try:
+        limiter.reset()
+    except Exception:  # noqa: BLE001 — no app was built in this test
+        pass
+
+
+@pytest.fixture
+def db(app: Any) -> Iterator[Any]:
+    """A session outside any request, for arranging and checking (commits are real)."""
+    with app.app_context():
+        s = app.extensions["xst_db"].factory()
+        yield s
+        s.close()
+
+
+@pytest.fixture
+def client(app: Any) -> Any:
+    return app.test_client()
+
+
+# ---- factories -------------------------------------------------------------------------------------------
+
+from lms.accounts.idcard import check_digit  # noqa: E402
+
+
+def make_id_number(n: int, born: str = "19850612") -> str:
+    first17 = f"330302{born}{n % 1000:03d}"
+    return first17 + check_digit(first17)
+
+
+PASSWORD = "Study2026ok"
+
+
+class Factory:
+    def __init__(self, app: Any, s: Any) -> None:
+        self.app, self.s, self.n = app, s, 0
+
+    def practitioner(self, name: str = "张三", region: str = "wenzhou", **kw: Any) -> Any:
+        from lms.accounts.operations import register_practitioner
+        self.n += 1
+        with self.app.app_context():
+            p = register_practitioner(self.s, name=name, id_number=kw.pop("id_number", make_id_number(self.n)),
+                                      mobile=kw.pop("mobile", f"139{self.n:08d}"), region=region, industry="教育",
+                                      password=kw.pop("password", PASSWORD))
+            self.s.commit()
+        return p
+
+    def staff(self, role: str = "bureau", username: str | None = None) -> Any:
+        from lms.accounts.operations import create_staff
+        self.n += 1
+        with self.app.app_context():
+            p = create_staff(self.s, None, role=role, username=username or f"{role}{self.n}", name="王科员",
+                             password=PASSWORD)
+            self.s.commit()
+        return p
+
+    def course(self, title: str = "习近平新时代中国特色社会主义思想概论", year: int = 2026, chapters: int = 2,
+               minutes: int = 2, publish: bool = True, category: str = "general_public") -> Any:
+        from courseware.storage import MediaStore
+        from lms.catalogue.operations import add_chapter, create_course, set_offering_status
+        from lms.catalogue.models import CourseOffering
+        with self.app.app_context():
+            actor = self.staff()
+            c = create_course(self.s, actor, title=title, summary="课程简介", category=category,
+                              credited_hours=Decimal(18), year=year)
+            store = MediaStore(self.app.config["MEDIA_DIR"])
+            for i in range(chapters):
+                add_chapter(self.s, actor, store, c, title=f"第{i + 1}讲", kind="pdf", mime="application/pdf",
+                            ext=".pdf", data=b"%PDF-1.4\n% chapter " + str(i).encode() + b"\n%%EOF\n",
+                            study_minutes=minutes)
+            if publish:
+                set_offering_status(self.s, actor, self.s.get(CourseOffering, (c.id, year)), "published")
+            self.s.commit()
+        return c
+
+    def enrol(self, person: Any, course: Any, year: int = 2026) -> Any:
+        from lms.catalogue.operations import enrol
+        with self.app.app_context():
+            e = enrol(self.s, person, course.id, year)
+            self.s.commit()
+        return e
+
+
+@pytest.fixture
+def make(app: Any, db: Any) -> Factory:
+    return Factory(app, db)
+
+
+def login(client: Any, login_name: str, password: str = PASSWORD) -> Any:
+    return client.post("/api/v1/auth/login", json={"login": login_name, "password": password})
