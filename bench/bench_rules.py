@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from rules import CATEGORIES, Activity, available_policies, load_policy
 
 YEAR = 2025
-POOL_PER_POLICY = 5000
+POOL_PER_POLICY = 5000  # distinct activities per policy (see module docstring)
 ACTIVITIES_PER_YEAR = 10
 
 
@@ -43,8 +43,18 @@ def _fields(kind: str, policy_id: str, rng: random.Random) -> dict[str, Any]:
     start = date(YEAR, 1, 1) + timedelta(days=rng.randrange(360))
     days = rng.randint(1, 3)
     f: dict[str, Any] = {"subject": subject}
-    if kind in ("platform_course", "transfer_in", "qualification_exam", "expert_service", "aid_dispatch",
-                "research_project", "patent", "paper", "book", "degree_education"):
+    if kind in (
+        "platform_course",
+        "transfer_in",
+        "qualification_exam",
+        "expert_service",
+        "aid_dispatch",
+        "research_project",
+        "patent",
+        "paper",
+        "book",
+        "degree_education",
+    ):
         f["hours"] = Decimal(rng.choice(["1", "2", "3.5", "4", "6", "8", "12", "16", "20", "30"]))
     if kind in ("training", "conference", "training_abroad", "expert_service"):
         f["hours"] = Decimal(rng.randint(2, 30))

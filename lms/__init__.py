@@ -149,4 +149,5 @@ def _register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def globals_() -> dict[str, Any]:
-        return {"CATEGORY_NAMES": CATEGORY_NAMES, "REGIONS": REGIONS, "study_year": clock.study_year()}
+        return {"CATEGORY_NAMES": CATEGORY_NAMES, "REGIONS": REGIONS, "study_year": clock.study_year(),
+                "has_endpoint": lambda name: name in app.view_functions}

@@ -52,7 +52,9 @@ def read_activities(path: Path, year: int | None) -> tuple[int, list[Activity]]:
     if isinstance(data, dict):
         unknown = set(data) - {"year", "activities"}
         if unknown or "activities" not in data:
-            raise ValueError(f"{path}: expected {{'year': ..., 'activities': [...]}}, got keys {sorted(data)}")
+            raise ValueError(
+                f"{path}: expected {{'year': ..., 'activities': [...]}}, got keys {sorted(data)}"
+            )
         if year is None and data.get("year") is not None:
             if isinstance(data["year"], bool) or not isinstance(data["year"], int):
                 raise ValueError(f"{path}: 'year' must be an integer")
@@ -71,7 +73,9 @@ def read_activities(path: Path, year: int | None) -> tuple[int, list[Activity]]:
     if year is None:
         years = {a.year for a in activities}
         if len(years) != 1:
-            raise ValueError(f"{path}: activities span years {sorted(years)}; give --year or a top-level 'year'")
+            raise ValueError(
+                f"{path}: activities span years {sorted(years)}; give --year or a top-level 'year'"
+            )
         year = years.pop()
     return year, activities
 
@@ -101,7 +105,8 @@ def render(policy: Policy, report: Compliance) -> str:
     lines += ["", "分类合计"]
     lines += _table(
         ["科目", unit, ""],
-        [[CATEGORY_LABELS[c], fmt(report.totals[c]), ""] for c in CATEGORIES] + [["总计", fmt(report.total), ""]],
+        [[CATEGORY_LABELS[c], fmt(report.totals[c]), ""] for c in CATEGORIES]
+        + [["总计", fmt(report.total), ""]],
     )
     lines += ["", "年度要求"]
     req_rows = [

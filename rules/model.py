@@ -68,9 +68,12 @@ def q2(value: Decimal) -> Decimal:
 
 def fmt(value: Decimal) -> str:
     """Format a quantity for people: no exponent, no trailing zeros."""
-    if value == value.to_integral_value():
-        return str(int(value))
-    return format(value.normalize(), "f")
+    text = str(value)
+    if "E" in text:
+        return format(value.normalize(), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
 
 
 class NotCovered(LookupError):
@@ -200,7 +203,8 @@ class Activity:
         if self.patent is not None:
             _check_choice("patent", self.patent, PATENTS)
         if not isinstance(self.first_author, bool):
-            raise ValueError(f"Activity field 'first_author' must be true or false, got {self.first_author!r}")  # noqa: TRY004 - the spec asks for ValueError
+            msg = f"Activity field 'first_author' must be true or false, got {self.first_author!r}"
+            raise ValueError(msg)  # noqa: TRY004 - the spec asks for ValueError
         if self.related is not None and not isinstance(self.related, bool):
             raise ValueError(f"Activity field 'related' must be true or false, got {self.related!r}")
         if self.item_id is not None:

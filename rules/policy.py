@@ -35,7 +35,13 @@ from .model import (
 
 __all__ = ["Policy", "available_policies", "load_policy"]
 
-LEVEL_LABELS = {"national": "国家级", "provincial": "省级", "city": "市级", "county": "县级", "district": "区级"}
+LEVEL_LABELS = {
+    "national": "国家级",
+    "provincial": "省级",
+    "city": "市级",
+    "county": "县级",
+    "district": "区级",
+}
 JOURNAL_LABELS = {"core": "核心期刊", "ordinary": "一般期刊", "supplement": "增刊或内部刊物"}
 PATENT_LABELS = {"invention": "发明专利", "utility": "实用新型专利", "design": "外观设计专利"}
 FIELD_VALUE_LABELS: dict[str, Mapping[Any, str]] = {
@@ -47,9 +53,26 @@ FIELD_VALUE_LABELS: dict[str, Mapping[Any, str]] = {
 METHODS = frozenset({"hours", "minutes", "per_day", "per_unit", "fixed", "table", "split"})
 CONVERSION_KEYS = frozenset(
     {
-        "label", "method", "rule", "note", "category", "subjects", "caps", "daily", "by_subject",
-        "amount", "rate", "field", "unit_size", "whole_units", "table", "bonus_field", "bonus",
-        "outputs", "prorate_field", "_document",
+        "label",
+        "method",
+        "rule",
+        "note",
+        "category",
+        "subjects",
+        "caps",
+        "daily",
+        "by_subject",
+        "amount",
+        "rate",
+        "field",
+        "unit_size",
+        "whole_units",
+        "table",
+        "bonus_field",
+        "bonus",
+        "outputs",
+        "prorate_field",
+        "_document",
     }
 )
 TWELVE = Decimal(12)
@@ -99,7 +122,9 @@ def _resolved(policy_id: str, seen: tuple[str, ...] = ()) -> dict[str, Any]:
         raise PolicyError(f"circular extends: {' -> '.join(seen + (policy_id,))}")
     raw = _read_raw(policy_id)
     doc = str(raw.get("document", policy_id))
-    own_convs = {k: (_stamp(v, doc) if v is not None else None) for k, v in (raw.get("conversions") or {}).items()}
+    own_convs = {
+        k: (_stamp(v, doc) if v is not None else None) for k, v in (raw.get("conversions") or {}).items()
+    }
     own_caps = [_stamp(c, doc) for c in (raw.get("caps") or [])]
     own_reqs = [_stamp(r, doc) for r in raw["requirements"]] if "requirements" in raw else None
     own_cons = {
@@ -213,7 +238,9 @@ class _Compiler:
         caps = dict(base.caps)
         for subject, override in by_subject.items():
             if subject not in CATEGORIES or "category" in (override or {}):
-                raise PolicyError(f"{self.policy.id}: {kind}.by_subject must be keyed by subject, no category")
+                raise PolicyError(
+                    f"{self.policy.id}: {kind}.by_subject must be keyed by subject, no category"
+                )
             sub = self.compile_one(kind, {**base_spec, **(override or {})})
             subs[subject] = sub
             caps[subject] = sub.caps.get(subject, ())
@@ -277,7 +304,9 @@ class _Compiler:
                 days = _days(a, kind, rule, missing)
                 category = category_of(a)
                 h = q2(rate * days)
-                text = f"{label}：{fmt(days)}天×{srate}{unit}/天={fmt(h)}{unit}，计入{CATEGORY_LABELS[category]}"
+                text = (
+                    f"{label}：{fmt(days)}天×{srate}{unit}/天={fmt(h)}{unit}，计入{CATEGORY_LABELS[category]}"
+                )
                 return (Credit(h, category, rule, text),)
 
         elif method == "per_unit":
@@ -422,7 +451,9 @@ class _Compiler:
                 raise PolicyError(f"{self.policy.id}: {kind}.table needs a category")
             cat = str(category)
             table[(value, False)] = (
-                Credit(amount, cat, rule, f"{label}（{name}）：{fmt(amount)}{unit}，计入{CATEGORY_LABELS[cat]}"),
+                Credit(
+                    amount, cat, rule, f"{label}（{name}）：{fmt(amount)}{unit}，计入{CATEGORY_LABELS[cat]}"
+                ),
             )
             extra = bonus.get(value)
             if extra is not None:
@@ -501,9 +532,7 @@ class _Compiler:
         return compute, caps
 
 
-def _days(
-    a: Activity, kind: str, rule: str, missing: Callable[..., ValueError]
-) -> Decimal:
+def _days(a: Activity, kind: str, rule: str, missing: Callable[..., ValueError]) -> Decimal:
     if a.days is not None:
         if not a.days:
             raise missing(kind, "days", rule, "must be > 0")
@@ -542,8 +571,13 @@ class Policy:
             if not cats or any(c not in CATEGORIES for c in cats):
                 raise PolicyError(f"{self.id}: requirement categories {cats!r}")
             reqs.append(
-                Requirement(cats, _dec(r["minimum"], "minimum"), str(r["label"]), f"{r['_document']} {r['rule']}",
-                            r.get("note"))
+                Requirement(
+                    cats,
+                    _dec(r["minimum"], "minimum"),
+                    str(r["label"]),
+                    f"{r['_document']} {r['rule']}",
+                    r.get("note"),
+                )
             )
         self.requirements: tuple[Requirement, ...] = tuple(reqs)
         self._caps: tuple[_Cap, ...] = tuple(
@@ -647,14 +681,14 @@ class Policy:
                             if h > left:
                                 h = left
                                 cap = caps[i]
-                                why = (
-                                    f"超出{cap.label}每年{fmt(cap.limit)}{self.unit}上限（{cap.rule}），"
-                                )
+                                why = f"超出{cap.label}每年{fmt(cap.limit)}{self.unit}上限（{cap.rule}），"
                         for i in cap_ids:
                             remaining[i] -= h
                 if why:
                     original = c.capped_from if c.capped_from is not None else c.hours
-                    c = Credit(h, c.category, c.rule, f"{c.explanation}；{why}核减为{fmt(h)}{self.unit}", original)
+                    c = Credit(
+                        h, c.category, c.rule, f"{c.explanation}；{why}核减为{fmt(h)}{self.unit}", original
+                    )
                 totals[c.category] += h
                 append(c)
 
@@ -674,8 +708,9 @@ class Policy:
                 RequirementResult(categories, minimum, credited, short, requirement.label, requirement.rule)
             )
         total = totals["general_public"] + totals["industry_public"] + totals["professional"]
-        return Compliance(self.id, year, self.unit, totals, total, tuple(results), complete, tuple(lines),
-                          tuple(skipped))
+        return Compliance(
+            self.id, year, self.unit, totals, total, tuple(results), complete, tuple(lines), tuple(skipped)
+        )
 
     def _duplicate_text(self, label: str, item_id: str, value: Decimal, rule: str) -> str:
         return f"{label}（item_id={item_id}，{fmt(value)}{self.unit}）：同一成果已按最高{self.unit}计入，不重复计算（{rule}）"
@@ -730,7 +765,11 @@ class Policy:
         excellent = cons.get("excellent_if_incomplete")
         if excellent and not current.complete:
             may_be_excellent = False
-            note = "（限国家机关、事业单位和社会团体人员无正当理由未完成的情形）" if self.id == "sichuan-2016" else ""
+            note = (
+                "（限国家机关、事业单位和社会团体人员无正当理由未完成的情形）"
+                if self.id == "sichuan-2016"
+                else ""
+            )
             reasons.append(
                 f"{latest}年度未完成{unit}要求，{excellent['text']}{note}（{excellent['_document']} {excellent['rule']}）"
             )
@@ -762,7 +801,9 @@ class Policy:
                     f"（{title['_document']} {title['rule']}）"
                 )
         if not current.complete and not (excellent or consecutive or title):
-            reasons.append(f"{latest}年度未完成{unit}要求；{self.document}未规定对年度考核或职称申报的具体后果")
+            reasons.append(
+                f"{latest}年度未完成{unit}要求；{self.document}未规定对年度考核或职称申报的具体后果"
+            )
         return Standing(self.id, latest, may_be_excellent, basically_competent, may_apply, tuple(reasons))
 
     # ---------------------------------------------------------------- deadlines

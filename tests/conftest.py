@@ -14,6 +14,7 @@ from sqlalchemy import create_engine, text
 
 from lms import clock, create_app
 from lms.db import Base
+from lms.models import metadata  # noqa: F401  (every table, exams included)
 from lms.security import limiter
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")

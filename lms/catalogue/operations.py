@@ -143,6 +143,8 @@ def enrol(s: Session, person: Person, course_id: int, year: int) -> Enrolment:
     current = s.scalar(select(Enrolment).where(Enrolment.person_id == person.id, Enrolment.year == year,
                                               Enrolment.category == "general_public"))
     if current is not None:
+        if current.course_id == course_id:
+            raise AlreadyEnrolled("您已选择了这门课程")
         if has_study(s, current.id):
             raise ChoiceLocked()
         _release(s, current)
@@ -156,7 +158,6 @@ def enrol(s: Session, person: Person, course_id: int, year: int) -> Enrolment:
             s.flush()
     except IntegrityError as exc:
         # A concurrent request got there first: the constraint, not this code, decided.
-        s.expunge(enrolment)
         if "course" in str(exc.orig):  # uq_enrolment_person_course / enrolment.course_id
             raise AlreadyStudied("该课程已被选择过，不能重复选择（温人社发〔2020〕125号 第八条）") from exc
         raise AlreadyEnrolled() from exc

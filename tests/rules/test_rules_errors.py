@@ -20,7 +20,9 @@ from rules import Activity, NotCovered, available_policies, load_policy
         pytest.param("weihai-2022", "astrology", id="a kind no policy knows"),
     ],
 )
-def test_a_kind_the_policy_does_not_cover_raises_not_covered_naming_policy_and_kind(policy_id: str, kind: str) -> None:
+def test_a_kind_the_policy_does_not_cover_raises_not_covered_naming_policy_and_kind(
+    policy_id: str, kind: str
+) -> None:
     policy = load_policy(policy_id)
     with pytest.raises(NotCovered) as info:
         policy.credit(Activity(kind=kind, year=2025))
@@ -35,7 +37,9 @@ def test_evaluate_raises_not_covered_for_an_uncovered_kind_of_the_year() -> None
 
 
 def test_evaluate_skips_uncovered_kinds_of_other_years() -> None:
-    report = load_policy("zhejiang-2016").evaluate([Activity(kind="competition", year=2024, level="city")], 2025)
+    report = load_policy("zhejiang-2016").evaluate(
+        [Activity(kind="competition", year=2024, level="city")], 2025
+    )
     assert report.total == 0
 
 
@@ -47,24 +51,51 @@ def test_not_covered_is_a_lookup_error() -> None:
     ("policy_id", "kind", "fields", "field"),
     [
         pytest.param("weihai-2022", "training", {"days": 1}, "hours", id="weihai training needs hours"),
-        pytest.param("weihai-2022", "training", {"hours": 6}, "days", id="weihai training needs days or dates for the daily cap"),
-        pytest.param("weihai-2022", "training", {"hours": 6, "days": 0}, "days", id="zero days cannot carry hours"),
-        pytest.param("weihai-2022", "foreign_language_exam", {}, "grade", id="weihai language exam needs a grade"),
+        pytest.param(
+            "weihai-2022",
+            "training",
+            {"hours": 6},
+            "days",
+            id="weihai training needs days or dates for the daily cap",
+        ),
+        pytest.param(
+            "weihai-2022", "training", {"hours": 6, "days": 0}, "days", id="zero days cannot carry hours"
+        ),
+        pytest.param(
+            "weihai-2022", "foreign_language_exam", {}, "grade", id="weihai language exam needs a grade"
+        ),
         pytest.param("weihai-2022", "computer_exam", {}, "modules", id="computer exam needs modules"),
-        pytest.param("weihai-2022", "aid_dispatch", {}, "months", id="weihai aid needs the months of the year"),
+        pytest.param(
+            "weihai-2022", "aid_dispatch", {}, "months", id="weihai aid needs the months of the year"
+        ),
         pytest.param("weihai-2022", "competition", {}, "level", id="competition needs a level"),
-        pytest.param("weihai-2022", "platform_course", {"hours": 2}, "subject", id="platform course needs a subject"),
-        pytest.param("weihai-2022", "transfer_in", {"subject": "professional"}, "hours", id="transfer needs hours"),
-        pytest.param("weihai-2022", "self_study_exam", {}, "count", id="self-taught exam needs a course count"),
-        pytest.param("sichuan-2016", "study_minutes", {"subject": "professional"}, "minutes", id="minutes are needed"),
+        pytest.param(
+            "weihai-2022", "platform_course", {"hours": 2}, "subject", id="platform course needs a subject"
+        ),
+        pytest.param(
+            "weihai-2022", "transfer_in", {"subject": "professional"}, "hours", id="transfer needs hours"
+        ),
+        pytest.param(
+            "weihai-2022", "self_study_exam", {}, "count", id="self-taught exam needs a course count"
+        ),
+        pytest.param(
+            "sichuan-2016", "study_minutes", {"subject": "professional"}, "minutes", id="minutes are needed"
+        ),
         pytest.param("sichuan-2016", "paper", {}, "characters", id="sichuan papers need a character count"),
         pytest.param("tonglu-2018", "degree_education", {}, "related", id="tonglu degree needs related"),
         pytest.param("tonglu-2018", "paper", {}, "journal", id="tonglu paper needs a journal"),
         pytest.param("tonglu-2018", "patent", {}, "patent", id="tonglu patent needs its type"),
-        pytest.param("tonglu-2018", "training", {"subject": "professional"}, "days", id="tonglu training needs days"),
+        pytest.param(
+            "tonglu-2018", "training", {"subject": "professional"}, "days", id="tonglu training needs days"
+        ),
         pytest.param("tonglu-2018", "research_project", {}, "level", id="tonglu project needs a level"),
-        pytest.param("wenzhou-2020", "study_minutes", {"minutes": 60, "subject": "general_public"}, "subject",
-                     id="wenzhou 第六条: public study minutes are not registered without the exam"),
+        pytest.param(
+            "wenzhou-2020",
+            "study_minutes",
+            {"minutes": 60, "subject": "general_public"},
+            "subject",
+            id="wenzhou 第六条: public study minutes are not registered without the exam",
+        ),
     ],
 )
 def test_a_missing_or_unusable_field_raises_value_error_naming_it(
@@ -128,4 +159,10 @@ def test_an_unknown_policy_lists_the_available_ones() -> None:
 
 
 def test_five_policies_are_available() -> None:
-    assert available_policies() == ["sichuan-2016", "tonglu-2018", "weihai-2022", "wenzhou-2020", "zhejiang-2016"]
+    assert available_policies() == [
+        "sichuan-2016",
+        "tonglu-2018",
+        "weihai-2022",
+        "wenzhou-2020",
+        "zhejiang-2016",
+    ]

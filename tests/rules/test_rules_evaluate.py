@@ -26,42 +26,128 @@ def a(kind: str, **fields: Any) -> Activity:
 
 # (policy, activities, category, credited after caps, article)
 CAP_CASES: list[Any] = [
-    pytest.param("sichuan-2016", [a("self_study", characters=30000, subject=PR), a("paper", characters=15000)],
-                 PR, "50", id="sichuan 二(二): self-study and publications together are capped at 50 a year"),
-    pytest.param("sichuan-2016", [a("book", characters=20000), a("paper", characters=20000),
-                                  a("training", hours=10, subject=PR)],
-                 PR, "60", id="sichuan 二(二): the 50 cap leaves other professional hours untouched"),
-    pytest.param("weihai-2022", [a("computer_exam", modules=7)], GP, "30",
-                 id="weihai 二(一)3: computer exam hours are capped at 30 a year"),
-    pytest.param("weihai-2022", [a("computer_exam", modules=4), a("computer_exam", modules=4)], GP, "30",
-                 id="weihai 二(一)3: the computer exam cap is shared by several exams"),
-    pytest.param("weihai-2022", [a("self_study_exam", count=5)], PR, "40",
-                 id="weihai 二(二)3(1): self-taught exam hours are capped at 40 a year"),
-    pytest.param("weihai-2022", [a("paper"), a("book"), a("patent"), a("research_project")], PR, "30",
-                 id="weihai 二(二)4: research results, patents, papers and books share a cap of 30"),
-    pytest.param("weihai-2022", [a("degree_education"), a("degree_education")], PR, "40",
-                 id="weihai 二(二)3(2): degree education earns 40 a year however many records"),
-    pytest.param("weihai-2022", [a("aid_dispatch", months=12), a("aid_dispatch", months=6)], PR, "60",
-                 id="weihai 二(二)2(2): aid earns at most 60 professional hours a year"),
-    pytest.param("weihai-2022", [a("aid_dispatch", months=12), a("aid_dispatch", months=6)], GP, "30",
-                 id="weihai 二(二)2(2): aid earns at most 30 public hours a year"),
-    pytest.param("weihai-2022", [a("training", hours=6, start="2025-03-02"), a("expert_service", hours=6, start="2025-03-02")],
-                 PR, "8", id="weihai 二(二)1(1) 二(二)2(1): activities on the same day share 8 hours"),
-    pytest.param("weihai-2022", [a("training", hours=6, start="2025-03-02"), a("conference", hours=6, start="2025-03-03")],
-                 PR, "12", id="weihai 二(二)1(1): activities on different days each get their own 8 hours"),
-    pytest.param("weihai-2022", [a("training", hours=16, start="2025-03-02", end="2025-03-03"),
-                                 a("conference", hours=5, start="2025-03-03")],
-                 PR, "16", id="weihai 二(二)1(1): a two-day training fills both days so a conference on day two earns nothing"),
-    pytest.param("weihai-2022", [a("transfer_in", hours=50, subject=PR), a("paper"), a("book"), a("patent")],
-                 PR, "80", id="weihai 三: transferred hours are outside the caps"),
-    pytest.param("wenzhou-2020", [a("platform_course", hours=6, subject=GP), a("platform_course", hours=6, subject=GP)],
-                 GP, "18", id="wenzhou 第八条 第十条: one general public course a year, so at most 18 hours"),
-    pytest.param("tonglu-2018", [a("degree_education", related=True), a("degree_education", related=True)],
-                 PR, "90", id="tonglu 第十一条(二): a related degree earns 90 a year at most"),
-    pytest.param("tonglu-2018", [a("degree_education", related=False), a("degree_education", related=False)],
-                 GP, "30", id="tonglu 第十一条(二): an unrelated degree earns 30 a year at most"),
-    pytest.param("tonglu-2018", [a("computer_exam", modules=4), a("computer_exam", modules=4)], GP, "48",
-                 id="tonglu 第十一条(五): computer exam credits have no yearly cap"),
+    pytest.param(
+        "sichuan-2016",
+        [a("self_study", characters=30000, subject=PR), a("paper", characters=15000)],
+        PR,
+        "50",
+        id="sichuan 二(二): self-study and publications together are capped at 50 a year",
+    ),
+    pytest.param(
+        "sichuan-2016",
+        [a("book", characters=20000), a("paper", characters=20000), a("training", hours=10, subject=PR)],
+        PR,
+        "60",
+        id="sichuan 二(二): the 50 cap leaves other professional hours untouched",
+    ),
+    pytest.param(
+        "weihai-2022",
+        [a("computer_exam", modules=7)],
+        GP,
+        "30",
+        id="weihai 二(一)3: computer exam hours are capped at 30 a year",
+    ),
+    pytest.param(
+        "weihai-2022",
+        [a("computer_exam", modules=4), a("computer_exam", modules=4)],
+        GP,
+        "30",
+        id="weihai 二(一)3: the computer exam cap is shared by several exams",
+    ),
+    pytest.param(
+        "weihai-2022",
+        [a("self_study_exam", count=5)],
+        PR,
+        "40",
+        id="weihai 二(二)3(1): self-taught exam hours are capped at 40 a year",
+    ),
+    pytest.param(
+        "weihai-2022",
+        [a("paper"), a("book"), a("patent"), a("research_project")],
+        PR,
+        "30",
+        id="weihai 二(二)4: research results, patents, papers and books share a cap of 30",
+    ),
+    pytest.param(
+        "weihai-2022",
+        [a("degree_education"), a("degree_education")],
+        PR,
+        "40",
+        id="weihai 二(二)3(2): degree education earns 40 a year however many records",
+    ),
+    pytest.param(
+        "weihai-2022",
+        [a("aid_dispatch", months=12), a("aid_dispatch", months=6)],
+        PR,
+        "60",
+        id="weihai 二(二)2(2): aid earns at most 60 professional hours a year",
+    ),
+    pytest.param(
+        "weihai-2022",
+        [a("aid_dispatch", months=12), a("aid_dispatch", months=6)],
+        GP,
+        "30",
+        id="weihai 二(二)2(2): aid earns at most 30 public hours a year",
+    ),
+    pytest.param(
+        "weihai-2022",
+        [a("training", hours=6, start="2025-03-02"), a("expert_service", hours=6, start="2025-03-02")],
+        PR,
+        "8",
+        id="weihai 二(二)1(1) 二(二)2(1): activities on the same day share 8 hours",
+    ),
+    pytest.param(
+        "weihai-2022",
+        [a("training", hours=6, start="2025-03-02"), a("conference", hours=6, start="2025-03-03")],
+        PR,
+        "12",
+        id="weihai 二(二)1(1): activities on different days each get their own 8 hours",
+    ),
+    pytest.param(
+        "weihai-2022",
+        [
+            a("training", hours=16, start="2025-03-02", end="2025-03-03"),
+            a("conference", hours=5, start="2025-03-03"),
+        ],
+        PR,
+        "16",
+        id="weihai 二(二)1(1): a two-day training fills both days so a conference on day two earns nothing",
+    ),
+    pytest.param(
+        "weihai-2022",
+        [a("transfer_in", hours=50, subject=PR), a("paper"), a("book"), a("patent")],
+        PR,
+        "80",
+        id="weihai 三: transferred hours are outside the caps",
+    ),
+    pytest.param(
+        "wenzhou-2020",
+        [a("platform_course", hours=6, subject=GP), a("platform_course", hours=6, subject=GP)],
+        GP,
+        "18",
+        id="wenzhou 第八条 第十条: one general public course a year, so at most 18 hours",
+    ),
+    pytest.param(
+        "tonglu-2018",
+        [a("degree_education", related=True), a("degree_education", related=True)],
+        PR,
+        "90",
+        id="tonglu 第十一条(二): a related degree earns 90 a year at most",
+    ),
+    pytest.param(
+        "tonglu-2018",
+        [a("degree_education", related=False), a("degree_education", related=False)],
+        GP,
+        "30",
+        id="tonglu 第十一条(二): an unrelated degree earns 30 a year at most",
+    ),
+    pytest.param(
+        "tonglu-2018",
+        [a("computer_exam", modules=4), a("computer_exam", modules=4)],
+        GP,
+        "48",
+        id="tonglu 第十一条(五): computer exam credits have no yearly cap",
+    ),
 ]
 
 
@@ -82,7 +168,9 @@ def test_a_line_trimmed_by_a_cap_says_so_and_keeps_the_claimed_amount() -> None:
 
 
 def test_a_credit_fully_absorbed_by_a_cap_stays_as_a_zero_line() -> None:
-    report = evaluate("sichuan-2016", [a("self_study", characters=50000, subject=PR), a("paper", characters=1000)])
+    report = evaluate(
+        "sichuan-2016", [a("self_study", characters=50000, subject=PR), a("paper", characters=1000)]
+    )
     assert [line.hours for line in report.lines] == [D(50), D(0)]
     assert "自学和发表出版作品每年50学时上限" in report.lines[1].explanation
 
@@ -98,7 +186,9 @@ def test_a_day_already_full_is_named_in_the_trimmed_line() -> None:
 
 def test_weihai_counts_the_same_item_once() -> None:
     # 威人社字〔2022〕2号 二(二)4 “同一…不重复计算”
-    report = evaluate("weihai-2022", [a("paper", item_id="doi:1"), a("paper", item_id="doi:1"), a("book", item_id="b")])
+    report = evaluate(
+        "weihai-2022", [a("paper", item_id="doi:1"), a("paper", item_id="doi:1"), a("book", item_id="b")]
+    )
     assert report.totals[PR] == D(20)
     assert len(report.lines) == 2
     assert len(report.skipped) == 1 and "不重复计算（威人社字〔2022〕2号 二(二)4）" in report.skipped[0]
@@ -119,7 +209,10 @@ def test_tonglu_counts_the_same_result_once_at_its_highest_credit() -> None:
 def test_tonglu_keeps_the_highest_credit_whatever_the_order() -> None:
     report = evaluate(
         "tonglu-2018",
-        [a("patent", patent="invention", item_id="R1"), a("paper", journal="core", first_author=True, item_id="R1")],
+        [
+            a("patent", patent="invention", item_id="R1"),
+            a("paper", journal="core", first_author=True, item_id="R1"),
+        ],
     )
     assert report.totals[PR] == D(90)
 
@@ -130,7 +223,9 @@ def test_activities_without_an_item_id_are_never_treated_as_duplicates() -> None
 
 
 def test_activities_of_other_years_are_ignored() -> None:
-    report = evaluate("weihai-2022", [a("paper", year=2024), a("computer_exam", modules=6, year=2026), a("book")])
+    report = evaluate(
+        "weihai-2022", [a("paper", year=2024), a("computer_exam", modules=6, year=2026), a("book")]
+    )
     assert report.total == D(10)
     assert len(report.lines) == 1
 
@@ -145,7 +240,11 @@ def test_caps_are_per_year_so_last_years_results_do_not_use_this_years_cap() -> 
 def test_a_complete_weihai_year_meets_every_requirement() -> None:
     report = evaluate(
         "weihai-2022",
-        [a("foreign_language_exam", grade="A"), a("training", hours=24, days=3), a("transfer_in", hours=40, subject=PR)],
+        [
+            a("foreign_language_exam", grade="A"),
+            a("training", hours=24, days=3),
+            a("transfer_in", hours=40, subject=PR),
+        ],
     )
     assert report.complete
     assert report.total == D(94)
@@ -158,11 +257,18 @@ def test_a_complete_weihai_year_meets_every_requirement() -> None:
 
 
 def test_a_year_short_in_one_category_is_incomplete_and_says_by_how_much() -> None:
-    report = evaluate("weihai-2022", [a("foreign_language_exam", grade="C"), a("transfer_in", hours=80, subject=PR)])
+    report = evaluate(
+        "weihai-2022", [a("foreign_language_exam", grade="C"), a("transfer_in", hours=80, subject=PR)]
+    )
     assert report.total == D(90)
     assert not report.complete
     public = report.requirements[1]
-    assert (public.categories, public.minimum, public.credited, public.short) == ((GP, IP), D(30), D(10), D(20))
+    assert (public.categories, public.minimum, public.credited, public.short) == (
+        (GP, IP),
+        D(30),
+        D(10),
+        D(20),
+    )
     assert public.rule == "威人社字〔2022〕2号 二"
 
 
@@ -181,8 +287,11 @@ def test_zhejiang_counts_industry_public_towards_the_public_eighteen() -> None:
 
 def test_wenzhou_inherits_zhejiangs_rules_but_requires_eighteen_general_public_hours() -> None:
     # 温人社发〔2020〕125号 第六条: 一般公需科目不少于18学时 (industry public does not count)
-    activities = [a("conference", hours=18, subject=IP), a("platform_course", hours=18, subject=IP),
-                  a("training", hours=72, subject=PR)]
+    activities = [
+        a("conference", hours=18, subject=IP),
+        a("platform_course", hours=18, subject=IP),
+        a("training", hours=72, subject=PR),
+    ]
     report = evaluate("wenzhou-2020", activities)
     assert report.lines[0].rule == "浙人社发〔2016〕63号 第九条(三)"  # conference inherited from the province
     assert not report.complete

@@ -14,19 +14,57 @@ PACKAGE = Path(__file__).resolve().parents[2] / "rules"
 
 # (policy, document, unit, minutes per hour, [(categories, minimum)])  — 浙 第八条, 温 第六条, 川 二(二), 威 二, 桐 第七条
 FACTS = [
-    ("zhejiang-2016", "浙人社发〔2016〕63号", "学时", 60,
-     [({"general_public", "industry_public", "professional"}, 90), ({"professional"}, 60),
-      ({"general_public", "industry_public"}, 18)]),
-    ("wenzhou-2020", "温人社发〔2020〕125号", "学时", 60,
-     [({"general_public", "industry_public", "professional"}, 90), ({"general_public"}, 18), ({"professional"}, 60)]),
-    ("sichuan-2016", "川人社发〔2016〕20号", "学时", 45,
-     [({"general_public", "industry_public", "professional"}, 90), ({"professional"}, 60)]),
-    ("weihai-2022", "威人社字〔2022〕2号", "学时", 60,
-     [({"general_public", "industry_public", "professional"}, 90), ({"general_public", "industry_public"}, 30),
-      ({"professional"}, 60)]),
-    ("tonglu-2018", "桐人社发〔2018〕26号", "学分", 60,
-     [({"general_public", "industry_public", "professional"}, 90), ({"professional"}, 60),
-      ({"general_public", "industry_public"}, 18)]),
+    (
+        "zhejiang-2016",
+        "浙人社发〔2016〕63号",
+        "学时",
+        60,
+        [
+            ({"general_public", "industry_public", "professional"}, 90),
+            ({"professional"}, 60),
+            ({"general_public", "industry_public"}, 18),
+        ],
+    ),
+    (
+        "wenzhou-2020",
+        "温人社发〔2020〕125号",
+        "学时",
+        60,
+        [
+            ({"general_public", "industry_public", "professional"}, 90),
+            ({"general_public"}, 18),
+            ({"professional"}, 60),
+        ],
+    ),
+    (
+        "sichuan-2016",
+        "川人社发〔2016〕20号",
+        "学时",
+        45,
+        [({"general_public", "industry_public", "professional"}, 90), ({"professional"}, 60)],
+    ),
+    (
+        "weihai-2022",
+        "威人社字〔2022〕2号",
+        "学时",
+        60,
+        [
+            ({"general_public", "industry_public", "professional"}, 90),
+            ({"general_public", "industry_public"}, 30),
+            ({"professional"}, 60),
+        ],
+    ),
+    (
+        "tonglu-2018",
+        "桐人社发〔2018〕26号",
+        "学分",
+        60,
+        [
+            ({"general_public", "industry_public", "professional"}, 90),
+            ({"professional"}, 60),
+            ({"general_public", "industry_public"}, 18),
+        ],
+    ),
 ]
 
 
@@ -35,9 +73,16 @@ def test_each_policy_states_its_documents_annual_requirement(
     policy_id: str, document: str, unit: str, minutes: int, requirements: list[tuple[set[str], int]]
 ) -> None:
     policy = load_policy(policy_id)
-    assert (policy.id, policy.document, policy.unit, policy.minutes_per_hour) == (policy_id, document, unit, minutes)
+    assert (policy.id, policy.document, policy.unit, policy.minutes_per_hour) == (
+        policy_id,
+        document,
+        unit,
+        minutes,
+    )
     assert policy.title
-    assert [(set(r.categories), r.minimum) for r in policy.requirements] == [(c, Decimal(m)) for c, m in requirements]
+    assert [(set(r.categories), r.minimum) for r in policy.requirements] == [
+        (c, Decimal(m)) for c, m in requirements
+    ]
     assert all(r.rule.startswith(document) and r.label for r in policy.requirements)
 
 

@@ -12,7 +12,10 @@ GP, IP, PR = "general_public", "industry_public", "professional"
 
 # Activity sets that complete a year under each policy; an empty list leaves it incomplete.
 COMPLETE = {
-    "zhejiang-2016": [("platform_course", {"hours": 18, "subject": GP}), ("training", {"hours": 72, "subject": PR})],
+    "zhejiang-2016": [
+        ("platform_course", {"hours": 18, "subject": GP}),
+        ("training", {"hours": 72, "subject": PR}),
+    ],
     "wenzhou-2020": [("platform_course", {"hours": 3, "subject": GP}), ("training", {"hours": 72})],
     "sichuan-2016": [("training", {"hours": 90, "subject": PR})],
     "weihai-2022": [("foreign_language_exam", {"grade": "A"}), ("transfer_in", {"hours": 60, "subject": PR})],
@@ -30,16 +33,36 @@ def year(policy_id: str, y: int, complete: bool) -> Compliance:
 @pytest.mark.parametrize(
     ("end", "deadline"),
     [
-        pytest.param(date(2025, 3, 1), date(2025, 4, 30), id="tonglu 第十三条: claims close 60 days after the end"),
-        pytest.param(date(2025, 10, 15), date(2025, 12, 14), id="tonglu 第十三条: an October activity gets its 60 days"),
-        pytest.param(date(2025, 10, 31), date(2025, 12, 30), id="tonglu 第十三条: 60 days after 31 October is 30 December"),
-        pytest.param(date(2025, 11, 15), date(2025, 12, 30), id="tonglu 第十三条: claims running into December close on 30 December"),
-        pytest.param(date(2025, 12, 10), date(2025, 12, 30), id="tonglu 第十三条: December claims close on 30 December"),
-        pytest.param(date(2025, 12, 31), date(2025, 12, 30), id="tonglu 第十三条: an activity ending 31 December is already past the cutoff"),
+        pytest.param(
+            date(2025, 3, 1), date(2025, 4, 30), id="tonglu 第十三条: claims close 60 days after the end"
+        ),
+        pytest.param(
+            date(2025, 10, 15), date(2025, 12, 14), id="tonglu 第十三条: an October activity gets its 60 days"
+        ),
+        pytest.param(
+            date(2025, 10, 31),
+            date(2025, 12, 30),
+            id="tonglu 第十三条: 60 days after 31 October is 30 December",
+        ),
+        pytest.param(
+            date(2025, 11, 15),
+            date(2025, 12, 30),
+            id="tonglu 第十三条: claims running into December close on 30 December",
+        ),
+        pytest.param(
+            date(2025, 12, 10), date(2025, 12, 30), id="tonglu 第十三条: December claims close on 30 December"
+        ),
+        pytest.param(
+            date(2025, 12, 31),
+            date(2025, 12, 30),
+            id="tonglu 第十三条: an activity ending 31 December is already past the cutoff",
+        ),
         pytest.param(date(2024, 2, 29), date(2024, 4, 29), id="tonglu 第十三条: leap years count real days"),
     ],
 )
-def test_tonglu_claims_close_sixty_days_after_the_activity_or_on_30_december(end: date, deadline: date) -> None:
+def test_tonglu_claims_close_sixty_days_after_the_activity_or_on_30_december(
+    end: date, deadline: date
+) -> None:
     assert load_policy("tonglu-2018").claim_deadline(end) == deadline
 
 
@@ -51,18 +74,26 @@ def test_policies_that_state_no_claim_deadline_return_none(policy_id: str) -> No
 @pytest.mark.parametrize("policy_id", available_policies())
 def test_three_complete_years_leave_every_door_open(policy_id: str) -> None:
     standing = load_policy(policy_id).standing([year(policy_id, y, True) for y in (2023, 2024, 2025)])
-    assert (standing.year, standing.may_be_excellent, standing.at_most_basically_competent) == (2025, True, False)
+    assert (standing.year, standing.may_be_excellent, standing.at_most_basically_competent) == (
+        2025,
+        True,
+        False,
+    )
     assert standing.may_apply_for_title and standing.reasons == ()
 
 
 def test_tonglu_an_incomplete_year_cannot_be_rated_excellent() -> None:
-    standing = load_policy("tonglu-2018").standing([year("tonglu-2018", 2024, True), year("tonglu-2018", 2025, False)])
+    standing = load_policy("tonglu-2018").standing(
+        [year("tonglu-2018", 2024, True), year("tonglu-2018", 2025, False)]
+    )
     assert not standing.may_be_excellent and not standing.at_most_basically_competent
     assert any("不得评为优秀（桐人社发〔2018〕26号 第十四条）" in r for r in standing.reasons)
 
 
 def test_tonglu_two_incomplete_years_in_a_row_make_the_second_basically_competent_or_lower() -> None:
-    standing = load_policy("tonglu-2018").standing([year("tonglu-2018", 2024, False), year("tonglu-2018", 2025, False)])
+    standing = load_policy("tonglu-2018").standing(
+        [year("tonglu-2018", 2024, False), year("tonglu-2018", 2025, False)]
+    )
     assert standing.at_most_basically_competent and not standing.may_be_excellent
     assert any("基本合格及以下（桐人社发〔2018〕26号 第十四条）" in r for r in standing.reasons)
 
@@ -73,11 +104,17 @@ def test_tonglu_incomplete_years_with_a_gap_between_are_not_consecutive() -> Non
 
 
 def test_tonglu_an_incomplete_year_within_three_blocks_title_recommendation() -> None:
-    reports = [year("tonglu-2018", 2023, False), year("tonglu-2018", 2024, True), year("tonglu-2018", 2025, True)]
+    reports = [
+        year("tonglu-2018", 2023, False),
+        year("tonglu-2018", 2024, True),
+        year("tonglu-2018", 2025, True),
+    ]
     standing = load_policy("tonglu-2018").standing(reports)
     assert standing.may_be_excellent and not standing.may_apply_for_title
-    assert any("2023年度未完成学分要求，不得推荐职称评审和晋升岗位等级（桐人社发〔2018〕26号 第十五条）" in r
-               for r in standing.reasons)
+    assert any(
+        "2023年度未完成学分要求，不得推荐职称评审和晋升岗位等级（桐人社发〔2018〕26号 第十五条）" in r
+        for r in standing.reasons
+    )
 
 
 def test_tonglu_an_incomplete_year_older_than_three_years_does_not_block_title() -> None:
@@ -110,9 +147,17 @@ def test_sichuan_an_incomplete_year_cannot_be_rated_excellent_but_title_is_not_b
 
 
 def test_weihai_invents_no_consequence_for_an_incomplete_year() -> None:
-    standing = load_policy("weihai-2022").standing([year("weihai-2022", 2024, False), year("weihai-2022", 2025, False)])
-    assert standing.may_be_excellent and standing.may_apply_for_title and not standing.at_most_basically_competent
-    assert standing.reasons == ("2025年度未完成学时要求；威人社字〔2022〕2号未规定对年度考核或职称申报的具体后果",)
+    standing = load_policy("weihai-2022").standing(
+        [year("weihai-2022", 2024, False), year("weihai-2022", 2025, False)]
+    )
+    assert (
+        standing.may_be_excellent
+        and standing.may_apply_for_title
+        and not standing.at_most_basically_competent
+    )
+    assert standing.reasons == (
+        "2025年度未完成学时要求；威人社字〔2022〕2号未规定对年度考核或职称申报的具体后果",
+    )
 
 
 def test_the_latest_year_is_judged_whatever_the_order_of_reports() -> None:

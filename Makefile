@@ -1,0 +1,58 @@
+# 学时通 — the two set-up commands are `make run` and `make test`.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PG_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
+export PIP_DISABLE_PIP_VERSION_CHECK=1
+
+.PHONY: run test install system-deps lint bench-heartbeat bench-booking bench-rules demo migrate clean
+
+$(BIN)/activate: pyproject.toml
+	test -d $(VENV) || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q -e '.[test]'
+	touch $(BIN)/activate
+
+install: $(BIN)/activate
+
+# Debian's chromium and a CJK font for the browser tests (Playwright's own browser download does not work here).
+system-deps:
+	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi "noto.*cjk"; then \
+	  echo "installing chromium and fonts-noto-cjk (Debian)"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	fi
+
+migrate: install
+	$(BIN)/flask --app lms db-upgrade
+
+demo: migrate
+	$(BIN)/flask --app lms demo
+
+run: demo
+	@echo "学时通: http://127.0.0.1:5000  (scheduler started beside the web server; Ctrl-C stops both)"
+	@trap 'kill 0' EXIT INT TERM; \
+	  $(BIN)/flask --app lms scheduler & \
+	  $(BIN)/gunicorn -w 2 --threads 4 -b 127.0.0.1:5000 'lms:create_app()' --access-logfile - & \
+	  wait
+
+test: install system-deps
+	$(BIN)/ruff check lms exams courseware rules tests bench
+	$(BIN)/mypy
+	$(BIN)/pytest -q -n 2 --dist loadgroup
+
+lint: install
+	$(BIN)/ruff check lms exams courseware rules tests bench
+	$(BIN)/mypy
+
+bench-heartbeat: install
+	$(BIN)/python bench/bench_heartbeat.py
+
+bench-booking: install
+	$(BIN)/python bench/bench_booking.py
+
+bench-rules: install
+	$(BIN)/python bench/bench_rules.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .mypy_cache

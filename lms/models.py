@@ -1,0 +1,16 @@
+"""Import every model so that Base.metadata knows the whole schema (Alembic, tests, create_all)."""
+from __future__ import annotations
+
+from .accounts.models import Person  # noqa: F401
+from .audit import AuditEntry  # noqa: F401
+from .catalogue.models import Chapter, Course, CourseOffering, Enrolment  # noqa: F401
+from .db import Base
+from .hours.models import HoursEntry  # noqa: F401
+from .study.models import ChapterProgress, PresencePrompt, StudyClock, StudySegment  # noqa: F401
+
+try:  # the exams domain plugs in when present
+    import exams.models  # noqa: F401
+except ImportError:  # pragma: no cover
+    pass
+
+metadata = Base.metadata
