@@ -41,8 +41,12 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, echo: bool = False, pool_size: int = 5) -> Engine:
-    """Create an engine with the per-dialect settings this project relies on."""
+def make_engine(url: str, echo: bool = False, pool_size: int = 5, immediate: bool = True) -> Engine:
+    """Create an engine with the per-dialect settings this project relies on.
+
+    immediate=False (SQLite only) begins transactions DEFERRED: for read-mostly sessions such as
+    a test's own checking session, which must not hold the write lock while the app works.
+    """
     url = normalise_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(url, echo=echo, connect_args={"timeout": 30, "check_same_thread": False})
@@ -59,7 +63,7 @@ def make_engine(url: str, echo: bool = False, pool_size: int = 5) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
     return create_engine(url, echo=echo, pool_size=pool_size, max_overflow=10, pool_pre_ping=True)

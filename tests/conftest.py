@@ -107,10 +107,14 @@ def _reset_limiter() -> Iterator[None]:
 @pytest.fixture
 def db(app: Any) -> Iterator[Any]:
     """A session outside any request, for arranging and checking (commits are real)."""
-    with app.app_context():
-        s = app.extensions["xst_db"].factory()
-        yield s
-        s.close()
+    from sqlalchemy.orm import Session
+
+    from lms.db import make_engine
+    engine = make_engine(app.config["DATABASE_URL"], immediate=False)
+    s = Session(engine, expire_on_commit=False)
+    yield s
+    s.close()
+    engine.dispose()
 
 
 @pytest.fixture

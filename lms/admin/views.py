@@ -22,7 +22,8 @@ from ..catalogue.operations import (add_chapter, create_course, offer_again, rep
                                     set_offering_status)
 from ..db import get_or_404, get_session, transaction
 from ..errors import DomainError
-from ..hours.operations import entries
+from ..hours.models import HoursCertificate
+from ..hours.operations import entries, years_of
 from ..security import bureau_required
 from ..study.operations import course_progress, refresh_completion
 from ..study.record import study_record
@@ -233,7 +234,10 @@ def person(person_id: int) -> Any:
     p = get_or_404(s, Person, person_id)
     enrolments = s.scalars(select(Enrolment).where(Enrolment.person_id == p.id)
                            .order_by(Enrolment.year.desc())).all()
-    return render_template("admin/person.html", person=p, form=FlaskForm(),
+    certs = s.scalars(select(HoursCertificate).where(HoursCertificate.person_id == p.id)
+                      .order_by(HoursCertificate.year.desc())).all()
+    years = sorted({clock.study_year(), *years_of(s, p.id)}, reverse=True)
+    return render_template("admin/person.html", person=p, form=FlaskForm(), certs=certs, years=years,
                            rows=[(e, course_progress(s, e)) for e in enrolments], entries=entries(s, p.id))
 
 

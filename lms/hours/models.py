@@ -38,3 +38,24 @@ class HoursEntry(Base):
 
 
 _attach("hours_entry")
+
+
+class HoursCertificate(Base):
+    """An electronic certificate for a completed year (威人社字〔2022〕2号 三), verifiable at /verify/<code>."""
+
+    __tablename__ = "hours_certificate"
+    __table_args__ = (UniqueConstraint("person_id", "year", name="uq_hours_certificate_person_year"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    year: Mapped[int]
+    # 128 bits from secrets, base32: cannot be guessed or enumerated.
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    total_hours: Mapped[Decimal] = mapped_column(Numeric(7, 2))
+    general_public: Mapped[Decimal] = mapped_column(Numeric(7, 2))
+    industry_public: Mapped[Decimal] = mapped_column(Numeric(7, 2))
+    professional: Mapped[Decimal] = mapped_column(Numeric(7, 2))
+    policy: Mapped[str] = mapped_column(String(32))
+    issued_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    revoke_reason: Mapped[str | None] = mapped_column(Text)

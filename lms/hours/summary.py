@@ -12,6 +12,8 @@ from ..accounts.models import Person
 from ..regions import REGIONS
 from .operations import entries, totals
 
+CENT = Decimal("0.01")
+
 
 def year_summary(s: Session, person: Person, year: int) -> dict[str, Any]:
     """This year's registered hours per category against each requirement of the person's policy."""
@@ -23,10 +25,12 @@ def year_summary(s: Session, person: Person, year: int) -> dict[str, Any]:
     for req in policy.requirements:
         cats = tuple(req.categories)
         credited = total if not cats else sum((got.get(c, Decimal("0")) for c in cats), Decimal("0"))
-        minimum = Decimal(req.minimum)
-        bars.append({"label": req.label, "minimum": minimum, "credited": credited,
-                     "short": max(Decimal("0"), minimum - credited),
+        minimum = Decimal(req.minimum).quantize(CENT)
+        credited = credited.quantize(CENT)
+        bars.append({"label": req.label, "minimum": minimum, "credited": credited, "rule": req.rule,
+                     "short": max(Decimal("0"), minimum - credited).quantize(CENT),
                      "percent": int(min(Decimal(100), credited * 100 / minimum)) if minimum else 100})
-    return {"policy": policy, "region": region, "totals": got, "total": total, "bars": bars,
+    return {"policy": policy, "region": region, "totals": {k: v.quantize(CENT) for k, v in got.items()},
+            "total": total.quantize(CENT), "bars": bars,
             "complete": all(b["short"] == 0 for b in bars), "entries": entries(s, person.id, year),
             "unit": getattr(policy, "unit", "学时")}

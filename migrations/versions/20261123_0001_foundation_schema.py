@@ -219,6 +219,29 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_presence_prompt_segment_id'), ['segment_id'], unique=False)
 
     # ### end Alembic commands ###
+    op.create_table('hours_certificate',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=40), nullable=False),
+    sa.Column('total_hours', sa.Numeric(precision=7, scale=2), nullable=False),
+    sa.Column('general_public', sa.Numeric(precision=7, scale=2), nullable=False),
+    sa.Column('industry_public', sa.Numeric(precision=7, scale=2), nullable=False),
+    sa.Column('professional', sa.Numeric(precision=7, scale=2), nullable=False),
+    sa.Column('policy', sa.String(length=32), nullable=False),
+    sa.Column('issued_at', sa.DateTime(), nullable=False),
+    sa.Column('revoked_at', sa.DateTime(), nullable=True),
+    sa.Column('revoked_by_id', sa.Integer(), nullable=True),
+    sa.Column('revoke_reason', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_hours_certificate_person_id_person')),
+    sa.ForeignKeyConstraint(['revoked_by_id'], ['person.id'], name=op.f('fk_hours_certificate_revoked_by_id_person')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_hours_certificate')),
+    sa.UniqueConstraint('code', name=op.f('uq_hours_certificate_code')),
+    sa.UniqueConstraint('person_id', 'year', name='uq_hours_certificate_person_year')
+    )
+    with op.batch_alter_table('hours_certificate', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_hours_certificate_person_id'), ['person_id'], unique=False)
+
     if op.get_bind().dialect.name == "postgresql":  # use_alter FKs between study_clock and its segment/prompt
         op.create_foreign_key("fk_study_clock_segment_id_study_segment", "study_clock", "study_segment",
                               ["segment_id"], ["id"])
@@ -232,6 +255,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table('hours_certificate')
     if op.get_bind().dialect.name == "postgresql":
         op.drop_constraint("fk_study_clock_segment_id_study_segment", "study_clock", type_="foreignkey")
         op.drop_constraint("fk_study_clock_prompt_id_presence_prompt", "study_clock", type_="foreignkey")

@@ -1,0 +1,205 @@
+"""The hours bank on the web: history, the registration sheet PDF, certificates, public verification."""
+from __future__ import annotations
+
+
+from decimal import Decimal
+from typing import Any
+
+import segno
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import DecimalField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+
+from .. import clock
+from ..accounts.models import Person
+from ..db import get_or_404, get_session, transaction
+from ..errors import DomainError, NotFound
+from ..regions import REGIONS
+from ..security import bureau_required, limiter, practitioner_required
+from .certificates import certificate_hours, find_certificate, issue_certificate, revoke_certificate
+from .models import HoursCertificate
+from .operations import register_by_hand, years_of
+from .pdf import certificate_pdf, registration_sheet
+from .summary import year_summary
+
+bp = Blueprint("hours", __name__)
+
+
+def _sheet(person: Person, year: int) -> Response:
+    s = get_session()
+    summary = year_summary(s, person, year)
+    pdf = registration_sheet(person=person, region_name=summary["region"].name, policy_title=summary["policy"].title,
+                             year=year, entries=summary["entries"], bars=summary["bars"], total=summary["total"],
+                             complete=summary["complete"], printed_at=clock.china_now())
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f"inline; filename=hours-sheet-{year}.pdf", "Cache-Control": "no-store"})
+
+
+@bp.get("/hours")
+@practitioner_required
+def history() -> Any:
+    """The hours bank year by year, each entry with its source and rule."""
+    s = get_session()
+    this_year = clock.study_year()
+    years = sorted(set(years_of(s, current_user.id)) | {this_year}, reverse=True)
+    rows = [year_summary(s, current_user, y) | {"year": y} for y in years]
+    certs = {c.year: c for c in s.scalars(select(HoursCertificate).where(HoursCertificate.person_id == current_user.id))}
+    return render_template("hours/history.html", rows=rows, certs=certs, this_year=this_year, form=FlaskForm())
+
+
+@bp.get("/hours/<int:year>/sheet.pdf")
+@practitioner_required
+def sheet(year: int) -> Any:
+    """学时登记情况表 (浙人社发〔2016〕63号 第十五条) as a PDF."""
+    return _sheet(current_user, year)
+
+
+@bp.post("/hours/<int:year>/certificate")
+@practitioner_required
+def issue(year: int) -> Any:
+    """Issue the electronic certificate for a completed year."""
+    form = FlaskForm()
+    if form.validate_on_submit():
+        with transaction() as s:
+            issue_certificate(s, current_user, year)
+    return redirect(url_for("hours.certificate", year=year))
+
+
+def _own_certificate(year: int) -> HoursCertificate:
+    cert = get_session().scalar(select(HoursCertificate).where(HoursCertificate.person_id == current_user.id,
+                                                               HoursCertificate.year == year))
+    if cert is None:
+        raise NotFound("该年度还没有电子证书")
+    return cert
+
+
+def verify_url(code: str) -> str:
+    return url_for("hours.verify", code=code, _external=True)
+
+
+@bp.get("/hours/<int:year>/certificate")
+@practitioner_required
+def certificate(year: int) -> Any:
+    """The printable certificate page with its QR code."""
+    cert = _own_certificate(year)
+    url = verify_url(cert.code)
+    qr = segno.make(url, error="m").svg_inline(scale=4, border=2, title="验证二维码")
+    region = REGIONS.get(current_user.region) or REGIONS["wenzhou"]
+    return render_template("hours/certificate.html", cert=cert, url=url, qr=qr, hours=certificate_hours(cert),
+                           issuer=region.bureau)
+
+
+@bp.get("/hours/<int:year>/certificate.pdf")
+@practitioner_required
+def certificate_download(year: int) -> Any:
+    """The certificate as a PDF."""
+    from rules import load_policy
+    cert = _own_certificate(year)
+    region = REGIONS.get(current_user.region) or REGIONS["wenzhou"]
+    pdf = certificate_pdf(person=current_user, year=year, cert=cert, hours=certificate_hours(cert),
+                          policy_title=load_policy(cert.policy).title, verify_url=verify_url(cert.code),
+                          issuer=region.bureau)
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f"inline; filename=certificate-{year}.pdf"})
+
+
+def _public_limit() -> str:
+    return str(current_app.config["PUBLIC_RATE_LIMIT"])
+
+
+@bp.get("/verify")
+@limiter.limit(_public_limit)
+def verify_form() -> Any:
+    """Public: enter a verification code."""
+    code = request.args.get("code", "").strip()
+    if code:
+        return redirect(url_for("hours.verify", code=code))
+    return render_template("hours/verify.html", cert=None, person=None, code="", state="form")
+
+
+@bp.get("/verify/<code>")
+@limiter.limit(_public_limit)
+def verify(code: str) -> Any:
+    """Public, without login: check a certificate code (rate-limited; codes are long and random)."""
+    s = get_session()
+    try:
+        cert = find_certificate(s, code)
+    except NotFound:
+        return render_template("hours/verify.html", cert=None, person=None, code=code, state="unknown"), 404
+    person = s.get(Person, cert.person_id)
+    state = "revoked" if cert.revoked_at else "valid"
+    resp = render_template("hours/verify.html", cert=cert, person=person, code=code, state=state,
+                           hours=certificate_hours(cert))
+    return resp, 200
+
+
+# ---- bureau staff ----------------------------------------------------------------------------------------
+
+class HandEntryForm(FlaskForm):
+    kind = SelectField("登记类型", choices=[SelectChoice("transfer_in", "转入学时（外地调入，凭原地区证明）"),
+                                        SelectChoice("manual", "人工登记（经审核的学时认证）"),
+                                        SelectChoice("correction", "更正（可为负数）")])
+    year = IntegerField("年度", validators=[InputRequired("请填写年度"), NumberRange(2000, 2100, "年度无效")])
+    category = SelectField("类别", choices=[SelectChoice("general_public", "一般公需科目"),
+                                          SelectChoice("industry_public", "行业公需科目"),
+                                          SelectChoice("professional", "专业科目")])
+    hours = DecimalField("学时", places=2, validators=[InputRequired("请填写学时")])
+    reference = StringField("证明编号（转入时必填）", validators=[Length(max=80)])
+    reason = TextAreaField("登记原因与依据", validators=[DataRequired("请写明登记原因"), Length(max=1000)])
+
+
+class RevokeForm(FlaskForm):
+    reason = StringField("撤销原因", validators=[DataRequired("请填写撤销原因"), Length(max=500)])
+
+
+@bp.route("/admin/people/<int:person_id>/hours/new", methods=["GET", "POST"])
+@bureau_required
+def hand_entry(person_id: int) -> Any:
+    """Register hours by hand for a practitioner, recording who did it and why."""
+    s = get_session()
+    person = get_or_404(s, Person, person_id)
+    form = HandEntryForm(year=clock.study_year())
+    if form.validate_on_submit():
+        region = REGIONS.get(current_user.region) or REGIONS["wenzhou"]
+        try:
+            with transaction():
+                register_by_hand(s, current_user, person, year=form.year.data or 0, category=form.category.data or "",
+                                 hours=Decimal(form.hours.data or 0), kind=form.kind.data or "",
+                                 reference=form.reference.data or "", reason=form.reason.data or "",
+                                 org=region.bureau, ip=request.remote_addr)
+        except DomainError as exc:
+            form.form_errors.append(exc.message)
+        else:
+            flash("学时已登记，并已记入审计日志", "success")
+            return redirect(url_for("admin.person", person_id=person.id))
+    return render_template("hours/hand_entry.html", form=form, person=person)
+
+
+@bp.get("/admin/people/<int:person_id>/hours/<int:year>/sheet.pdf")
+@bureau_required
+def staff_sheet(person_id: int, year: int) -> Any:
+    """A practitioner's registration sheet, for bureau staff."""
+    return _sheet(get_or_404(get_session(), Person, person_id), year)
+
+
+@bp.post("/admin/certificates/<int:cert_id>/revoke")
+@bureau_required
+def revoke(cert_id: int) -> Any:
+    """Revoke a certificate with a reason."""
+    s = get_session()
+    cert = get_or_404(s, HoursCertificate, cert_id)
+    form = RevokeForm()
+    if form.validate_on_submit():
+        with transaction():
+            revoke_certificate(s, current_user, cert, form.reason.data or "", ip=request.remote_addr)
+        flash("证书已撤销", "success")
+    else:
+        flash("请填写撤销原因", "error")
+    return redirect(url_for("admin.person", person_id=cert.person_id))
+
+
+
