@@ -68,10 +68,29 @@
         if (j.state === "prompt_missed") { say("人机交互确认超时，本段学习已结束；继续操作将重新开始计时。", "warn"); }
         else if (j.state === "started") { say("正在计时（新的学习时段已开始）", "ok"); }
         else if (j.state === "credited") { say("正在计时 · 本次计入 " + Math.round(j.credited_seconds) + " 秒", "ok"); }
-        if (j.course_complete) { say("恭喜！本课程在线学习已全部完成，可以报名参加考试。", "ok"); }
+        if (j.chapter && j.chapter.complete && !chapterDone) { chapterDone = true; refreshCourse(); }
         if (j.prompt) showPrompt(j.prompt);
       })
       .catch(function () { busy = false; say("网络连接中断，恢复后将自动继续（中断期间不计时）", "warn"); });
+  }
+
+  var chapterDone = document.getElementById("chapter-done") && !document.getElementById("chapter-done").hidden;
+  function refreshCourse() {
+    fetch("/api/v1/enrolments/" + root.dataset.enrolment + "/progress", { credentials: "same-origin" })
+      .then(function (r) { return r.json(); })
+      .then(function (p) {
+        document.getElementById("course-percent").textContent = p.percent;
+        var bar = document.querySelector("#course-bar .bar span");
+        if (bar) bar.style.width = p.percent + "%";
+        p.chapters.forEach(function (c) {
+          var el = document.querySelector('[data-chapter-percent="' + c.chapter_id + '"]');
+          if (el) el.textContent = c.percent + "%" + (c.complete ? " ✓" : "");
+        });
+        if (p.complete) {
+          document.getElementById("course-done").hidden = false;
+          document.getElementById("course-done-note").hidden = false;
+        }
+      });
   }
 
   function showPrompt(p) {
