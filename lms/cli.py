@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup
+from flask.cli import FlaskGroup, with_appcontext
 
 from .db import database, transaction
 
@@ -31,6 +31,7 @@ def alembic_config(url: str) -> Any:
 
 
 @click.command("db-upgrade")
+@with_appcontext
 def db_upgrade() -> None:
     """Migrate the database to the newest schema (Alembic)."""
     from alembic import command
@@ -41,6 +42,7 @@ def db_upgrade() -> None:
 
 
 @click.command("create-staff")
+@with_appcontext
 @click.option("--role", type=click.Choice(["bureau", "proctor"]), default="bureau")
 @click.option("--username", required=True)
 @click.option("--name", required=True)
@@ -61,6 +63,7 @@ def create_staff_cmd(role: str, username: str, name: str, region: str, password:
 
 
 @click.command("demo")
+@with_appcontext
 def demo_cmd() -> None:
     """Load demo data (idempotent) and print the demo accounts."""
     from .demo import load_demo
@@ -69,6 +72,7 @@ def demo_cmd() -> None:
 
 
 @click.command("scheduler")
+@with_appcontext
 def scheduler_cmd() -> None:
     """Run the single scheduler process (APScheduler)."""
     from .scheduler import run_scheduler

@@ -19,7 +19,8 @@ from typing import Any
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 
 from .db import Database, transaction
 
@@ -67,7 +68,8 @@ class Leadership:
     def try_acquire(self) -> bool:
         db: Database = self.app.extensions["xst_db"]
         if db.is_postgres:
-            self.conn = db.engine.connect()
+            # Its own unpooled connection: the advisory lock lives exactly as long as this connection.
+            self.conn = create_engine(db.engine.url, poolclass=NullPool).connect()
             got = bool(self.conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": LOCK_KEY}).scalar())
             self.conn.commit()
             if not got:

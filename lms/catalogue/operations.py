@@ -171,6 +171,8 @@ def catalogue_for(s: Session, person: Person, year: int) -> list[dict[str, objec
                                                   Course.category == "general_public").order_by(Course.id)
     ).all()
     mine = {e.course_id: e for e in s.scalars(select(Enrolment).where(Enrolment.person_id == person.id))}
+    current = next((e for e in mine.values() if e.year == year and e.category == "general_public"), None)
+    locked = current is not None and has_study(s, current.id)
     rows = []
     for off in offerings:
         e = mine.get(off.course_id)
@@ -179,6 +181,8 @@ def catalogue_for(s: Session, person: Person, year: int) -> list[dict[str, objec
             state = "chosen"
         elif e is not None and e.year < year and has_study(s, e.id):
             state = "studied_before"
+        elif current is not None:
+            state = "locked" if locked else "change"  # 开始学习前可以更换所选课程
         rows.append({"course": off.course, "offering": off, "state": state,
                      "studied_year": e.year if e is not None and state == "studied_before" else None})
     return rows
