@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     ids = available_policies()
     policies = [load_policy(p) for p in ids]
     pools = [build_pool(p, rng) for p in ids]
-    for policy, pool in zip(policies, pools):  # sanity: every pooled activity is valid
+    for policy, pool in zip(policies, pools, strict=True):  # sanity: every pooled activity is valid
         for a in pool:
             policy.credit(a)
     elapsed = 0.0

@@ -78,7 +78,7 @@ class Leadership:
             return got
         path = os.path.join(self.app.config["INSTANCE_DIR"], "scheduler.lock")
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        self.fh = open(path, "w")  # noqa: SIM115 — held open for the life of the process
+        self.fh = open(path, "w")
         try:
             fcntl.flock(self.fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -63,7 +63,7 @@ def read_activities(path: Path, year: int | None) -> tuple[int, list[Activity]]:
     else:
         items = data
     if not isinstance(items, list):
-        raise ValueError(f"{path}: 'activities' must be a list")  # noqa: TRY004 - the spec asks for ValueError
+        raise ValueError(f"{path}: 'activities' must be a list")
     activities = []
     for index, item in enumerate(items):
         try:

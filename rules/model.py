@@ -90,7 +90,7 @@ class NotCovered(LookupError):
 
 def _to_decimal(name: str, value: object) -> Decimal:
     if isinstance(value, bool):
-        raise ValueError(f"Activity field {name!r} must be a number, not a bool")  # noqa: TRY004 - the spec asks for ValueError
+        raise ValueError(f"Activity field {name!r} must be a number, not a bool")
     if isinstance(value, Decimal):
         result = value
     elif isinstance(value, int):
@@ -101,7 +101,7 @@ def _to_decimal(name: str, value: object) -> Decimal:
         except InvalidOperation:
             raise ValueError(f"Activity field {name!r} is not a number: {value!r}") from None
     else:
-        raise ValueError(f"Activity field {name!r} must be a number, got {type(value).__name__}")  # noqa: TRY004 - the spec asks for ValueError
+        raise ValueError(f"Activity field {name!r} must be a number, got {type(value).__name__}")
     if not result.is_finite() or result < 0:
         raise ValueError(f"Activity field {name!r} must be a finite number >= 0, got {value!r}")
     return result
@@ -204,7 +204,7 @@ class Activity:
             _check_choice("patent", self.patent, PATENTS)
         if not isinstance(self.first_author, bool):
             msg = f"Activity field 'first_author' must be true or false, got {self.first_author!r}"
-            raise ValueError(msg)  # noqa: TRY004 - the spec asks for ValueError
+            raise ValueError(msg)
         if self.related is not None and not isinstance(self.related, bool):
             raise ValueError(f"Activity field 'related' must be true or false, got {self.related!r}")
         if self.item_id is not None:
@@ -217,7 +217,7 @@ class Activity:
     def from_mapping(cls, data: Mapping[str, Any], default_year: int | None = None) -> Activity:
         """Build an activity from JSON-like data (dates as ISO strings)."""
         if not isinstance(data, Mapping):
-            raise ValueError(f"an activity must be an object, got {type(data).__name__}")  # noqa: TRY004 - the spec asks for ValueError
+            raise ValueError(f"an activity must be an object, got {type(data).__name__}")
         known = {f.name for f in fields(cls)}
         for key in data:
             if key not in known:

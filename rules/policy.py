@@ -813,7 +813,7 @@ class Policy:
         if self._deadline_days is None:
             return None
         if not isinstance(activity_end, date):
-            raise ValueError(f"'activity_end' must be a date, got {activity_end!r}")  # noqa: TRY004 - the spec asks for ValueError
+            raise ValueError(f"'activity_end' must be a date, got {activity_end!r}")
         deadline = activity_end + timedelta(days=self._deadline_days)
         if self._deadline_cutoff is not None:
             month, day = self._deadline_cutoff

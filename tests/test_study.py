@@ -8,10 +8,17 @@ import pytest
 from sqlalchemy import select
 
 from lms.catalogue.models import Enrolment
-from lms.study.models import ChapterProgress, PresencePrompt, StudySegment
-from lms.study.operations import (PausedElsewhere, Replayed, StudySettings, answer_prompt,
-                                  close_idle_segments, heartbeat, start_stream)
 from lms.errors import TooFrequent
+from lms.study.models import ChapterProgress, PresencePrompt, StudySegment
+from lms.study.operations import (
+    PausedElsewhere,
+    Replayed,
+    StudySettings,
+    answer_prompt,
+    close_idle_segments,
+    heartbeat,
+    start_stream,
+)
 
 S = StudySettings(heartbeat_s=30, grace_s=5, idle_s=300, presence_mean_s=0, presence_answer_s=60)
 
@@ -29,6 +36,10 @@ class Learner:
         self.db.commit()
         self.seq = 0
         return self.stream
+
+    def start(self) -> dict[str, Any]:
+        self.open()
+        return self.beat()
 
     def beat(self, seq: int | None = None) -> dict[str, Any]:
         self.seq += 1
@@ -58,32 +69,33 @@ def setup(app: Any, db: Any, make: Any) -> Any:
 
 def test_steady_heartbeats_credit_the_time_between_them(db: Any, setup: Any, frozen_clock: Any) -> None:
     person, course, enrolment = setup
-    l = Learner(db, person, enrolment, course.chapters[0].id)
-    l.open()
-    assert l.beat()["state"] == "started"
+    learner = Learner(db, person, enrolment, course.chapters[0].id)
+    learner.open()
+    assert learner.beat()["state"] == "started"
     for _ in range(3):
         frozen_clock.advance(30)
-        assert l.beat()["credited_seconds"] == 30
+        assert learner.beat()["credited_seconds"] == 30
     assert credited(db, enrolment.id) == 90
 
 
 def test_a_late_beat_is_capped_at_interval_plus_grace(db: Any, setup: Any, frozen_clock: Any) -> None:
     person, course, enrolment = setup
-    l = Learner(db, person, enrolment, course.chapters[0].id)
-    l.open(); l.beat()
+    learner = Learner(db, person, enrolment, course.chapters[0].id)
+    learner.start()
     frozen_clock.advance(200)
-    assert l.beat()["credited_seconds"] == 35
+    assert learner.beat()["credited_seconds"] == 35
     assert credited(db, enrolment.id) == 35
 
 
 def test_idle_gap_longer_than_timeout_credits_nothing_and_starts_new_segment(db: Any, setup: Any,
                                                                              frozen_clock: Any) -> None:
     person, course, enrolment = setup
-    l = Learner(db, person, enrolment, course.chapters[0].id)
-    l.open(); l.beat()
-    frozen_clock.advance(30); l.beat()
+    learner = Learner(db, person, enrolment, course.chapters[0].id)
+    learner.start()
+    frozen_clock.advance(30)
+    learner.beat()
     frozen_clock.advance(301)
-    out = l.beat()
+    out = learner.beat()
     assert out["state"] == "started" and out["credited_seconds"] == 0
     segs = db.scalars(select(StudySegment).order_by(StudySegment.id)).all()
     assert [s.end_reason for s in segs] == ["idle", None]
@@ -92,24 +104,25 @@ def test_idle_gap_longer_than_timeout_credits_nothing_and_starts_new_segment(db:
 
 def test_too_frequent_beats_are_refused_and_add_no_time(db: Any, setup: Any, frozen_clock: Any) -> None:
     person, course, enrolment = setup
-    l = Learner(db, person, enrolment, course.chapters[0].id)
-    l.open(); l.beat()
+    learner = Learner(db, person, enrolment, course.chapters[0].id)
+    learner.start()
     frozen_clock.advance(5)
     with pytest.raises(TooFrequent):
-        l.beat()
+        learner.beat()
     frozen_clock.advance(25)
-    assert l.beat()["credited_seconds"] == 30  # measured from the last accepted beat
+    assert learner.beat()["credited_seconds"] == 30  # measured from the last accepted beat
     assert credited(db, enrolment.id) == 30
 
 
 def test_replayed_sequence_numbers_are_refused(db: Any, setup: Any, frozen_clock: Any) -> None:
     person, course, enrolment = setup
-    l = Learner(db, person, enrolment, course.chapters[0].id)
-    l.open(); l.beat()
-    frozen_clock.advance(30); l.beat()
+    learner = Learner(db, person, enrolment, course.chapters[0].id)
+    learner.start()
+    frozen_clock.advance(30)
+    learner.beat()
     frozen_clock.advance(30)
     with pytest.raises(Replayed):
-        l.beat(seq=2)
+        learner.beat(seq=2)
     assert credited(db, enrolment.id) == 30
 
 
@@ -117,9 +130,10 @@ def test_second_tab_takes_the_clock_and_first_is_told_it_was_paused(db: Any, set
     person, course, enrolment = setup
     tab1 = Learner(db, person, enrolment, course.chapters[0].id)
     tab2 = Learner(db, person, enrolment, course.chapters[1].id)
-    tab1.open(); tab1.beat()
-    frozen_clock.advance(30); tab1.beat()
-    tab2.open(); tab2.beat()
+    tab1.start()
+    frozen_clock.advance(30)
+    tab1.beat()
+    tab2.start()
     for _ in range(2):
         frozen_clock.advance(30)
         with pytest.raises(PausedElsewhere):
@@ -132,21 +146,21 @@ def test_unanswered_presence_prompt_stops_the_clock_and_ends_the_segment(db: Any
                                                                          frozen_clock: Any) -> None:
     person, course, enrolment = setup
     settings = StudySettings(30, 5, 300, presence_mean_s=30, presence_answer_s=60, rng=random.Random(1))
-    l = Learner(db, person, enrolment, course.chapters[0].id, settings)
-    l.open(); l.beat()
+    learner = Learner(db, person, enrolment, course.chapters[0].id, settings)
+    learner.start()
     prompt = None
     for _ in range(10):
         frozen_clock.advance(30)
-        out = l.beat()
+        out = learner.beat()
         if out["prompt"]:
             prompt = out["prompt"]
             break
     assert prompt is not None
     before = credited(db, enrolment.id)
     frozen_clock.advance(30)
-    assert l.beat()["state"] == "awaiting_presence"  # clock stopped: nothing credited
+    assert learner.beat()["state"] == "awaiting_presence"  # clock stopped: nothing credited
     frozen_clock.advance(31)
-    assert l.beat()["state"] == "prompt_missed"
+    assert learner.beat()["state"] == "prompt_missed"
     assert credited(db, enrolment.id) == before
     db.expire_all()
     assert db.get(PresencePrompt, prompt["id"]).status == "missed"
@@ -156,17 +170,18 @@ def test_unanswered_presence_prompt_stops_the_clock_and_ends_the_segment(db: Any
 def test_answered_prompt_restarts_the_clock_from_the_answer(db: Any, setup: Any, frozen_clock: Any) -> None:
     person, course, enrolment = setup
     settings = StudySettings(30, 5, 300, presence_mean_s=30, presence_answer_s=60, rng=random.Random(2))
-    l = Learner(db, person, enrolment, course.chapters[0].id, settings)
-    l.open(); l.beat()
+    learner = Learner(db, person, enrolment, course.chapters[0].id, settings)
+    learner.start()
     prompt = None
     while prompt is None:
         frozen_clock.advance(30)
-        prompt = l.beat()["prompt"]
+        prompt = learner.beat()["prompt"]
     before = credited(db, enrolment.id)
     frozen_clock.advance(20)
-    answer_prompt(db, person, prompt["id"], l.stream, settings); db.commit()
+    answer_prompt(db, person, prompt["id"], learner.stream, settings)
+    db.commit()
     frozen_clock.advance(30)
-    assert l.beat()["credited_seconds"] == 30  # the 20 s the prompt was open are not credited
+    assert learner.beat()["credited_seconds"] == 30  # the 20 s the prompt was open are not credited
     assert credited(db, enrolment.id) == before + 30
     assert db.get(PresencePrompt, prompt["id"]).status == "answered"
 
@@ -175,11 +190,11 @@ def test_chapter_and_course_complete_when_credited_minutes_reach_study_minutes(d
                                                                                frozen_clock: Any) -> None:
     person, course, enrolment = setup
     for ch in course.chapters:
-        l = Learner(db, person, enrolment, ch.id)
-        l.open(); l.beat()
+        learner = Learner(db, person, enrolment, ch.id)
+        learner.start()
         for _ in range(4):  # 4 × 30 s = 2 minutes
             frozen_clock.advance(30)
-            out = l.beat()
+            out = learner.beat()
         assert out["chapter"]["complete"]
     db.expire_all()
     assert db.get(Enrolment, enrolment.id).completed_at is not None
@@ -190,16 +205,17 @@ def test_replacing_a_chapter_keeps_recorded_study_time(app: Any, db: Any, setup:
     from lms.catalogue.operations import replace_chapter
     person, course, enrolment = setup
     ch = course.chapters[0]
-    l = Learner(db, person, enrolment, ch.id)
-    l.open(); l.beat()
-    frozen_clock.advance(30); l.beat()
+    learner = Learner(db, person, enrolment, ch.id)
+    learner.start()
+    frozen_clock.advance(30)
+    learner.beat()
     with app.app_context():
         staff = db.get(type(person), course.created_by_id)
         replace_chapter(db, staff, MediaStore(app.config["MEDIA_DIR"]), ch, title="第1讲（2026年修订）",
                         study_minutes=2, media=("pdf", "application/pdf", ".pdf", b"%PDF-1.4\nnew\n%%EOF\n"))
         db.commit()
     frozen_clock.advance(30)
-    assert l.beat()["credited_seconds"] == 30
+    assert learner.beat()["credited_seconds"] == 30
     assert credited(db, enrolment.id) == 60
     assert db.get(type(ch), ch.id).version == 2
 
@@ -207,11 +223,14 @@ def test_replacing_a_chapter_keeps_recorded_study_time(app: Any, db: Any, setup:
 def test_job_closes_segments_whose_heartbeats_stopped_and_is_safe_to_run_twice(db: Any, setup: Any,
                                                                               frozen_clock: Any) -> None:
     person, course, enrolment = setup
-    l = Learner(db, person, enrolment, course.chapters[0].id)
-    l.open(); l.beat()
-    frozen_clock.advance(30); l.beat()
+    learner = Learner(db, person, enrolment, course.chapters[0].id)
+    learner.start()
+    frozen_clock.advance(30)
+    learner.beat()
     frozen_clock.advance(301)
-    assert close_idle_segments(db, S) == 1; db.commit()
-    assert close_idle_segments(db, S) == 0; db.commit()
+    assert close_idle_segments(db, S) == 1
+    db.commit()
+    assert close_idle_segments(db, S) == 0
+    db.commit()
     seg = db.scalars(select(StudySegment)).one()
     assert seg.end_reason == "idle" and seg.ended_at == seg.last_beat_at and seg.credited_ms == 30_000

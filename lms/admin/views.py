@@ -18,8 +18,13 @@ from ..accounts.models import Person
 from ..accounts.operations import create_staff, set_active
 from ..audit import AuditEntry
 from ..catalogue.models import Chapter, Course, CourseOffering, Enrolment
-from ..catalogue.operations import (add_chapter, create_course, offer_again, replace_chapter,
-                                    set_offering_status)
+from ..catalogue.operations import (
+    add_chapter,
+    create_course,
+    offer_again,
+    replace_chapter,
+    set_offering_status,
+)
 from ..db import get_or_404, get_session, transaction
 from ..errors import DomainError
 from ..hours.models import HoursCertificate

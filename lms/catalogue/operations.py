@@ -11,7 +11,15 @@ from courseware.storage import MediaStore
 
 from .. import audit, clock
 from ..accounts.models import Person
-from ..errors import AlreadyEnrolled, AlreadyStudied, ChoiceLocked, Conflict, InvalidInput, NotEligible, NotFound
+from ..errors import (
+    AlreadyEnrolled,
+    AlreadyStudied,
+    ChoiceLocked,
+    Conflict,
+    InvalidInput,
+    NotEligible,
+    NotFound,
+)
 from ..study.models import ChapterProgress, PresencePrompt, StudyClock, StudySegment
 from .models import CATEGORIES, Chapter, Course, CourseOffering, Enrolment
 

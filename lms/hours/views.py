@@ -1,7 +1,6 @@
 """The hours bank on the web: history, the registration sheet PDF, certificates, public verification."""
 from __future__ import annotations
 
-
 from decimal import Decimal
 from typing import Any
 
