@@ -234,3 +234,45 @@ def test_job_closes_segments_whose_heartbeats_stopped_and_is_safe_to_run_twice(d
     db.commit()
     seg = db.scalars(select(StudySegment)).one()
     assert seg.end_reason == "idle" and seg.ended_at == seg.last_beat_at and seg.credited_ms == 30_000
+
+
+def test_study_record_lists_segments_with_ip_and_device_and_every_prompt(app: Any, db: Any, setup: Any,
+                                                                         frozen_clock: Any) -> None:
+    from tests.conftest import login
+    person, course, enrolment = setup
+    settings = StudySettings(30, 5, 300, presence_mean_s=30, presence_answer_s=60, rng=random.Random(3))
+    learner = Learner(db, person, enrolment, course.chapters[0].id, settings)
+    learner.start()
+    prompt = None
+    while prompt is None:
+        frozen_clock.advance(30)
+        prompt = learner.beat()["prompt"]
+    frozen_clock.advance(90)
+    learner.beat()  # the prompt was missed: segment ends
+    client = app.test_client()
+    login(client, person.id_number)
+    rec = client.get(f"/api/v1/enrolments/{enrolment.id}/record").get_json()
+    assert [(s["ip"], s["device"], s["end_reason"]) for s in rec["segments"]] == [("10.1.2.3", "pytest", "prompt_missed")]
+    assert [p["status"] for p in rec["prompts"]] == ["missed"]
+    assert rec["total_seconds"] == rec["segments"][0]["credited_seconds"] > 0
+    csv_text = client.get(f"/study/{enrolment.id}/record.csv").get_data(as_text=True)
+    assert "10.1.2.3" in csv_text and "人机交互确认超时" in csv_text and "未确认（超时）" in csv_text
+
+
+def test_progress_survives_logout_and_a_new_login(app: Any, db: Any, setup: Any, frozen_clock: Any) -> None:
+    from tests.conftest import login
+    person, course, enrolment = setup
+    client = app.test_client()
+    login(client, person.id_number)
+    ch = course.chapters[0].id
+    stream = client.post("/api/v1/study/streams", json={"enrolment_id": enrolment.id, "chapter_id": ch}).get_json()["stream"]
+    for seq in (1, 2, 3):
+        assert client.post("/api/v1/study/heartbeat", json={"stream": stream, "seq": seq}).status_code == 200
+        frozen_clock.advance(30)
+    client.post("/api/v1/auth/logout")
+    assert client.post("/api/v1/study/heartbeat", json={"stream": stream, "seq": 4}).status_code == 401
+    login(client, person.id_number)
+    progress = client.get(f"/api/v1/enrolments/{enrolment.id}/progress").get_json()
+    assert progress["chapters"][0]["credited_seconds"] == 60
+    seg = db.scalars(select(StudySegment)).one()
+    assert seg.end_reason == "closed"
