@@ -83,6 +83,16 @@ def test_home_page_shows_this_year_against_the_regional_requirement(app: Any, db
     assert "还差 <strong>72.0</strong>" in html  # of the 90 total
 
 
+def test_home_page_shows_earlier_years_with_source_and_rule(app: Any, db: Any, make: Any) -> None:
+    person = make.practitioner()
+    completed_2025(app, db, person)
+    client = app.test_client()
+    web_login(client, person)
+    html = client.get("/home").get_data(as_text=True)
+    assert "往年学时" in html and "2025 年度" in html and "已完成" in html
+    assert "测试来源 gp-" in html and "温人社发〔2020〕125号 第十条" in html
+
+
 def test_staff_register_transfer_in_hours_by_hand_with_who_and_why_audited(app: Any, db: Any, make: Any) -> None:
     person, staff = make.practitioner(), make.staff()
     client = app.test_client()

@@ -12,6 +12,7 @@ from .. import clock
 from ..catalogue.models import Chapter, Enrolment
 from ..db import get_or_404, get_session
 from ..errors import NotFound
+from ..hours.operations import years_of
 from ..hours.summary import year_summary
 from ..security import practitioner_required
 from .operations import course_progress
@@ -38,8 +39,9 @@ def home() -> Any:
                            .order_by(Enrolment.year.desc())).all()
     current = [e for e in enrolments if e.year == year]
     progress = {e.id: course_progress(s, e) for e in current}
+    history = [year_summary(s, current_user, y) | {"year": y} for y in years_of(s, current_user.id) if y < year]
     return render_template("study/home.html", summary=year_summary(s, current_user, year), current=current,
-                           progress=progress, year=year)
+                           progress=progress, year=year, history=history)
 
 
 @bp.get("/my/courses")
