@@ -42,12 +42,12 @@ run: demo
 	  wait
 
 test: install system-deps
-	$(BIN)/ruff check lms exams courseware rules tests bench
+	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/pytest -q -n 2 --dist loadgroup
 
 lint: install
-	$(BIN)/ruff check lms exams courseware rules tests bench
+	$(BIN)/ruff check .
 	$(BIN)/mypy
 
 bench-heartbeat: install

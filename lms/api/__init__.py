@@ -17,8 +17,15 @@ from ..errors import InvalidInput, NotFound
 from ..hours.summary import year_summary
 from ..security import NotLoggedIn, limiter, practitioner_required
 from ..study.models import StudyClock
-from ..study.operations import (StudySettings, answer_prompt, check_beat_input, course_progress, end_stream,
-                                heartbeat, start_stream)
+from ..study.operations import (
+    StudySettings,
+    answer_prompt,
+    check_beat_input,
+    course_progress,
+    end_stream,
+    heartbeat,
+    start_stream,
+)
 from ..study.record import study_record
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
