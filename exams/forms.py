@@ -1,0 +1,59 @@
+"""Forms of the exams pages; every one validated on the server (Flask-WTF, CSRF)."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    DateField,
+    DateTimeLocalField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
+
+from lms.admin.forms import CATEGORY_CHOICES
+
+DT = "%Y-%m-%dT%H:%M"
+
+
+class PlanForm(FlaskForm):
+    year = IntegerField("学习年度", validators=[InputRequired("请填写学习年度"), NumberRange(2000, 2100, "年度无效")])
+    category = SelectField("科目类别", choices=CATEGORY_CHOICES)
+    title = StringField("计划名称", validators=[DataRequired("请填写计划名称"), Length(max=200)])
+    pass_mark = IntegerField("合格分数（满分 100）", default=60,
+                             validators=[InputRequired("请填写合格分数"), NumberRange(1, 100, "合格分数应在 1–100 之间")])
+    duration_minutes = IntegerField("考试时长（分钟）", default=60,
+                                    validators=[InputRequired("请填写考试时长"), NumberRange(5, 600, "时长应为 5–600 分钟")])
+    question_count = IntegerField("每卷题数", default=20,
+                                  validators=[InputRequired("请填写题数"), NumberRange(1, 200, "题数应为 1–200")])
+
+
+class SessionForm(FlaskForm):
+    venue_name = StringField("考点名称", validators=[DataRequired("请填写考点名称"), Length(max=100)])
+    venue_address = StringField("考点地址", validators=[DataRequired("请填写考点地址"), Length(max=200)])
+    room = StringField("考场", validators=[DataRequired("请填写考场"), Length(max=50)])
+    day = DateField("考试日期", validators=[InputRequired("请选择考试日期")])
+    start = TimeField("开始时间", validators=[InputRequired("请填写开始时间")])
+    end = TimeField("结束时间", validators=[InputRequired("请填写结束时间")])
+    seats = IntegerField("座位数", validators=[InputRequired("请填写座位数"), NumberRange(1, 10000, "座位数应为 1–10000")])
+    booking_opens = DateTimeLocalField("报名开始", format=DT, validators=[InputRequired("请填写报名开始时间")])
+    booking_closes = DateTimeLocalField("报名截止", format=DT, validators=[InputRequired("请填写报名截止时间")])
+    cancel_deadline = DateTimeLocalField("取消截止", format=DT, validators=[InputRequired("请填写取消截止时间")])
+    allowed_cidrs = TextAreaField("允许开考的 IP 范围（可选，每行一个，如 10.1.2.0/24）", validators=[Length(max=2000)])
+
+
+class UploadForm(FlaskForm):
+    file = FileField("文件（.csv 或 .xlsx）", validators=[FileRequired("请选择要上传的文件")])
+
+
+class AssignProctorForm(FlaskForm):
+    proctor_id = SelectField("监考员", coerce=int, validators=[InputRequired("请选择监考员")])
+
+
+class CheckInForm(FlaskForm):
+    ticket_no = StringField("准考证号", validators=[DataRequired("请输入准考证号"), Length(max=20)])
+    id_last = StringField("身份证号后四位", validators=[
+        DataRequired("请输入身份证号后四位"), Regexp(r"^\s*[0-9]{3}[0-9Xx]\s*$", message="请输入身份证号后四位（数字或 X）")])

@@ -1,0 +1,754 @@
+"""Exam operations: plans and sessions, booking, waiting list, check-in, papers, grading, 18 hours.
+
+Every operation takes the session and the acting person explicitly and flushes; the caller commits.
+"""
+from __future__ import annotations
+
+import ipaddress
+import json
+import random
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from lms import audit, clock
+from lms.accounts.models import Person
+from lms.catalogue.models import CATEGORIES, Course, Enrolment
+from lms.errors import Conflict, InvalidInput, NotAllowed, NotEligible, NotFound
+from lms.hours.operations import register_hours
+from lms.regions import REGIONS
+
+from .models import (
+    Booking,
+    ExamPaper,
+    ExamPlan,
+    ExamSession,
+    OutboxMessage,
+    PaperItem,
+    ProctorAssignment,
+    Question,
+    WaitlistEntry,
+)
+
+# 温人社发〔2020〕125号 第十条: passing the on-site electronic exam registers the general public hours.
+RULE = "温人社发〔2020〕125号 第十条"
+_rng = random.SystemRandom()
+
+
+# ---- errors -----------------------------------------------------------------------------------------------
+
+class NoSeatsLeft(Conflict):
+    code, message = "no_seats_left", "该场次座位已满，请选择其他场次或加入候补名单"
+
+
+class AlreadyBooked(Conflict):
+    code, message = "already_booked", "您在本考试计划中已有一个有效的报名，如需更换场次请先取消原报名"
+
+
+class AlreadyPassed(Conflict):
+    code, message = "already_passed", "您本年度的考试已合格，学时已登记，无需再次报名"
+
+
+class TooManyAttempts(Conflict):
+    code, message = "too_many_attempts", "本年度考试次数已用完，不能再报名"
+
+
+class BookingClosed(Conflict):
+    code, message = "booking_closed", "该场次当前不在报名时间内"
+
+
+class CancelTooLate(Conflict):
+    code, message = "cancel_too_late", "已过取消截止时间，不能取消报名"
+
+
+class NotBooked(Conflict):
+    code, message = "not_booked", "该报名已取消或已不能进行此操作"
+
+
+class SessionNotFull(Conflict):
+    code, message = "session_not_full", "该场次尚有空座，请直接报名"
+
+
+class OfferGone(Conflict):
+    code, message = "offer_gone", "候补名额已过期或已失效"
+
+
+class CheckInRefused(Conflict):
+    code, message = "check_in_refused", "签到失败"
+
+
+class ExamNotOpen(Conflict):
+    code, message = "exam_not_open", "现在不在本场考试的作答时间内"
+
+
+class NotCheckedIn(Conflict):
+    code, message = "not_checked_in", "请先到考场由监考员签到后再开始考试"
+
+
+class OutsideVenue(NotAllowed):
+    code, message = "outside_venue", "只能在考点的网络内开始考试，请使用考场内的电脑或网络"
+
+
+class PaperSubmitted(Conflict):
+    code, message = "paper_submitted", "试卷已交卷，不能再修改答案"
+
+
+class NoQuestions(Conflict):
+    code, message = "no_questions", "本课程的题库还没有试题，请联系人社局"
+
+
+# ---- settings ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ExamSettings:
+    max_attempts: int = 3          # EXAM_MAX_ATTEMPTS
+    offer_minutes: int = 120       # EXAM_OFFER_MINUTES: time a waiting-list offer stays open
+    checkin_early_minutes: int = 60  # EXAM_CHECKIN_EARLY_MINUTES
+
+    @classmethod
+    def from_config(cls, cfg: Any) -> ExamSettings:
+        return cls(max_attempts=int(cfg.get("EXAM_MAX_ATTEMPTS", 3)),
+                   offer_minutes=int(cfg.get("EXAM_OFFER_MINUTES", 120)),
+                   checkin_early_minutes=int(cfg.get("EXAM_CHECKIN_EARLY_MINUTES", 60)))
+
+
+def _require_role(person: Person, role: str) -> None:
+    if person.role != role:
+        raise NotAllowed()
+
+
+def _rowcount(result: Any) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+# ---- plans and sessions (bureau) --------------------------------------------------------------------------
+
+def create_plan(s: Session, actor: Person, *, year: int, category: str, title: str, pass_mark: int = 60,
+                duration_minutes: int = 60, question_count: int = 20, ip: str | None = None) -> ExamPlan:
+    """Create the exam plan of one study year and subject category."""
+    _require_role(actor, "bureau")
+    if category not in CATEGORIES:
+        raise InvalidInput("科目类别无效")
+    if not 1 <= pass_mark <= 100:
+        raise InvalidInput("合格分数应在 1–100 之间")
+    if s.scalar(select(ExamPlan.id).where(ExamPlan.year == year, ExamPlan.category == category)):
+        raise Conflict("该年度该类别的考试计划已存在")
+    plan = ExamPlan(year=year, category=category, title=title.strip(), pass_mark=pass_mark,
+                    duration_minutes=duration_minutes, question_count=question_count, created_by_id=actor.id,
+                    created_at=clock.now())
+    s.add(plan)
+    try:
+        with s.begin_nested():
+            s.flush()
+    except IntegrityError as exc:
+        raise Conflict("该年度该类别的考试计划已存在") from exc
+    audit.record(s, actor, "exam.plan.create", plan, ip=ip, year=year, category=category, pass_mark=pass_mark)
+    return plan
+
+
+@dataclass(frozen=True)
+class SessionSpec:
+    """A session as entered in the form or one row of an upload; times are naive UTC."""
+
+    venue_name: str
+    venue_address: str
+    room: str
+    starts_at: datetime
+    ends_at: datetime
+    seats: int
+    booking_opens_at: datetime
+    booking_closes_at: datetime
+    cancel_deadline: datetime
+    allowed_cidrs: str = ""
+
+    def problems(self) -> list[str]:
+        """What is wrong with this session, in words a clerk can act on."""
+        out = []
+        if not self.venue_name.strip():
+            out.append("考点名称不能为空")
+        if not self.room.strip():
+            out.append("考场不能为空")
+        if self.seats <= 0 or self.seats > 10000:
+            out.append("座位数应为 1–10000")
+        if self.ends_at <= self.starts_at:
+            out.append("结束时间应晚于开始时间")
+        if self.booking_closes_at <= self.booking_opens_at:
+            out.append("报名截止时间应晚于报名开始时间")
+        if self.booking_closes_at > self.ends_at:
+            out.append("报名截止时间不能晚于考试结束时间")
+        if self.cancel_deadline > self.ends_at:
+            out.append("取消截止时间不能晚于考试结束时间")
+        out.extend(cidr_problems(self.allowed_cidrs))
+        return out
+
+
+def cidr_problems(cidrs: str) -> list[str]:
+    out = []
+    for c in cidrs.replace(",", "\n").splitlines():
+        if c.strip():
+            try:
+                ipaddress.ip_network(c.strip(), strict=False)
+            except ValueError:
+                out.append(f"IP 范围“{c.strip()}”格式不正确（例如 10.1.2.0/24）")
+    return out
+
+
+def add_sessions(s: Session, actor: Person, plan: ExamPlan, specs: list[SessionSpec],
+                 ip: str | None = None) -> list[ExamSession]:
+    """Add sessions to a plan, all or none."""
+    _require_role(actor, "bureau")
+    problems = [f"第 {i} 个场次：{p}" for i, spec in enumerate(specs, 1) for p in spec.problems()]
+    if problems:
+        raise InvalidInput("；".join(problems))
+    now = clock.now()
+    made = []
+    for spec in specs:
+        session = ExamSession(plan_id=plan.id, venue_name=spec.venue_name.strip(),
+                              venue_address=spec.venue_address.strip(), room=spec.room.strip(),
+                              starts_at=spec.starts_at, ends_at=spec.ends_at, seats=spec.seats, taken=0,
+                              booking_opens_at=spec.booking_opens_at, booking_closes_at=spec.booking_closes_at,
+                              cancel_deadline=spec.cancel_deadline, allowed_cidrs=spec.allowed_cidrs.strip(),
+                              booking_state=_window_state(spec.booking_opens_at, spec.booking_closes_at, now),
+                              created_at=now)
+        s.add(session)
+        made.append(session)
+    s.flush()
+    audit.record(s, actor, "exam.session.create", plan, ip=ip, sessions=[m.id for m in made])
+    return made
+
+
+def _window_state(opens: datetime, closes: datetime, now: datetime) -> str:
+    return "scheduled" if now < opens else "open" if now < closes else "closed"
+
+
+def assign_proctor(s: Session, actor: Person, session: ExamSession, proctor: Person,
+                   ip: str | None = None) -> None:
+    """Assign a proctor (监考) to a session."""
+    _require_role(actor, "bureau")
+    if proctor.role != "proctor" or not proctor.active:
+        raise InvalidInput("只能指派有效的监考员账号")
+    if s.get(ProctorAssignment, (session.id, proctor.id)) is None:
+        s.add(ProctorAssignment(session_id=session.id, proctor_id=proctor.id, assigned_by_id=actor.id,
+                                assigned_at=clock.now()))
+        s.flush()
+        audit.record(s, actor, "exam.proctor.assign", session, ip=ip, proctor_id=proctor.id)
+
+
+def unassign_proctor(s: Session, actor: Person, session: ExamSession, proctor_id: int,
+                     ip: str | None = None) -> None:
+    """Remove a proctor from a session."""
+    _require_role(actor, "bureau")
+    row = s.get(ProctorAssignment, (session.id, proctor_id))
+    if row is not None:
+        s.delete(row)
+        s.flush()
+        audit.record(s, actor, "exam.proctor.unassign", session, ip=ip, proctor_id=proctor_id)
+
+
+def is_assigned(s: Session, proctor: Person, session_id: int) -> bool:
+    return proctor.role == "proctor" and s.get(ProctorAssignment, (session_id, proctor.id)) is not None
+
+
+# ---- booking ----------------------------------------------------------------------------------------------
+
+def completed_enrolment(s: Session, person: Person, plan: ExamPlan) -> Enrolment | None:
+    """The enrolment of the plan's year and category whose online study is complete, if any."""
+    return s.scalar(select(Enrolment).where(
+        Enrolment.person_id == person.id, Enrolment.year == plan.year, Enrolment.category == plan.category,
+        Enrolment.completed_at.is_not(None)))
+
+
+def _check_can_book(s: Session, person: Person, plan: ExamPlan, settings: ExamSettings) -> Enrolment:
+    if person.role != "practitioner":
+        raise NotEligible("只有专业技术人员可以报名考试")
+    enrolment = completed_enrolment(s, person, plan)
+    if enrolment is None:
+        # 第十条: the exam is booked after the online study is finished.
+        raise NotEligible(f"请先完成 {plan.year} 年度一般公需科目课程的在线学习，再报名考试（温人社发〔2020〕125号 第十条）")
+    rows = s.execute(select(Booking.status, ExamPaper.passed).outerjoin(ExamPaper, ExamPaper.booking_id == Booking.id)
+                     .where(Booking.person_id == person.id, Booking.plan_id == plan.id)).all()
+    if any(passed for _status, passed in rows):
+        raise AlreadyPassed()
+    if any(status in ("booked", "checked_in") for status, _p in rows):
+        raise AlreadyBooked()
+    if sum(1 for status, _p in rows if status != "cancelled") >= settings.max_attempts:
+        raise TooManyAttempts(f"本年度考试次数（{settings.max_attempts} 次）已用完，不能再报名")
+    return enrolment
+
+
+def _new_ticket_no(plan: ExamPlan, session_id: int) -> str:
+    return f"{plan.year % 100:02d}{session_id % 10000:04d}{secrets.randbelow(10**8):08d}"
+
+
+def _insert_booking(s: Session, person: Person, session: ExamSession, enrolment: Enrolment) -> Booking:
+    booking = Booking(person_id=person.id, plan_id=session.plan_id, session_id=session.id, enrolment_id=enrolment.id,
+                      ticket_no=_new_ticket_no(session.plan, session.id), status="booked", created_at=clock.now())
+    s.add(booking)
+    try:
+        with s.begin_nested():
+            s.flush()
+    except IntegrityError as exc:
+        # The partial unique index decided: a concurrent request already booked for this person.
+        raise AlreadyBooked() from exc
+    return booking
+
+
+def book_seat(s: Session, person: Person, session: ExamSession, settings: ExamSettings) -> Booking:
+    """Book a seat in a session and issue the admission ticket (准考证).
+
+    The booking row goes in first (the partial unique index refuses a second active booking),
+    then the seat is taken by a conditional UPDATE as the last statement, so the hot session
+    row is locked only for the moment before commit and can never be oversold.
+    """
+    now = clock.now()
+    if not session.booking_opens_at <= now < session.booking_closes_at:
+        raise BookingClosed(_closed_message(session, now))
+    if session.taken >= session.seats:  # a courtesy read; the conditional UPDATE below is the guard
+        raise NoSeatsLeft()
+    enrolment = _check_can_book(s, person, session.plan, settings)
+    booking = _insert_booking(s, person, session, enrolment)
+    took = s.execute(update(ExamSession).where(
+        ExamSession.id == session.id, ExamSession.taken < ExamSession.seats,
+        ExamSession.booking_opens_at <= now, ExamSession.booking_closes_at > now,
+    ).values(taken=ExamSession.taken + 1).execution_options(synchronize_session=False))
+    if _rowcount(took) != 1:
+        raise NoSeatsLeft()
+    s.expire(session, ["taken"])
+    return booking
+
+
+def _closed_message(session: ExamSession, now: datetime) -> str:
+    if now < session.booking_opens_at:
+        return f"该场次尚未开始报名，报名开始时间：{clock.china(session.booking_opens_at):%Y-%m-%d %H:%M}"
+    return "该场次报名已截止"
+
+
+def cancel_booking(s: Session, person: Person, booking: Booking, settings: ExamSettings) -> None:
+    """Cancel one's own booking before the session's cancellation deadline; the seat goes to the waiting list."""
+    if booking.person_id != person.id:
+        raise NotFound()
+    now = clock.now()
+    if now >= booking.session.cancel_deadline:
+        raise CancelTooLate(f"已过取消截止时间（{clock.china(booking.session.cancel_deadline):%Y-%m-%d %H:%M}），"
+                            "不能取消报名")
+    done = s.execute(update(Booking).where(Booking.id == booking.id, Booking.status == "booked")
+                     .values(status="cancelled", cancelled_at=now).execution_options(synchronize_session=False))
+    if _rowcount(done) != 1:
+        raise NotBooked()
+    s.expire(booking)
+    give_back_seat(s, booking.session_id, settings)
+
+
+def give_back_seat(s: Session, session_id: int, settings: ExamSettings) -> WaitlistEntry | None:
+    """Offer a returned seat to the first in line, or free it when nobody waits or booking has closed."""
+    now = clock.now()
+    session = s.get(ExamSession, session_id)
+    assert session is not None
+    if session.booking_opens_at <= now < session.booking_closes_at:
+        offered = _offer_next(s, session, now, settings.offer_minutes)
+        if offered is not None:
+            return offered
+    s.execute(update(ExamSession).where(ExamSession.id == session_id, ExamSession.taken > 0)
+              .values(taken=ExamSession.taken - 1).execution_options(synchronize_session=False))
+    s.expire(session, ["taken"])
+    return None
+
+
+def _offer_next(s: Session, session: ExamSession, now: datetime, minutes: int) -> WaitlistEntry | None:
+    """Hold the seat for the first waiting person (strict id order; nobody jumps the queue)."""
+    while True:
+        first = s.scalar(select(WaitlistEntry).where(WaitlistEntry.session_id == session.id,
+                                                     WaitlistEntry.status == "waiting")
+                         .order_by(WaitlistEntry.id).limit(1))
+        if first is None:
+            return None
+        expires = min(now + timedelta(minutes=minutes), session.booking_closes_at)
+        got = s.execute(update(WaitlistEntry).where(WaitlistEntry.id == first.id, WaitlistEntry.status == "waiting")
+                        .values(status="offered", offered_at=now, offer_expires_at=expires)
+                        .execution_options(synchronize_session=False))
+        if _rowcount(got) == 1:
+            s.refresh(first)
+            notify(s, first.person_id, "waitlist_offer", f"waitlist:{first.id}",
+                   "候补名额已为您保留",
+                   f"{session.venue_name} {session.room} {clock.china(session.starts_at):%m月%d日 %H:%M} 场次有空座，"
+                   f"请在 {clock.china(expires):%m月%d日 %H:%M} 前确认，逾期将顺延给下一位候补人员。")
+            return first
+
+
+def join_waitlist(s: Session, person: Person, session: ExamSession, settings: ExamSettings) -> WaitlistEntry:
+    """Join the waiting list (候补) of a full session."""
+    now = clock.now()
+    if not session.booking_opens_at <= now < session.booking_closes_at:
+        raise BookingClosed(_closed_message(session, now))
+    _check_can_book(s, person, session.plan, settings)
+    if session.taken < session.seats:
+        raise SessionNotFull()
+    entry = WaitlistEntry(session_id=session.id, person_id=person.id, status="waiting", created_at=now)
+    s.add(entry)
+    try:
+        with s.begin_nested():
+            s.flush()
+    except IntegrityError as exc:
+        raise Conflict("您已在该场次的候补名单中") from exc
+    return entry
+
+
+def accept_offer(s: Session, person: Person, entry: WaitlistEntry, settings: ExamSettings) -> Booking:
+    """Take the seat held for one's waiting-list offer, before the offer expires."""
+    if entry.person_id != person.id:
+        raise NotFound()
+    now = clock.now()
+    session = entry.session
+    if not session.booking_opens_at <= now < session.booking_closes_at:
+        raise BookingClosed("报名已截止，候补名额已失效")
+    enrolment = _check_can_book(s, person, session.plan, settings)
+    got = s.execute(update(WaitlistEntry).where(WaitlistEntry.id == entry.id, WaitlistEntry.status == "offered",
+                                                WaitlistEntry.offer_expires_at > now)
+                    .values(status="accepted", closed_at=now).execution_options(synchronize_session=False))
+    if _rowcount(got) != 1:
+        raise OfferGone()
+    s.expire(entry)
+    # The seat was held for this offer (taken already counts it): no seat update here.
+    return _insert_booking(s, person, session, enrolment)
+
+
+def withdraw_from_waitlist(s: Session, person: Person, entry: WaitlistEntry, settings: ExamSettings) -> None:
+    """Leave a waiting list; a held seat passes to the next in line."""
+    if entry.person_id != person.id:
+        raise NotFound()
+    now = clock.now()
+    previous = entry.status
+    got = s.execute(update(WaitlistEntry).where(WaitlistEntry.id == entry.id,
+                                                WaitlistEntry.status.in_(("waiting", "offered")))
+                    .values(status="withdrawn", closed_at=now).execution_options(synchronize_session=False))
+    if _rowcount(got) != 1:
+        raise OfferGone("该候补已结束")
+    s.expire(entry)
+    if previous == "offered":
+        give_back_seat(s, entry.session_id, settings)
+
+
+def expire_offers(s: Session, settings: ExamSettings) -> int:
+    """Pass offers whose time ran out to the next in line (or free the seat); idempotent."""
+    now = clock.now()
+    ids = s.scalars(select(WaitlistEntry.id).where(WaitlistEntry.status == "offered",
+                                                   WaitlistEntry.offer_expires_at <= now)
+                    .order_by(WaitlistEntry.id)).all()
+    n = 0
+    for entry_id in ids:
+        got = s.execute(update(WaitlistEntry).where(WaitlistEntry.id == entry_id, WaitlistEntry.status == "offered",
+                                                    WaitlistEntry.offer_expires_at <= now)
+                        .values(status="expired", closed_at=now).execution_options(synchronize_session=False))
+        if _rowcount(got) == 1:
+            session_id = s.scalar(select(WaitlistEntry.session_id).where(WaitlistEntry.id == entry_id))
+            assert session_id is not None
+            give_back_seat(s, session_id, settings)
+            n += 1
+    return n
+
+
+def update_booking_windows(s: Session) -> int:
+    """Open and close booking windows on time and close the waiting lists of closed sessions; idempotent."""
+    now = clock.now()
+    n = 0
+    for state, cond in (("open", and_(ExamSession.booking_opens_at <= now, ExamSession.booking_closes_at > now)),
+                        ("closed", ExamSession.booking_closes_at <= now)):
+        n += _rowcount(s.execute(update(ExamSession).where(cond, ExamSession.booking_state != state)
+                                 .values(booking_state=state).execution_options(synchronize_session=False)))
+    # No offer is made once booking has closed: the remaining places on the lists lapse.
+    closed_ids = select(ExamSession.id).where(ExamSession.booking_closes_at <= now).scalar_subquery()
+    s.execute(update(WaitlistEntry).where(WaitlistEntry.status == "waiting", WaitlistEntry.session_id.in_(closed_ids))
+              .values(status="closed", closed_at=now).execution_options(synchronize_session=False))
+    return n
+
+
+def mark_absent(s: Session) -> int:
+    """Mark booked candidates who never checked in as absent once their session has ended; idempotent."""
+    now = clock.now()
+    ended = select(ExamSession.id).where(ExamSession.ends_at <= now).scalar_subquery()
+    return _rowcount(s.execute(update(Booking).where(Booking.status == "booked", Booking.session_id.in_(ended))
+                               .values(status="absent").execution_options(synchronize_session=False)))
+
+
+def notify(s: Session, person_id: int, kind: str, ref: str, subject: str, body: str) -> None:
+    """Queue a message in the outbox once per (kind, ref): shown in the app, deliverable by mail or SMS later."""
+    if s.scalar(select(OutboxMessage.id).where(OutboxMessage.kind == kind, OutboxMessage.ref == ref)):
+        return
+    msg = OutboxMessage(person_id=person_id, kind=kind, ref=ref, subject=subject, body=body, created_at=clock.now())
+    s.add(msg)
+    try:
+        with s.begin_nested():
+            s.flush()
+    except IntegrityError:
+        pass  # a twin job wrote it first
+
+
+def send_reminders(s: Session) -> int:
+    """Remind candidates the day before their exam (China date); each booking at most once."""
+    now = clock.now()
+    tomorrow = clock.china_today() + timedelta(days=1)
+    start = datetime.combine(tomorrow, datetime.min.time()) - clock.CHINA
+    rows = s.execute(select(Booking.id, Booking.person_id, Booking.ticket_no, ExamSession)
+                     .join(ExamSession, ExamSession.id == Booking.session_id)
+                     .where(Booking.status.in_(("booked", "checked_in")), Booking.reminded_at.is_(None),
+                            ExamSession.starts_at >= start, ExamSession.starts_at < start + timedelta(days=1))).all()
+    n = 0
+    for booking_id, person_id, ticket_no, session in rows:
+        got = s.execute(update(Booking).where(Booking.id == booking_id, Booking.reminded_at.is_(None))
+                        .values(reminded_at=now).execution_options(synchronize_session=False))
+        if _rowcount(got) == 1:
+            notify(s, person_id, "reminder", f"booking:{booking_id}", "明天有您的考试",
+                   f"准考证号 {ticket_no}：{clock.china(session.starts_at):%m月%d日 %H:%M} 在 {session.venue_name}"
+                   f"（{session.venue_address}）{session.room} 参加一般公需科目现场电子化考试，请携带身份证提前到达。")
+            n += 1
+    return n
+
+
+# ---- check-in and the exam --------------------------------------------------------------------------------
+
+def check_in(s: Session, proctor: Person, session: ExamSession, ticket_no: str, id_last: str,
+             settings: ExamSettings, ip: str | None = None) -> Booking:
+    """Check a candidate in by ticket number and the last digits of the ID number."""
+    if not is_assigned(s, proctor, session.id):
+        raise NotAllowed("您没有被指派到该场次监考")
+    now = clock.now()
+    if now < session.starts_at - timedelta(minutes=settings.checkin_early_minutes):
+        raise CheckInRefused(f"签到将于考前 {settings.checkin_early_minutes} 分钟开始")
+    if now >= session.ends_at:
+        raise CheckInRefused("本场考试已结束，不能签到")
+    ticket_no, id_last = ticket_no.strip(), id_last.strip().upper()
+    booking = s.scalar(select(Booking).where(Booking.ticket_no == ticket_no, Booking.session_id == session.id))
+    if booking is None:
+        raise CheckInRefused("准考证号不属于本场次，请核对准考证")
+    if len(id_last) < 4 or not (booking.person.id_number or "").upper().endswith(id_last):
+        raise CheckInRefused("身份证号后四位与准考证不符，请核对身份证件")
+    if booking.status == "checked_in":
+        return booking
+    got = s.execute(update(Booking).where(Booking.id == booking.id, Booking.status == "booked")
+                    .values(status="checked_in", checked_in_at=now, checked_in_by_id=proctor.id)
+                    .execution_options(synchronize_session=False))
+    if _rowcount(got) != 1:
+        raise CheckInRefused({"cancelled": "该报名已取消", "absent": "该考生已被记为缺考",
+                              "finished": "该考生已交卷"}.get(booking.status, "该考生不能签到"))
+    s.refresh(booking)
+    audit.record(s, proctor, "exam.check_in", booking, ip=ip, session_id=session.id)
+    return booking
+
+
+def ip_allowed(session: ExamSession, ip: str | None) -> bool:
+    """Whether ip lies in one of the session's allowed networks (any ip when none are set)."""
+    nets = session.cidr_list
+    if not nets:
+        return True
+    try:
+        addr = ipaddress.ip_address(ip or "")
+    except ValueError:
+        return False
+    return any(addr in ipaddress.ip_network(n, strict=False) for n in nets)
+
+
+def start_exam(s: Session, person: Person, booking: Booking, ip: str | None = None,
+               rng: random.Random | None = None) -> ExamPaper:
+    """Draw the candidate's paper (random questions, shuffled options) or return the one already drawn."""
+    if booking.person_id != person.id:
+        raise NotFound()
+    existing = s.scalar(select(ExamPaper).where(ExamPaper.booking_id == booking.id))
+    if existing is not None:
+        return existing
+    if booking.status != "checked_in":
+        raise NotCheckedIn()
+    session, now = booking.session, clock.now()
+    if not session.starts_at <= now < session.ends_at:
+        raise ExamNotOpen(f"本场考试时间为 {clock.china(session.starts_at):%m月%d日 %H:%M}–"
+                          f"{clock.china(session.ends_at):%H:%M}，现在不能开始作答")
+    if not ip_allowed(session, ip):
+        raise OutsideVenue()
+    course_id = booking.enrolment.course_id
+    bank = s.scalars(select(Question).where(Question.course_id == course_id, Question.active.is_(True))).all()
+    if not bank:
+        raise NoQuestions()
+    rng = rng or _rng
+    plan = booking.plan
+    drawn = rng.sample(list(bank), min(plan.question_count, len(bank)))
+    deadline = min(now + timedelta(minutes=plan.duration_minutes), session.ends_at)
+    paper = ExamPaper(booking_id=booking.id, person_id=person.id, session_id=session.id, course_id=course_id,
+                      status="open", started_at=now, deadline=deadline, pass_mark=plan.pass_mark, start_ip=ip)
+    s.add(paper)
+    try:
+        with s.begin_nested():
+            s.flush()
+    except IntegrityError:
+        # A second tab started at the same moment; its paper stands.
+        existing = s.scalar(select(ExamPaper).where(ExamPaper.booking_id == booking.id))
+        assert existing is not None
+        return existing
+    for pos, q in enumerate(drawn, 1):
+        order = list(range(len(q.options)))
+        if q.kind != "truefalse":
+            rng.shuffle(order)
+        s.add(PaperItem(paper_id=paper.id, position=pos, question_id=q.id, option_order_json=json.dumps(order)))
+    s.flush()
+    audit.record(s, person, "exam.paper.start", paper, ip=ip, booking_id=booking.id)
+    return paper
+
+
+def _lock_paper(s: Session, paper_id: int) -> ExamPaper:
+    """Load the paper locking its row, so that answers and the submission are serialised."""
+    paper = s.scalar(select(ExamPaper).where(ExamPaper.id == paper_id).with_for_update()
+                     .execution_options(populate_existing=True))
+    if paper is None:
+        raise NotFound()
+    return paper
+
+
+def save_answer(s: Session, person: Person, paper_id: int, position: int, answer: list[int]) -> dict[str, Any]:
+    """Save one answer as it is given; after the deadline the paper is submitted instead."""
+    paper = _lock_paper(s, paper_id)
+    if paper.person_id != person.id:
+        raise NotFound()
+    if paper.status != "open":
+        raise PaperSubmitted()
+    if clock.now() >= paper.deadline:
+        submit_paper(s, paper.id, by="timeout", person=person)
+        return {"state": "time_up", "result": result_json(paper)}
+    item = s.scalar(select(PaperItem).where(PaperItem.paper_id == paper.id, PaperItem.position == position))
+    if item is None:
+        raise NotFound("没有这道题")
+    n = len(item.question.options)
+    chosen = sorted(set(answer))
+    if any(not 0 <= i < n for i in chosen):
+        raise InvalidInput("选项无效")
+    if item.question.kind in ("single", "truefalse") and len(chosen) > 1:
+        raise InvalidInput("本题只能选择一个答案")
+    item.answer_json = json.dumps(chosen)
+    item.answered_at = clock.now()
+    s.flush()
+    return {"state": "saved", "position": position, "answer": chosen,
+            "seconds_left": seconds_left(paper)}
+
+
+def seconds_left(paper: ExamPaper) -> int:
+    return max(0, int((paper.deadline - clock.now()).total_seconds()))
+
+
+def submit_paper(s: Session, paper_id: int, *, by: str, person: Person | None = None) -> ExamPaper:
+    """Submit and grade a paper exactly once; on passing, register the course's hours (第十条).
+
+    The conditional UPDATE ... WHERE status = 'open' decides which of racing submitters
+    (the candidate, a retried request, the time-out job on another server) grades it; the
+    others find it submitted. The hours go in with ON CONFLICT DO NOTHING on the enrolment,
+    so one course-year is registered once however many papers pass.
+    """
+    paper = _lock_paper(s, paper_id)
+    if person is not None and paper.person_id != person.id:
+        raise NotFound()
+    if paper.status != "open":
+        return paper
+    if by == "candidate" and clock.now() >= paper.deadline:
+        by = "timeout"
+    now = clock.now()
+    got = s.execute(update(ExamPaper).where(ExamPaper.id == paper.id, ExamPaper.status == "open")
+                    .values(status="submitted", submitted_at=now, submitted_by=by)
+                    .execution_options(synchronize_session=False))
+    if _rowcount(got) != 1:
+        s.refresh(paper)
+        return paper
+    correct = 0
+    items = s.scalars(select(PaperItem).where(PaperItem.paper_id == paper.id)).all()
+    for item in items:
+        key = sorted(item.option_order.index(i) for i in item.question.answer)
+        item.correct = item.chosen == key
+        correct += item.correct
+    score = round(100 * correct / len(items)) if items else 0
+    passed = score >= paper.pass_mark
+    s.execute(update(ExamPaper).where(ExamPaper.id == paper.id).values(score=score, passed=passed)
+              .execution_options(synchronize_session=False))
+    s.execute(update(Booking).where(Booking.id == paper.booking_id).values(status="finished")
+              .execution_options(synchronize_session=False))
+    s.flush()
+    s.refresh(paper)
+    booking = paper.booking
+    s.refresh(booking)
+    audit.record(s, person, "exam.paper.submit", paper, by=by, score=score, passed=passed)
+    if passed:
+        register_exam_hours(s, booking)
+    return paper
+
+
+def register_exam_hours(s: Session, booking: Booking) -> None:
+    """Register the course's credited hours in the city HR bureau's name, once per enrolment (第十条)."""
+    enrolment = booking.enrolment
+    course: Course = enrolment.course
+    person = booking.person
+    region = REGIONS.get(person.region) or REGIONS["wenzhou"]
+    register_hours(s, person_id=person.id, year=enrolment.year, category=enrolment.category,
+                   hours=Decimal(course.credited_hours), source_type="exam", source_ref=f"enrolment:{enrolment.id}",
+                   title=f"{course.title}（现场电子化考试合格）", org=region.bureau, rule=RULE,
+                   note=f"准考证号 {booking.ticket_no}")
+
+
+def submit_expired_papers(s: Session) -> int:
+    """Submit every open paper whose time ran out (the server's clock decides); idempotent."""
+    ids = s.scalars(select(ExamPaper.id).where(ExamPaper.status == "open", ExamPaper.deadline <= clock.now())).all()
+    for paper_id in ids:
+        submit_paper(s, paper_id, by="timeout")
+    return len(ids)
+
+
+def result_json(paper: ExamPaper) -> dict[str, Any]:
+    return {"paper_id": paper.id, "status": paper.status, "score": paper.score, "passed": paper.passed,
+            "pass_mark": paper.pass_mark, "submitted_by": paper.submitted_by}
+
+
+def paper_json(paper: ExamPaper) -> dict[str, Any]:
+    """The paper as the candidate's browser may see it (no key)."""
+    out = result_json(paper) | {"seconds_left": seconds_left(paper) if paper.status == "open" else 0,
+                                "items": [i.as_json() for i in paper.items]}
+    return out
+
+
+# ---- rosters ----------------------------------------------------------------------------------------------
+
+ROSTER_STATE_NAMES = {"booked": "已报名", "checked_in": "已签到", "absent": "缺考", "cancelled": "已取消",
+                      "submitted": "已交卷", "passed": "合格"}
+
+
+def roster(s: Session, session: ExamSession) -> list[dict[str, Any]]:
+    """Everyone booked into a session with their state: booked, checked in, absent, submitted, passed."""
+    rows = s.execute(select(Booking, ExamPaper).outerjoin(ExamPaper, ExamPaper.booking_id == Booking.id)
+                     .where(Booking.session_id == session.id, Booking.status != "cancelled")
+                     .order_by(Booking.id)).all()
+    out = []
+    for booking, paper in rows:
+        state = booking.status
+        if paper is not None and paper.status == "submitted":
+            state = "passed" if paper.passed else "submitted"
+        out.append({"booking": booking, "person": booking.person, "paper": paper, "state": state,
+                    "state_name": ROSTER_STATE_NAMES.get(state, "已开考" if paper else state)})
+    return out
+
+
+def roster_counts(rows: list[dict[str, Any]]) -> dict[str, int]:
+    counts = {"booked": len(rows), "checked_in": 0, "absent": 0, "submitted": 0, "passed": 0}
+    for r in rows:
+        if r["booking"].checked_in_at is not None:
+            counts["checked_in"] += 1
+        if r["state"] == "absent":
+            counts["absent"] += 1
+        if r["state"] in ("submitted", "passed"):
+            counts["submitted"] += 1
+        if r["state"] == "passed":
+            counts["passed"] += 1
+    return counts
+
+
+def active_booking_count(s: Session, session_id: int) -> int:
+    return int(s.scalar(select(func.count()).select_from(Booking).where(
+        Booking.session_id == session_id, Booking.status.in_(("booked", "checked_in")))) or 0)
+
