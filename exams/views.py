@@ -1,0 +1,588 @@
+"""Pages and JSON API of the exams: 考试报名 (practitioners), 考试计划 (bureau), 监考 (proctors)."""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+from typing import Any
+
+import segno
+from flask import Blueprint, Flask, Response, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from lms import clock
+from lms.accounts.models import Person
+from lms.catalogue.models import Course, CourseOffering
+from lms.db import get_or_404, get_session, transaction
+from lms.errors import DomainError, InvalidInput, NotFound
+from lms.security import NotLoggedIn, bureau_required, practitioner_required, roles_required
+
+from .forms import AssignProctorForm, CheckInForm, PlanForm, SessionForm, UploadForm
+from .imports import ImportProblems, import_questions, import_sessions
+from .models import (
+    KIND_NAMES,
+    Booking,
+    ExamPaper,
+    ExamPlan,
+    ExamSession,
+    OutboxMessage,
+    Question,
+    WaitlistEntry,
+)
+from .operations import (
+    ExamSettings,
+    SessionSpec,
+    accept_offer,
+    add_sessions,
+    assign_proctor,
+    book_seat,
+    cancel_booking,
+    check_in,
+    completed_enrolment,
+    create_plan,
+    is_assigned,
+    join_waitlist,
+    paper_json,
+    result_json,
+    roster,
+    roster_counts,
+    save_answer,
+    start_exam,
+    submit_paper,
+    unassign_proctor,
+    withdraw_from_waitlist,
+)
+
+bp = Blueprint("exams", __name__, url_prefix="/exams")
+api = Blueprint("exams_api", __name__, url_prefix="/api/v1/exams")
+proctor_required = roles_required("proctor")
+
+
+def register(app: Flask) -> None:
+    """Register the exams pages and API on the app."""
+    app.register_blueprint(bp)
+    app.register_blueprint(api)
+    app.jinja_env.globals["KIND_NAMES"] = KIND_NAMES
+
+
+def settings() -> ExamSettings:
+    cached: ExamSettings | None = current_app.extensions.get("xst_exam_settings")
+    if cached is None:
+        cached = ExamSettings.from_config(current_app.config)
+        current_app.extensions["xst_exam_settings"] = cached
+    return cached
+
+
+def ip() -> str | None:
+    return request.remote_addr
+
+
+def current_plan(year: int | None = None) -> ExamPlan | None:
+    return get_session().scalar(select(ExamPlan).where(ExamPlan.year == (year or clock.study_year()),
+                                                      ExamPlan.category == "general_public"))
+
+
+def own_booking(booking_id: int) -> Booking:
+    booking = get_or_404(get_session(), Booking, booking_id)
+    if booking.person_id != current_user.id:
+        raise NotFound()  # another's booking does not exist for you
+    return booking
+
+
+def own_paper(paper_id: int) -> ExamPaper:
+    paper = get_or_404(get_session(), ExamPaper, paper_id)
+    if paper.person_id != current_user.id:
+        raise NotFound()
+    return paper
+
+
+def _back(exc: DomainError) -> Any:
+    flash(exc.message, "error")
+    return redirect(url_for("exams.booking"))
+
+
+# ---- practitioner: 考试报名 -------------------------------------------------------------------------------
+
+@bp.get("/")
+@practitioner_required
+def booking() -> Any:
+    """考试报名: this year's sessions with seats left, one's bookings, waiting lists and notices."""
+    s = get_session()
+    plan = current_plan()
+    eligible = plan is not None and completed_enrolment(s, current_user, plan) is not None
+    bookings = s.scalars(select(Booking).where(Booking.person_id == current_user.id)
+                         .order_by(Booking.id.desc())).all()
+    waits = s.scalars(select(WaitlistEntry).where(WaitlistEntry.person_id == current_user.id,
+                                                  WaitlistEntry.status.in_(("waiting", "offered")))).all()
+    notices = s.scalars(select(OutboxMessage).where(OutboxMessage.person_id == current_user.id)
+                        .order_by(OutboxMessage.id.desc()).limit(10)).all()
+    return render_template("exams/booking.html", plan=plan, eligible=eligible, bookings=bookings, waits=waits,
+                           notices=notices, now=clock.now(), form=FlaskForm(),
+                           waiting_sessions={w.session_id for w in waits})
+
+
+@bp.post("/sessions/<int:session_id>/book")
+@practitioner_required
+def book_view(session_id: int) -> Any:
+    """Book a seat in a session and show the admission ticket."""
+    form = FlaskForm()
+    if not form.validate_on_submit():
+        raise InvalidInput("页面已过期，请刷新后重试")
+    session = get_or_404(get_session(), ExamSession, session_id)
+    try:
+        with transaction() as s:
+            b = book_seat(s, current_user, session, settings())
+    except DomainError as exc:
+        return _back(exc)
+    flash("报名成功，请打印或保存准考证", "success")
+    return redirect(url_for("exams.ticket", booking_id=b.id))
+
+
+@bp.post("/bookings/<int:booking_id>/cancel")
+@practitioner_required
+def cancel_view(booking_id: int) -> Any:
+    """Cancel one's booking before the cancellation deadline."""
+    if not FlaskForm().validate_on_submit():
+        raise InvalidInput("页面已过期，请刷新后重试")
+    b = own_booking(booking_id)
+    try:
+        with transaction() as s:
+            cancel_booking(s, current_user, b, settings())
+    except DomainError as exc:
+        return _back(exc)
+    flash("已取消报名，可重新选择场次", "success")
+    return redirect(url_for("exams.booking"))
+
+
+@bp.post("/sessions/<int:session_id>/waitlist")
+@practitioner_required
+def waitlist_view(session_id: int) -> Any:
+    """Join the waiting list of a full session."""
+    if not FlaskForm().validate_on_submit():
+        raise InvalidInput("页面已过期，请刷新后重试")
+    session = get_or_404(get_session(), ExamSession, session_id)
+    try:
+        with transaction() as s:
+            join_waitlist(s, current_user, session, settings())
+    except DomainError as exc:
+        return _back(exc)
+    flash("已加入候补名单；有人退出时将按顺序通知您", "success")
+    return redirect(url_for("exams.booking"))
+
+
+@bp.post("/waitlist/<int:entry_id>/accept")
+@practitioner_required
+def accept_view(entry_id: int) -> Any:
+    """Take the seat one's waiting-list offer holds."""
+    if not FlaskForm().validate_on_submit():
+        raise InvalidInput("页面已过期，请刷新后重试")
+    entry = get_or_404(get_session(), WaitlistEntry, entry_id)
+    if entry.person_id != current_user.id:
+        raise NotFound()
+    try:
+        with transaction() as s:
+            b = accept_offer(s, current_user, entry, settings())
+    except DomainError as exc:
+        return _back(exc)
+    flash("候补成功，已为您报名", "success")
+    return redirect(url_for("exams.ticket", booking_id=b.id))
+
+
+@bp.post("/waitlist/<int:entry_id>/withdraw")
+@practitioner_required
+def withdraw_view(entry_id: int) -> Any:
+    """Leave a waiting list."""
+    if not FlaskForm().validate_on_submit():
+        raise InvalidInput("页面已过期，请刷新后重试")
+    entry = get_or_404(get_session(), WaitlistEntry, entry_id)
+    if entry.person_id != current_user.id:
+        raise NotFound()
+    try:
+        with transaction() as s:
+            withdraw_from_waitlist(s, current_user, entry, settings())
+    except DomainError as exc:
+        return _back(exc)
+    flash("已退出候补名单", "success")
+    return redirect(url_for("exams.booking"))
+
+
+@bp.get("/tickets/<int:booking_id>")
+@practitioner_required
+def ticket(booking_id: int) -> Any:
+    """The printable admission ticket (准考证) with its QR code."""
+    b = own_booking(booking_id)
+    qr = segno.make(b.ticket_no, error="m").svg_inline(scale=4, title=f"准考证号 {b.ticket_no}")
+    return render_template("exams/ticket.html", b=b, qr=Markup(qr))
+
+
+@bp.get("/bookings/<int:booking_id>/exam")
+@practitioner_required
+def exam_entry(booking_id: int) -> Any:
+    """The way into the exam: start it when checked in and on time, or continue the paper."""
+    b = own_booking(booking_id)
+    if b.paper is not None:
+        return redirect(url_for("exams.paper_page", paper_id=b.paper.id))
+    return render_template("exams/exam_entry.html", b=b, now=clock.now(), form=FlaskForm())
+
+
+@bp.post("/bookings/<int:booking_id>/start")
+@practitioner_required
+def start_view(booking_id: int) -> Any:
+    """Start the exam: draw the candidate's paper."""
+    if not FlaskForm().validate_on_submit():
+        raise InvalidInput("页面已过期，请刷新后重试")
+    b = own_booking(booking_id)
+    try:
+        with transaction() as s:
+            paper = start_exam(s, current_user, b, ip=ip())
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("exams.exam_entry", booking_id=booking_id))
+    return redirect(url_for("exams.paper_page", paper_id=paper.id))
+
+
+@bp.get("/papers/<int:paper_id>")
+@practitioner_required
+def paper_page(paper_id: int) -> Any:
+    """The candidate's paper: answer item by item (saved as given), or the result once submitted."""
+    paper = own_paper(paper_id)
+    if paper.status == "open" and clock.now() >= paper.deadline:
+        with transaction() as s:
+            paper = submit_paper(s, paper.id, by="timeout", person=current_user)
+    return render_template("exams/paper.html", paper=paper, data=paper_json(paper))
+
+
+# ---- bureau: 考试计划 -------------------------------------------------------------------------------------
+
+def _bureau_plan(plan_id: int) -> ExamPlan:
+    return get_or_404(get_session(), ExamPlan, plan_id)
+
+
+@bp.route("/admin/plans", methods=["GET", "POST"])
+@bureau_required
+def admin_plans() -> Any:
+    """Exam plans by year; create one."""
+    s = get_session()
+    form = PlanForm(year=clock.study_year(), title=f"{clock.study_year()} 年度一般公需科目考试")
+    if form.validate_on_submit():
+        try:
+            with transaction() as tx:
+                plan = create_plan(tx, current_user, year=form.year.data or 0, category=form.category.data or "",
+                                   title=form.title.data or "", pass_mark=form.pass_mark.data or 60,
+                                   duration_minutes=form.duration_minutes.data or 60,
+                                   question_count=form.question_count.data or 20, ip=ip())
+        except DomainError as exc:
+            form.form_errors.append(exc.message)
+        else:
+            flash("考试计划已创建，请添加场次", "success")
+            return redirect(url_for("exams.admin_plan", plan_id=plan.id))
+    plans = s.scalars(select(ExamPlan).order_by(ExamPlan.year.desc(), ExamPlan.id)).all()
+    return render_template("exams/admin_plans.html", plans=plans, form=form)
+
+
+def _china(day: Any, t: Any) -> datetime:
+    return datetime.combine(day, t) - clock.CHINA
+
+
+@bp.route("/admin/plans/<int:plan_id>", methods=["GET", "POST"])
+@bureau_required
+def admin_plan(plan_id: int) -> Any:
+    """A plan's sessions; add one session in the form."""
+    plan = _bureau_plan(plan_id)
+    form = SessionForm()
+    if form.validate_on_submit():
+        spec = SessionSpec(venue_name=form.venue_name.data or "", venue_address=form.venue_address.data or "",
+                           room=form.room.data or "", starts_at=_china(form.day.data, form.start.data),
+                           ends_at=_china(form.day.data, form.end.data), seats=form.seats.data or 0,
+                           booking_opens_at=form.booking_opens.data - clock.CHINA,  # type: ignore[operator]
+                           booking_closes_at=form.booking_closes.data - clock.CHINA,  # type: ignore[operator]
+                           cancel_deadline=form.cancel_deadline.data - clock.CHINA,  # type: ignore[operator]
+                           allowed_cidrs=form.allowed_cidrs.data or "")
+        try:
+            with transaction() as s:
+                add_sessions(s, current_user, plan, [spec], ip=ip())
+        except DomainError as exc:
+            form.form_errors.append(exc.message.removeprefix("第 1 个场次："))
+        else:
+            flash("场次已添加", "success")
+            return redirect(url_for("exams.admin_plan", plan_id=plan.id))
+    return render_template("exams/admin_plan.html", plan=plan, form=form, upload=UploadForm(), problems=[])
+
+
+@bp.post("/admin/plans/<int:plan_id>/sessions/import")
+@bureau_required
+def admin_import_sessions(plan_id: int) -> Any:
+    """Import a plan's sessions from CSV or XLSX; bad rows are listed and nothing is imported."""
+    plan = _bureau_plan(plan_id)
+    upload = UploadForm()
+    problems: list[str] = []
+    if upload.validate_on_submit():
+        f = upload.file.data
+        try:
+            with transaction() as s:
+                made = import_sessions(s, current_user, plan, f.filename or "", f.stream, ip=ip())
+        except ImportProblems as exc:
+            problems = exc.messages
+        except DomainError as exc:
+            problems = [exc.message]
+        else:
+            flash(f"已导入 {len(made)} 个场次", "success")
+            return redirect(url_for("exams.admin_plan", plan_id=plan.id))
+    return render_template("exams/admin_plan.html", plan=plan, form=SessionForm(formdata=None), upload=upload,
+                           problems=problems), 400
+
+
+@bp.get("/admin/sessions/<int:session_id>")
+@bureau_required
+def admin_session(session_id: int) -> Any:
+    """A session's roster and its proctors."""
+    s = get_session()
+    session = get_or_404(s, ExamSession, session_id)
+    form = AssignProctorForm()
+    form.proctor_id.choices = [(p.id, f"{p.name}（{p.username}）") for p in s.scalars(
+        select(Person).where(Person.role == "proctor", Person.active.is_(True)).order_by(Person.name))]
+    rows = roster(s, session)
+    return render_template("exams/admin_session.html", session=session, rows=rows, counts=roster_counts(rows),
+                           form=form, plain=FlaskForm())
+
+
+@bp.post("/admin/sessions/<int:session_id>/proctors")
+@bureau_required
+def admin_assign(session_id: int) -> Any:
+    """Assign a proctor to a session."""
+    s = get_session()
+    session = get_or_404(s, ExamSession, session_id)
+    form = AssignProctorForm()
+    form.proctor_id.choices = [(p.id, p.name) for p in s.scalars(select(Person).where(Person.role == "proctor"))]
+    if not form.validate_on_submit():
+        flash("请选择一名监考员", "error")
+        return redirect(url_for("exams.admin_session", session_id=session_id))
+    proctor = get_or_404(s, Person, form.proctor_id.data)
+    try:
+        with transaction() as tx:
+            assign_proctor(tx, current_user, session, proctor, ip=ip())
+    except DomainError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(f"已指派监考员 {proctor.name}", "success")
+    return redirect(url_for("exams.admin_session", session_id=session_id))
+
+
+@bp.post("/admin/sessions/<int:session_id>/proctors/<int:proctor_id>/remove")
+@bureau_required
+def admin_unassign(session_id: int, proctor_id: int) -> Any:
+    """Remove a proctor from a session."""
+    if not FlaskForm().validate_on_submit():
+        raise InvalidInput("页面已过期，请刷新后重试")
+    session = get_or_404(get_session(), ExamSession, session_id)
+    with transaction() as s:
+        unassign_proctor(s, current_user, session, proctor_id, ip=ip())
+    flash("已取消指派", "success")
+    return redirect(url_for("exams.admin_session", session_id=session_id))
+
+
+ROSTER_HEADER = ["准考证号", "姓名", "身份证号", "手机号", "状态", "签到时间", "交卷时间", "成绩", "是否合格"]
+
+
+def _roster_rows(session: ExamSession) -> list[list[str]]:
+    out = []
+    for r in roster(get_session(), session):
+        b, p, paper = r["booking"], r["person"], r["paper"]
+        submitted = paper is not None and paper.status == "submitted"
+        out.append([b.ticket_no, p.name, p.masked_id_number, p.mobile or "", r["state_name"],
+                    f"{clock.china(b.checked_in_at):%Y-%m-%d %H:%M}" if b.checked_in_at else "",
+                    f"{clock.china(paper.submitted_at):%Y-%m-%d %H:%M}" if submitted else "",
+                    str(paper.score) if submitted else "", ("合格" if paper.passed else "不合格") if submitted else ""])
+    return out
+
+
+@bp.get("/admin/sessions/<int:session_id>/roster.<fmt>")
+@bureau_required
+def admin_roster_export(session_id: int, fmt: str) -> Any:
+    """Export a session's roster as CSV or XLSX."""
+    session = get_or_404(get_session(), ExamSession, session_id)
+    rows = [ROSTER_HEADER, *_roster_rows(session)]
+    name = f"roster-{session.id}"
+    if fmt == "csv":
+        buf = io.StringIO()
+        csv.writer(buf).writerows(rows)
+        return Response("\ufeff" + buf.getvalue(), mimetype="text/csv",
+                        headers={"Content-Disposition": f"attachment; filename={name}.csv"})
+    if fmt == "xlsx":
+        from openpyxl import Workbook
+        wb = Workbook()
+        ws = wb.active
+        assert ws is not None
+        ws.title = "考生名单"
+        for row in rows:
+            ws.append(row)
+        out = io.BytesIO()
+        wb.save(out)
+        return Response(out.getvalue(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        headers={"Content-Disposition": f"attachment; filename={name}.xlsx"})
+    raise NotFound()
+
+
+@bp.route("/admin/questions", methods=["GET", "POST"])
+@bureau_required
+def admin_questions() -> Any:
+    """Question banks per course of this year; import one from CSV or XLSX."""
+    s = get_session()
+    year = request.args.get("year", clock.study_year(), type=int)
+    courses = s.scalars(select(Course).join(CourseOffering).where(CourseOffering.year == year)
+                        .order_by(Course.id)).all()
+    counts = {c.id: len(s.scalars(select(Question.id).where(Question.course_id == c.id)).all()) for c in courses}
+    upload = UploadForm()
+    problems: list[str] = []
+    if request.method == "POST":
+        course = get_or_404(s, Course, request.form.get("course_id", type=int))
+        if upload.validate_on_submit():
+            f = upload.file.data
+            try:
+                with transaction() as tx:
+                    added, skipped = import_questions(tx, current_user, course, f.filename or "", f.stream, ip=ip())
+            except ImportProblems as exc:
+                problems = exc.messages
+            except DomainError as exc:
+                problems = [exc.message]
+            else:
+                flash(f"《{course.title}》题库已导入 {added} 题" + (f"，{skipped} 题已存在未重复导入" if skipped else ""),
+                      "success")
+                return redirect(url_for("exams.admin_questions", year=year))
+        return render_template("exams/admin_questions.html", courses=courses, counts=counts, upload=upload,
+                               problems=problems, year=year), 400
+    return render_template("exams/admin_questions.html", courses=courses, counts=counts, upload=upload,
+                           problems=problems, year=year)
+
+
+# ---- proctor: 监考 ----------------------------------------------------------------------------------------
+
+def _assigned_session(session_id: int) -> ExamSession:
+    s = get_session()
+    session = get_or_404(s, ExamSession, session_id)
+    if not is_assigned(s, current_user, session.id):
+        raise NotFound("没有找到该场次，或您没有被指派到该场次监考")
+    return session
+
+
+@bp.get("/proctor")
+@proctor_required
+def proctor_home() -> Any:
+    """The proctor's assigned sessions."""
+    from .models import ProctorAssignment
+    s = get_session()
+    sessions = s.scalars(select(ExamSession).join(ProctorAssignment, ProctorAssignment.session_id == ExamSession.id)
+                         .where(ProctorAssignment.proctor_id == current_user.id)
+                         .order_by(ExamSession.starts_at)).all()
+    return render_template("exams/proctor_home.html", sessions=sessions)
+
+
+@bp.route("/proctor/sessions/<int:session_id>", methods=["GET", "POST"])
+@proctor_required
+def proctor_session(session_id: int) -> Any:
+    """Check candidates in by ticket number and the last four digits of the ID number (tablet page)."""
+    session = _assigned_session(session_id)
+    form = CheckInForm()
+    if form.validate_on_submit():
+        try:
+            with transaction() as s:
+                b = check_in(s, current_user, session, form.ticket_no.data or "", form.id_last.data or "",
+                             settings(), ip=ip())
+        except DomainError as exc:
+            form.form_errors.append(exc.message)
+        else:
+            flash(f"签到成功：{b.person.name}（准考证号 {b.ticket_no}）", "success")
+            return redirect(url_for("exams.proctor_session", session_id=session_id))
+    rows = roster(get_session(), session)
+    return render_template("exams/proctor_session.html", session=session, form=form, rows=rows,
+                           counts=roster_counts(rows))
+
+
+# ---- JSON API /api/v1/exams -------------------------------------------------------------------------------
+
+def _json_body() -> dict[str, Any]:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise InvalidInput("请求体应为 JSON 对象")
+    return data
+
+
+def _positive_int(data: dict[str, Any], name: str) -> int:
+    value = data.get(name)
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise InvalidInput(f"字段 {name} 应为正整数")
+    return value
+
+
+@api.before_request
+def _api_login() -> None:
+    """Every exams API call needs a logged-in practitioner."""
+    if not current_user.is_authenticated:
+        raise NotLoggedIn()
+
+
+@api.post("/bookings")
+@practitioner_required
+def api_book() -> Any:
+    """Book a seat: 201 with the ticket, or 409 no_seats_left / already_booked / not_eligible."""
+    session_id = _positive_int(_json_body(), "session_id")
+    with transaction() as s:
+        session = s.get(ExamSession, session_id, options=[joinedload(ExamSession.plan)])
+        if session is None:
+            raise NotFound("没有这个场次")
+        b = book_seat(s, current_user, session, settings())
+        out = {"booking_id": b.id, "ticket_no": b.ticket_no, "session_id": session_id}
+    return out, 201
+
+
+@api.post("/bookings/<int:booking_id>/cancel")
+@practitioner_required
+def api_cancel(booking_id: int) -> Any:
+    """Cancel one's booking before the deadline."""
+    b = own_booking(booking_id)
+    with transaction() as s:
+        cancel_booking(s, current_user, b, settings())
+    return {"ok": True}
+
+
+@api.get("/papers/<int:paper_id>")
+@practitioner_required
+def api_paper(paper_id: int) -> Any:
+    """One's paper: questions with shuffled options and saved answers (never the key), or the result."""
+    paper = own_paper(paper_id)
+    if paper.status == "open" and clock.now() >= paper.deadline:
+        with transaction() as s:
+            paper = submit_paper(s, paper.id, by="timeout", person=current_user)
+    return paper_json(paper)
+
+
+@api.post("/papers/<int:paper_id>/answers")
+@practitioner_required
+def api_answer(paper_id: int) -> Any:
+    """Save one answer as it is given; 409 time_up when the time has run out (the paper is then submitted)."""
+    data = _json_body()
+    position = _positive_int(data, "position")
+    answer = data.get("answer")
+    if not isinstance(answer, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in answer):
+        raise InvalidInput("字段 answer 应为选项序号的列表")
+    own_paper(paper_id)
+    with transaction() as s:
+        out = save_answer(s, current_user, paper_id, position, answer)
+    if out["state"] == "time_up":
+        return {"error": "time_up", "message": "考试时间已到，试卷已自动交卷", **out}, 409
+    return out
+
+
+@api.post("/papers/<int:paper_id>/submit")
+@practitioner_required
+def api_submit(paper_id: int) -> Any:
+    """Submit one's paper (again is harmless) and return the score."""
+    own_paper(paper_id)
+    with transaction() as s:
+        paper = submit_paper(s, paper_id, by="candidate", person=current_user)
+        out = result_json(paper)
+    return out
