@@ -1,0 +1,103 @@
+"""Arrangements for the exam tests: a plan with one session open now, a proctor, a question bank, candidates."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+
+from exams.demo import DEMO_QUESTIONS
+from exams.imports import add_questions
+from exams.models import ExamPaper, ExamPlan, ExamSession
+from exams.operations import ExamSettings, SessionSpec, add_sessions, assign_proctor, create_plan
+from lms import clock
+from lms.catalogue.models import Enrolment
+from tests.conftest import START, Factory
+
+SETTINGS = ExamSettings(max_attempts=3, offer_minutes=60, checkin_early_minutes=60)
+
+
+@dataclass
+class ExamWorld:
+    app: Any
+    db: Any
+    make: Factory
+    bureau: Any
+    proctor: Any
+    course: Any
+    plan: ExamPlan
+    session: ExamSession
+
+    def add_session(self, seats: int = 30, starts: datetime = START, minutes: int = 120,
+                    opens: datetime = START - timedelta(days=1), closes: datetime | None = None,
+                    cancel: datetime | None = None, cidrs: str = "", room: str = "第一考场") -> ExamSession:
+        with self.app.app_context():
+            spec = SessionSpec("温州市人才市场考点", "温州市鹿城区市府路 500 号", room, starts,
+                               starts + timedelta(minutes=minutes), seats, opens,
+                               closes or starts + timedelta(minutes=60), cancel or starts + timedelta(minutes=30),
+                               cidrs)
+            (session,) = add_sessions(self.db, self.bureau, self.plan, [spec])
+            assign_proctor(self.db, self.bureau, session, self.proctor)
+            self.db.commit()
+        return session
+
+    def candidate(self, completed: bool = True, **kw: Any) -> Any:
+        person = self.make.practitioner(**kw)
+        enrolment = self.make.enrol(person, self.course)
+        if completed:
+            enrolment.completed_at = clock.now()
+            self.db.commit()
+        return person
+
+    def enrolment_of(self, person: Any) -> Enrolment:
+        return self.db.query(Enrolment).filter_by(person_id=person.id, year=self.plan.year).one()
+
+
+@pytest.fixture
+def world(app: Any, db: Any, make: Factory) -> ExamWorld:
+    bureau = make.staff("bureau")
+    proctor = make.staff("proctor")
+    course = make.course()
+    with app.app_context():
+        plan = create_plan(db, bureau, year=2026, category="general_public", title="2026 年度一般公需科目考试",
+                           pass_mark=60, duration_minutes=60, question_count=10)
+        add_questions(db, bureau, course, DEMO_QUESTIONS)
+        db.commit()
+    w = ExamWorld(app, db, make, bureau, proctor, course, plan, None)  # type: ignore[arg-type]
+    w.session = w.add_session()
+    return w
+
+
+def correct_answers(db: Any, paper_id: int) -> dict[int, list[int]]:
+    """The key, as shown positions, read from the database (it never reaches the browser)."""
+    db.rollback()
+    paper = db.get(ExamPaper, paper_id)
+    key = {i.position: sorted(i.option_order.index(k) for k in i.question.answer) for i in paper.items}
+    db.rollback()
+    return key
+
+
+def wrong_answer(key: list[int]) -> list[int]:
+    return [1] if key != [1] else [0]
+
+
+def run_threads(n: int, target: Any) -> list[Any]:
+    """Run target(i) in n real threads started together; return what each returned or raised."""
+    import threading
+    barrier = threading.Barrier(n)
+    results: list[Any] = [None] * n
+
+    def go(i: int) -> None:
+        barrier.wait()
+        try:
+            results[i] = target(i)
+        except Exception as exc:  # the test inspects it
+            results[i] = exc
+
+    threads = [threading.Thread(target=go, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
