@@ -42,4 +42,7 @@ def from_env() -> dict[str, object]:
         "ARGON2_MEMORY_KIB": _int("ARGON2_MEMORY_KIB", 65536),
         "CITY_BUREAU_NAME": os.environ.get("CITY_BUREAU_NAME", "温州市人力资源和社会保障局"),
         "SQL_ECHO": os.environ.get("SQL_ECHO", "0") == "1",
+        # Connections kept open per process: at least the worker's threads, or the pool opens and closes a
+        # PostgreSQL backend (a fork) for every request beyond it.
+        "DATABASE_POOL_SIZE": _int("DATABASE_POOL_SIZE", 10),
     }

@@ -41,7 +41,7 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, echo: bool = False, pool_size: int = 5, immediate: bool = True) -> Engine:
+def make_engine(url: str, echo: bool = False, pool_size: int = 10, immediate: bool = True) -> Engine:
     """Create an engine with the per-dialect settings this project relies on.
 
     immediate=False (SQLite only) begins transactions DEFERRED: for read-mostly sessions such as
@@ -72,8 +72,8 @@ def make_engine(url: str, echo: bool = False, pool_size: int = 5, immediate: boo
 class Database:
     """One engine and session factory per app."""
 
-    def __init__(self, url: str, echo: bool = False) -> None:
-        self.engine = make_engine(url, echo)
+    def __init__(self, url: str, echo: bool = False, pool_size: int = 10) -> None:
+        self.engine = make_engine(url, echo, pool_size=pool_size)
         self.factory = sessionmaker(self.engine, expire_on_commit=False)
 
     @property
