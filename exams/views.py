@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -12,7 +13,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import Session, joinedload
 
 from lms import clock
 from lms.accounts.models import Person
@@ -105,6 +106,34 @@ def _back(exc: DomainError) -> Any:
     return redirect(url_for("exams.booking"))
 
 
+def _act(operation: Callable[[Session], Any], done: str, target: Callable[[Any], str]) -> Any:
+    """A practitioner's form action: CSRF checked, one transaction, a refusal shown on the booking page."""
+    if not FlaskForm().validate_on_submit():
+        raise InvalidInput("页面已过期，请刷新后重试")
+    try:
+        with transaction() as s:
+            result = operation(s)
+    except DomainError as exc:
+        return _back(exc)
+    flash(done, "success")
+    return redirect(target(result))
+
+
+def _own_entry(entry_id: int) -> WaitlistEntry:
+    entry = get_or_404(get_session(), WaitlistEntry, entry_id)
+    if entry.person_id != current_user.id:
+        raise NotFound()
+    return entry
+
+
+def _to_booking(_result: Any) -> str:
+    return url_for("exams.booking")
+
+
+def _to_ticket(b: Booking) -> str:
+    return url_for("exams.ticket", booking_id=b.id)
+
+
 # ---- practitioner: 考试报名 -------------------------------------------------------------------------------
 
 @bp.get("/")
@@ -129,85 +158,41 @@ def booking() -> Any:
 @practitioner_required
 def book_view(session_id: int) -> Any:
     """Book a seat in a session and show the admission ticket."""
-    form = FlaskForm()
-    if not form.validate_on_submit():
-        raise InvalidInput("页面已过期，请刷新后重试")
     session = get_or_404(get_session(), ExamSession, session_id)
-    try:
-        with transaction() as s:
-            b = book_seat(s, current_user, session, settings())
-    except DomainError as exc:
-        return _back(exc)
-    flash("报名成功，请打印或保存准考证", "success")
-    return redirect(url_for("exams.ticket", booking_id=b.id))
+    return _act(lambda s: book_seat(s, current_user, session, settings()), "报名成功，请打印或保存准考证", _to_ticket)
 
 
 @bp.post("/bookings/<int:booking_id>/cancel")
 @practitioner_required
 def cancel_view(booking_id: int) -> Any:
     """Cancel one's booking before the cancellation deadline."""
-    if not FlaskForm().validate_on_submit():
-        raise InvalidInput("页面已过期，请刷新后重试")
     b = own_booking(booking_id)
-    try:
-        with transaction() as s:
-            cancel_booking(s, current_user, b, settings())
-    except DomainError as exc:
-        return _back(exc)
-    flash("已取消报名，可重新选择场次", "success")
-    return redirect(url_for("exams.booking"))
+    return _act(lambda s: cancel_booking(s, current_user, b, settings()), "已取消报名，可重新选择场次", _to_booking)
 
 
 @bp.post("/sessions/<int:session_id>/waitlist")
 @practitioner_required
 def waitlist_view(session_id: int) -> Any:
     """Join the waiting list of a full session."""
-    if not FlaskForm().validate_on_submit():
-        raise InvalidInput("页面已过期，请刷新后重试")
     session = get_or_404(get_session(), ExamSession, session_id)
-    try:
-        with transaction() as s:
-            join_waitlist(s, current_user, session, settings())
-    except DomainError as exc:
-        return _back(exc)
-    flash("已加入候补名单；有人退出时将按顺序通知您", "success")
-    return redirect(url_for("exams.booking"))
+    return _act(lambda s: join_waitlist(s, current_user, session, settings()),
+                "已加入候补名单；有人退出时将按顺序通知您", _to_booking)
 
 
 @bp.post("/waitlist/<int:entry_id>/accept")
 @practitioner_required
 def accept_view(entry_id: int) -> Any:
     """Take the seat one's waiting-list offer holds."""
-    if not FlaskForm().validate_on_submit():
-        raise InvalidInput("页面已过期，请刷新后重试")
-    entry = get_or_404(get_session(), WaitlistEntry, entry_id)
-    if entry.person_id != current_user.id:
-        raise NotFound()
-    try:
-        with transaction() as s:
-            b = accept_offer(s, current_user, entry, settings())
-    except DomainError as exc:
-        return _back(exc)
-    flash("候补成功，已为您报名", "success")
-    return redirect(url_for("exams.ticket", booking_id=b.id))
+    entry = _own_entry(entry_id)
+    return _act(lambda s: accept_offer(s, current_user, entry, settings()), "候补成功，已为您报名", _to_ticket)
 
 
 @bp.post("/waitlist/<int:entry_id>/withdraw")
 @practitioner_required
 def withdraw_view(entry_id: int) -> Any:
     """Leave a waiting list."""
-    if not FlaskForm().validate_on_submit():
-        raise InvalidInput("页面已过期，请刷新后重试")
-    entry = get_or_404(get_session(), WaitlistEntry, entry_id)
-    if entry.person_id != current_user.id:
-        raise NotFound()
-    try:
-        with transaction() as s:
-            withdraw_from_waitlist(s, current_user, entry, settings())
-    except DomainError as exc:
-        return _back(exc)
-    flash("已退出候补名单", "success")
-    return redirect(url_for("exams.booking"))
+    entry = _own_entry(entry_id)
+    return _act(lambda s: withdraw_from_waitlist(s, current_user, entry, settings()), "已退出候补名单", _to_booking)
 
 
 @bp.get("/tickets/<int:booking_id>")
