@@ -52,6 +52,14 @@ class Learner:
             self.db.rollback()
             raise
 
+    def beat_until_prompt(self, clock: Any, every: int = 30) -> dict[str, Any]:
+        """Beat every `every` seconds until the server shows a presence prompt; return the prompt."""
+        while True:
+            clock.advance(every)
+            prompt = self.beat()["prompt"]
+            if prompt is not None:
+                return dict(prompt)
+
 
 def credited(db: Any, enrolment_id: int) -> float:
     db.expire_all()
@@ -172,10 +180,7 @@ def test_answered_prompt_restarts_the_clock_from_the_answer(db: Any, setup: Any,
     settings = StudySettings(30, 5, 300, presence_mean_s=30, presence_answer_s=60, rng=random.Random(2))
     learner = Learner(db, person, enrolment, course.chapters[0].id, settings)
     learner.start()
-    prompt = None
-    while prompt is None:
-        frozen_clock.advance(30)
-        prompt = learner.beat()["prompt"]
+    prompt = learner.beat_until_prompt(frozen_clock)
     before = credited(db, enrolment.id)
     frozen_clock.advance(20)
     answer_prompt(db, person, prompt["id"], learner.stream, settings)
@@ -243,10 +248,7 @@ def test_study_record_lists_segments_with_ip_and_device_and_every_prompt(app: An
     settings = StudySettings(30, 5, 300, presence_mean_s=30, presence_answer_s=60, rng=random.Random(3))
     learner = Learner(db, person, enrolment, course.chapters[0].id, settings)
     learner.start()
-    prompt = None
-    while prompt is None:
-        frozen_clock.advance(30)
-        prompt = learner.beat()["prompt"]
+    learner.beat_until_prompt(frozen_clock)
     frozen_clock.advance(90)
     learner.beat()  # the prompt was missed: segment ends
     client = app.test_client()
