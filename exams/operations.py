@@ -291,8 +291,8 @@ def _insert_booking(s: Session, person: Person, session: ExamSession, enrolment:
                       ticket_no=_new_ticket_no(session.plan, session.id), status="booked", created_at=clock.now())
     s.add(booking)
     try:
-        with s.begin_nested():
-            s.flush()
+        # No savepoint: nothing goes on after a refusal, the caller's transaction is rolled back whole.
+        s.flush()
     except IntegrityError as exc:
         # The partial unique index decided: a concurrent request already booked for this person.
         raise AlreadyBooked() from exc
