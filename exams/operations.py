@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from lms import audit, clock
 from lms.accounts.models import Person
 from lms.catalogue.models import CATEGORIES, Course, Enrolment
+from lms.db import one_statement
 from lms.errors import Conflict, InvalidInput, NotAllowed, NotEligible, NotFound
 from lms.hours.operations import register_hours
 from lms.regions import REGIONS
@@ -321,6 +322,76 @@ def book_seat(s: Session, person: Person, session: ExamSession, settings: ExamSe
         raise NoSeatsLeft()
     s.expire(session, ["taken"])
     return booking
+
+
+# book_seat()'s common answers on PostgreSQL as one statement (the year-end rush: thousands of candidates for a
+# few sessions). It checks the account from the signed session (active, same session version, a practitioner),
+# then, in book_seat()'s order: the booking window and the seats (a courtesy read: "full"), and
+# _check_can_book()'s rules (finished online study, not passed, no active booking, attempts left). Only when
+# all pass does it take the seat with the same conditional UPDATE and insert the booking, both or neither.
+# The seat row is locked only inside the database, between the UPDATE and the commit of this one statement,
+# never while Python runs. "other" (closed, not eligible, ...) means nothing changed: book_seat() answers.
+_BOOK_PG = """
+WITH p AS (
+  SELECT id FROM person
+  WHERE id = %(pid)s AND session_version = %(sv)s AND active IS TRUE AND role = 'practitioner'
+), s AS (
+  SELECT es.id, es.plan_id, ep.year, ep.category, es.taken >= es.seats AS full_,
+         es.booking_opens_at <= %(now)s AND %(now)s < es.booking_closes_at AS open_
+  FROM exam_session es JOIN exam_plan ep ON ep.id = es.plan_id
+  WHERE es.id = %(sid)s
+), e AS (
+  SELECT min(en.id) AS id FROM enrolment en, s, p
+  WHERE en.person_id = p.id AND en.year = s.year AND en.category = s.category AND en.completed_at IS NOT NULL
+), b AS (
+  SELECT coalesce(bool_or(pa.passed), false) AS passed,
+         coalesce(bool_or(bk.status IN ('booked', 'checked_in')), false) AS active,
+         count(*) FILTER (WHERE bk.status <> 'cancelled') AS used
+  FROM exam_booking bk LEFT JOIN exam_paper pa ON pa.booking_id = bk.id, s
+  WHERE bk.person_id = %(pid)s AND bk.plan_id = s.plan_id
+), go AS (
+  SELECT s.id, s.plan_id, s.year, e.id AS enrolment_id FROM s, e, b, p
+  WHERE s.open_ AND NOT s.full_ AND e.id IS NOT NULL AND NOT b.passed AND NOT b.active AND b.used < %(max)s
+), seat AS (
+  UPDATE exam_session es SET taken = es.taken + 1 FROM go
+  WHERE es.id = go.id AND es.taken < es.seats AND es.booking_opens_at <= %(now)s AND es.booking_closes_at > %(now)s
+  RETURNING es.id
+), ins AS (
+  INSERT INTO exam_booking (person_id, plan_id, session_id, enrolment_id, ticket_no, status, created_at)
+  SELECT %(pid)s, go.plan_id, go.id, go.enrolment_id,
+         lpad((go.year %% 100)::text, 2, '0') || lpad((go.id %% 10000)::text, 4, '0') || %(serial)s,
+         'booked', %(now)s
+  FROM go, seat
+  RETURNING id, ticket_no
+)
+SELECT CASE WHEN (SELECT id FROM ins) IS NOT NULL THEN 'booked'
+            WHEN (SELECT id FROM go) IS NOT NULL THEN 'full'
+            WHEN (SELECT id FROM p) IS NOT NULL AND s.open_ AND s.full_ THEN 'full'
+            ELSE 'other' END,
+       (SELECT id FROM ins), (SELECT ticket_no FROM ins)
+FROM s
+"""
+
+
+def book_seat_pg(s: Session, person_id: int, session_version: int, session_id: int,
+                 settings: ExamSettings) -> tuple[int, str] | None:
+    """book_seat()'s common answers in one statement on PostgreSQL, for the account in the signed session.
+
+    Returns (booking id, ticket number), raises NoSeatsLeft, or returns None when this statement does not
+    decide (no such session, not logged in, closed, not eligible, a concurrent double click ...): nothing
+    changed, and the caller asks book_seat(), which gives the precise answer.
+    """
+    params = {"pid": person_id, "sv": session_version, "sid": session_id, "now": clock.now(),
+              "max": settings.max_attempts, "serial": f"{secrets.randbelow(10**8):08d}"}
+    try:
+        row = one_statement(s, _BOOK_PG, params)
+    except IntegrityError:
+        return None  # a concurrent booking of the same person (or a ticket number clash): book_seat() answers
+    if row is None or row[0] == "other":
+        return None
+    if row[0] == "full":
+        raise NoSeatsLeft()
+    return int(row[1]), str(row[2])
 
 
 def _closed_message(session: ExamSession, now: datetime) -> str:

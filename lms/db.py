@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from flask import current_app, g
 from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from .errors import NotFound
@@ -110,6 +111,31 @@ def transaction(s: Session | None = None) -> Iterator[Session]:
     except BaseException:
         s.rollback()
         raise
+
+
+def one_statement(s: Session, sql: str, params: dict[str, Any]) -> Any:
+    """Run one prepared statement on PostgreSQL and return its first row (or None).
+
+    Outside a transaction it runs on its own in autocommit (one round trip, no BEGIN/COMMIT; being one
+    statement it is atomic, and no Python runs while it holds row locks), then the connection goes back to
+    the pool so that anything further runs in a transaction; inside one, BEGIN and the statement are pipelined.
+    For hot paths that do their whole work in one statement (heartbeats, booking a seat).
+    """
+    autocommit = not s.in_transaction()
+    conn = s.connection(execution_options={"isolation_level": "AUTOCOMMIT"} if autocommit else None)
+    raw = conn.connection.dbapi_connection
+    assert raw is not None
+    dbapi = conn.dialect.loaded_dbapi
+    try:
+        if not autocommit:
+            with raw.pipeline():
+                return raw.execute(sql, params, prepare=True).fetchone()
+        return raw.execute(sql, params, prepare=True).fetchone()
+    except dbapi.Error as exc:  # as SQLAlchemy's own exceptions (IntegrityError ...), like any other statement
+        raise DBAPIError.instance(sql, params, exc, dbapi.Error) from exc
+    finally:
+        if autocommit:
+            s.rollback()
 
 
 def get_or_404(s: Session, model: type[T], ident: object) -> T:

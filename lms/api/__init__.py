@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, request, session
+from flask import Blueprint, current_app, jsonify, request
 from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
@@ -15,7 +15,7 @@ from ..catalogue.operations import catalogue_for, enrol
 from ..db import get_session, transaction
 from ..errors import InvalidInput, NotFound
 from ..hours.summary import year_summary
-from ..security import NotLoggedIn, limiter, practitioner_required
+from ..security import limiter, practitioner_required, session_account
 from ..study.models import StudyClock
 from ..study.operations import (
     StudySettings,
@@ -205,13 +205,7 @@ def close_stream() -> Any:
 @bp.post("/study/heartbeat")
 def beat() -> Any:
     """Accept a heartbeat. Hot path: the account comes from the signed session, checked in the same query."""
-    uid = session.get("_user_id")
-    if not uid:
-        raise NotLoggedIn()
-    try:
-        person_id, version = (int(x) for x in uid.split(":"))
-    except ValueError as exc:
-        raise NotLoggedIn() from exc
+    person_id, version = session_account()
     stream, seq, position = check_beat_input(request.get_json(silent=True))
     with transaction() as s:
         result = heartbeat(s, person_id, version, stream, seq, position, settings(),

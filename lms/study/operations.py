@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from .. import clock
 from ..accounts.models import Person
 from ..catalogue.models import Chapter, CourseOffering, Enrolment
+from ..db import one_statement
 from ..errors import Conflict, DomainError, InvalidInput, NotFound, TooFrequent
 from .models import ChapterProgress, PresencePrompt, StudyClock, StudySegment
 
@@ -181,26 +182,13 @@ FROM ok LEFT JOIN seg ON true LEFT JOIN prog ON true
 
 def _heartbeat_pg(s: Session, now: datetime, person_id: int, session_version: int, stream: str, seq: int,
                   position: float | None, settings: StudySettings) -> dict[str, Any] | None:
-    """heartbeat()'s steady case in one statement; None: not that case, nothing changed.
-
-    Outside a transaction the statement runs on its own (autocommit: one round trip, no BEGIN/COMMIT; being
-    one statement it is atomic); inside one, BEGIN and the statement are pipelined.
-    """
+    """heartbeat()'s steady case in one statement; None: not that case, nothing changed."""
     deadline = now + timedelta(seconds=settings.presence_answer_s)
     params = {"now": now, "pid": person_id, "sv": session_version, "stream": stream, "seq": seq,
               "pos": float(position) if position is not None and position >= 0 else 0.0,
               "cap": (settings.heartbeat_s + settings.grace_s) * 1000, "half": settings.heartbeat_s * 500,
               "idle": settings.idle_s * 1000, "deadline": deadline}
-    autocommit = not s.in_transaction()
-    conn = s.connection(execution_options={"isolation_level": "AUTOCOMMIT"} if autocommit else None)
-    raw = conn.connection.dbapi_connection
-    assert raw is not None
-    if autocommit:
-        row = raw.execute(_HEARTBEAT_PG, params, prepare=True).fetchone()
-        s.rollback()  # hand the autocommit connection back; anything further runs in a transaction
-    else:
-        with raw.pipeline():
-            row = raw.execute(_HEARTBEAT_PG, params, prepare=True).fetchone()
+    row = one_statement(s, _HEARTBEAT_PG, params)
     if row is None:
         return None
     credit, enrolment_id, study_minutes, segment_id, prompt_id, credited_ms, furthest, completed_at = row

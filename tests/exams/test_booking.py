@@ -185,3 +185,85 @@ def test_the_database_itself_refuses_an_oversold_session(world: ExamWorld) -> No
         world.db.execute(update(ExamSession).where(ExamSession.id == world.session.id).values(taken=31))
         world.db.flush()
     world.db.rollback()
+
+
+def _logged_in_clients(app: Any, people: list[Any]) -> list[Any]:
+    clients = []
+    for person in people:
+        c = app.test_client()
+        assert login(c, person.id_number).status_code == 200
+        clients.append(c)
+    return clients
+
+
+def _api_book(client: Any, session_id: int) -> str:
+    r = client.post("/api/v1/exams/bookings", json={"session_id": session_id})
+    return "booked" if r.status_code == 201 else str(r.json["error"])
+
+
+def test_candidates_rushing_the_last_seats_through_the_api_never_oversell(world: ExamWorld) -> None:
+    small = world.add_session(seats=3, room="抢座考场")
+    clients = _logged_in_clients(world.app, [world.candidate() for _ in range(12)])
+    results = run_threads(12, lambda i: _api_book(clients[i], small.id))
+    assert sorted(results) == ["booked"] * 3 + ["no_seats_left"] * 9, results
+    world.db.expire_all()
+    assert world.db.get(ExamSession, small.id).taken == 3
+    assert world.db.scalar(select(func.count()).select_from(Booking).where(Booking.session_id == small.id)) == 3
+
+
+def test_a_double_click_on_book_through_the_api_holds_one_seat(world: ExamWorld) -> None:
+    person = world.candidate()
+    clients = _logged_in_clients(world.app, [person] * 6)
+    results = run_threads(6, lambda i: _api_book(clients[i], world.session.id))
+    assert sorted(results) == ["already_booked"] * 5 + ["booked"], results
+    world.db.expire_all()
+    assert world.db.get(ExamSession, world.session.id).taken == 1
+    assert world.db.scalar(select(func.count()).select_from(Booking).where(Booking.person_id == person.id)) == 1
+
+
+def _seats_and_bookings(world: ExamWorld) -> tuple[int, int]:
+    world.db.expire_all()
+    return (sum(x.taken for x in world.db.scalars(select(ExamSession))),
+            world.db.scalar(select(func.count()).select_from(Booking)))
+
+
+def test_the_one_statement_booking_answers_booked_and_full_and_leaves_the_rest_to_book_seat(
+        world: ExamWorld, backend: str, frozen_clock: Any) -> None:
+    """book_seat_pg (PostgreSQL) decides only 'booked' and 'full'; in every other case it changes nothing."""
+    if backend != "postgresql":
+        pytest.skip("the one-statement booking is PostgreSQL's")
+    from exams.operations import book_seat_pg
+    from lms.accounts.models import Person
+
+    def fast(person: Any, session_id: int, version: int | None = None) -> Any:
+        return book_seat_pg(world.db, person.id, version or person.session_version, session_id, SETTINGS)
+
+    small = world.add_session(seats=1, room="小考场")
+    later = world.add_session(starts=START + timedelta(days=3), opens=START + timedelta(days=1),
+                              closes=START + timedelta(days=2), cancel=START + timedelta(days=2), room="后场")
+    first, second = world.candidate(), world.candidate()
+    booking_id, ticket = fast(first, small.id)
+    booking = world.db.get(Booking, booking_id)
+    assert (booking.person_id, booking.session_id, booking.status, booking.ticket_no) == (
+        first.id, small.id, "booked", ticket)
+    assert ticket[:6] == f"26{small.id % 10000:04d}" and len(ticket) == 14 and ticket.isdigit()
+    assert booking.enrolment_id == world.enrolment_of(first).id
+    before = _seats_and_bookings(world)
+    assert before == (1, 1)
+    with pytest.raises(NoSeatsLeft):
+        fast(second, small.id)
+    undecided = {
+        "already booked": (first, world.session.id, None),
+        "not eligible": (world.candidate(completed=False), world.session.id, None),
+        "not open yet": (second, later.id, None),
+        "no such session": (second, 999_999, None),
+        "old session version": (second, world.session.id, second.session_version + 1),
+        "not a practitioner": (world.bureau, world.session.id, None),
+    }
+    for case, (person, session_id, version) in undecided.items():
+        assert fast(person, session_id, version) is None, case
+        assert _seats_and_bookings(world) == before, case
+    world.db.get(Person, second.id).active = False
+    world.db.commit()
+    assert fast(second, world.session.id) is None
+    assert _seats_and_bookings(world) == before
