@@ -45,7 +45,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["xst_db"] = Database(app.config["DATABASE_URL"], app.config.get("SQL_ECHO", False),
-                                         app.config.get("DATABASE_POOL_SIZE", 10))
+                                         app.config.get("DATABASE_POOL_SIZE", 10),
+                                         app.config.get("DATABASE_PING_IDLE_SECONDS", 5.0))
 
     csrf.init_app(app)
     limiter.init_app(app)

@@ -45,4 +45,6 @@ def from_env() -> dict[str, object]:
         # Connections kept open per process: at least the worker's threads, or the pool opens and closes a
         # PostgreSQL backend (a fork) for every request beyond it.
         "DATABASE_POOL_SIZE": _int("DATABASE_POOL_SIZE", 10),
+        # A pooled connection idle longer than this is checked (one round trip) before use; busy ones are not.
+        "DATABASE_PING_IDLE_SECONDS": _int("DATABASE_PING_IDLE_SECONDS", 5),
     }

@@ -5,6 +5,7 @@ writers queue instead of failing on lock upgrade); PostgreSQL is production.
 """
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -12,7 +13,7 @@ from typing import Any, TypeVar
 from flask import current_app, g
 from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from .errors import NotFound
@@ -42,11 +43,13 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, echo: bool = False, pool_size: int = 10, immediate: bool = True) -> Engine:
+def make_engine(url: str, echo: bool = False, pool_size: int = 10, immediate: bool = True,
+                ping_idle_s: float = 5.0) -> Engine:
     """Create an engine with the per-dialect settings this project relies on.
 
     immediate=False (SQLite only) begins transactions DEFERRED: for read-mostly sessions such as
     a test's own checking session, which must not hold the write lock while the app works.
+    ping_idle_s (PostgreSQL): a pooled connection idle for longer is checked before use.
     """
     url = normalise_url(url)
     if url.startswith("sqlite"):
@@ -67,14 +70,41 @@ def make_engine(url: str, echo: bool = False, pool_size: int = 10, immediate: bo
             conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
-    return create_engine(url, echo=echo, pool_size=pool_size, max_overflow=10, pool_pre_ping=True)
+    engine = create_engine(url, echo=echo, pool_size=pool_size, max_overflow=10)
+    _ping_when_idle(engine, ping_idle_s)
+    return engine
+
+
+def _ping_when_idle(engine: Engine, idle_s: float) -> None:
+    """Check a pooled connection before use only if it sat idle for more than idle_s seconds.
+
+    pool_pre_ping would cost a round trip on every request; under load connections are busy and alive, and
+    a connection that sat idle (where a restart of the database or a firewall's idle cut shows up) is still
+    checked. Raising DisconnectionError at checkout makes the pool drop it and take a fresh one (SQLAlchemy's
+    documented checkout-event recipe). A connection lost within idle_s of its last use fails its statement
+    once; SQLAlchemy then invalidates the pool, so the next request gets fresh connections.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _idle(_dbapi_conn: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _check(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("idle_since")  # none yet: a fresh connection
+        if since is None or time.monotonic() - since <= idle_s:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            raise DisconnectionError("stale connection") from exc
 
 
 class Database:
     """One engine and session factory per app."""
 
-    def __init__(self, url: str, echo: bool = False, pool_size: int = 10) -> None:
-        self.engine = make_engine(url, echo, pool_size=pool_size)
+    def __init__(self, url: str, echo: bool = False, pool_size: int = 10, ping_idle_s: float = 5.0) -> None:
+        self.engine = make_engine(url, echo, pool_size=pool_size, ping_idle_s=ping_idle_s)
         self.factory = sessionmaker(self.engine, expire_on_commit=False)
 
     @property
