@@ -30,6 +30,7 @@ demo: migrate
 	$(BIN)/flask --app lms demo
 
 # Rate-limit counters are shared by all gunicorn workers through Redis when it answers; memory otherwise.
+# gunicorn reads its settings from gunicorn.conf.py.
 run: demo
 	@RL=memory://; \
 	  if $(BIN)/python -c "import redis; redis.Redis(socket_connect_timeout=0.5).ping()" 2>/dev/null; then RL=redis://127.0.0.1:6379/0; fi; \
@@ -37,7 +38,7 @@ run: demo
 	  echo "学时通: http://127.0.0.1:5000  (rate limits: $$RATELIMIT_STORAGE_URI; the scheduler runs beside the web server; Ctrl-C stops both)"; \
 	  trap 'kill 0' EXIT INT TERM; \
 	  $(BIN)/flask --app lms scheduler & \
-	  $(BIN)/gunicorn -w 2 -k gthread --threads 4 -b 127.0.0.1:5000 'lms:create_app()' & \
+	  $(BIN)/gunicorn 'lms:create_app()' & \
 	  sleep 2; $(BIN)/flask --app lms demo | tail -n 6; \
 	  wait
 

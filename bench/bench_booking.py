@@ -29,6 +29,7 @@ from sqlalchemy import create_engine, insert, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.cpu_meter import CpuMeter  # noqa: E402
 from exams.models import ExamPlan, ExamSession  # noqa: E402
 from lms import clock  # noqa: E402
 from lms.accounts.models import Person  # noqa: E402
@@ -40,7 +41,7 @@ DB_NAME = "xst_bench_booking"
 CANDIDATES = int(os.environ.get("BENCH_CANDIDATES", "5000"))
 SEATS = int(os.environ.get("BENCH_SEATS", "1000"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
-THREADS = int(os.environ.get("BENCH_THREADS", "4"))
+THREADS = int(os.environ.get("BENCH_THREADS", "2"))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "32"))
 PASSWORD = "Bench2026ok"
 
@@ -103,7 +104,7 @@ def start_server(port: int) -> subprocess.Popen[bytes]:
         "ARGON2_TIME_COST": "1", "ARGON2_MEMORY_KIB": "1024", "INSTANCE_PATH": "/tmp/xst-bench-instance",
     }
     return subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "-w", str(WORKERS), "--threads", str(THREADS), "-b", f"127.0.0.1:{port}",
+        [str(ROOT / ".venv/bin/gunicorn"), "-w", str(WORKERS), "-k", "gthread", "--threads", str(THREADS), "-b", f"127.0.0.1:{port}",
          "--log-level", "warning", "lms:create_app()"], cwd=ROOT, env=env, start_new_session=True)
 
 
@@ -145,6 +146,7 @@ async def rush(http: aiohttp.ClientSession, base: str, creds: list[tuple[str, st
     start_gate = asyncio.Event()
     latencies: list[float] = []
     outcomes: dict[str, int] = {}
+    last_booked = [0.0]
 
     async def one(cookie: str, token: str) -> None:
         await start_gate.wait()
@@ -159,13 +161,21 @@ async def rush(http: aiohttp.ClientSession, base: str, creds: list[tuple[str, st
                 key = type(exc).__name__
             latencies.append(time.perf_counter() - t0)
             outcomes[key] = outcomes.get(key, 0) + 1
+            if key == "booked":
+                last_booked[0] = time.perf_counter()
 
     # Every fifth candidate double-clicks: its second request goes out right beside the first.
     tasks = [asyncio.create_task(one(c, t)) for i, (c, t) in enumerate(creds) for _ in range(2 if i % 5 == 0 else 1)]
     await asyncio.sleep(0)
+    meter = CpuMeter()
+    meter.start()
     t0 = time.perf_counter()
     start_gate.set()
     await asyncio.gather(*tasks)
+    if os.environ.get("BENCH_VERBOSE"):
+        print(f"cpu during the rush: {meter.stop()}", file=sys.stderr)
+    if os.environ.get("BENCH_VERBOSE"):
+        print(f"last seat booked after {last_booked[0] - t0:.2f} s", file=sys.stderr)
     return time.perf_counter() - t0, latencies, outcomes
 
 

@@ -1,0 +1,50 @@
+"""Where the CPU went during a timed phase of a bench: the app server, PostgreSQL and the load generator.
+
+Reads /proc (Linux): CPU seconds (user + system) of the processes whose command line names gunicorn,
+postgres, or is this process, between start() and stop(); printed by the benches on stderr only.
+"""
+from __future__ import annotations
+
+import os
+import time
+
+_HZ = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _sample() -> dict[int, tuple[str, float]]:
+    out: dict[int, tuple[str, float]] = {}
+    me = os.getpid()
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/cmdline", "rb") as f:
+                cmd = f.read().replace(b"\0", b" ")
+            with open(f"/proc/{name}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid = int(name)
+        role = "client" if pid == me else "gunicorn" if b"gunicorn" in cmd else \
+            "postgres" if cmd.startswith(b"postgres") else "other"
+        out[pid] = (role, (int(fields[11]) + int(fields[12])) / _HZ)
+    return out
+
+
+class CpuMeter:
+    def start(self) -> None:
+        self._t, self._a = time.perf_counter(), _sample()
+
+    def stop(self) -> str:
+        """'gunicorn 1.42, postgres 0.31, client 0.15, other 0.02 cores (gunicorn processes: 0.72 0.70)'."""
+        b, elapsed = _sample(), time.perf_counter() - self._t
+        cores: dict[str, float] = {}
+        workers: list[float] = []
+        for pid, (role, t) in b.items():
+            used = t - self._a.get(pid, (role, 0.0))[1]
+            cores[role] = cores.get(role, 0.0) + used
+            if role == "gunicorn" and used > 0.01 * elapsed:
+                workers.append(used / elapsed)
+        return ", ".join(f"{role} {cores.get(role, 0.0) / elapsed:.2f}"
+                         for role in ("gunicorn", "postgres", "client", "other")) + " cores (gunicorn processes: " + \
+            " ".join(f"{w:.2f}" for w in sorted(workers, reverse=True)) + ")"

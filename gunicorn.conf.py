@@ -1,0 +1,18 @@
+"""gunicorn settings for 学时通 (read by gunicorn from the working directory: `make run`, the benches).
+
+Override on the command line or with WEB_WORKERS / WEB_THREADS / WEB_BIND.
+"""
+import os
+
+bind = os.environ.get("WEB_BIND", "127.0.0.1:5000")
+worker_class = "gthread"
+# Two processes per core, two threads each: measured best on the 2-core machine for both the booking rush and
+# the heartbeats (more threads per process only queue on the GIL; see README, "Measured performance").
+workers = int(os.environ.get("WEB_WORKERS", "2"))
+threads = int(os.environ.get("WEB_THREADS", "2"))
+# One listening socket per worker (SO_REUSEPORT): the kernel spreads connections over the workers. With one
+# shared socket a single worker can accept every keep-alive connection of a burst and serve it alone.
+reuse_port = True
+# The page scripts beat every 30 s over one kept-alive connection.
+keepalive = 75
+backlog = 2048
