@@ -79,7 +79,7 @@ def make_app(backend: str, tmp_path: Any, request: pytest.FixtureRequest) -> Ite
     if made and backend == "postgresql":
         truncate_all(made[0])
     for app in made:
-        app.extensions["xst_db"].engine.dispose()
+        app.extensions["xst_db"].dispose()
 
 
 @pytest.fixture

@@ -180,29 +180,49 @@ FROM ok LEFT JOIN seg ON true LEFT JOIN prog ON true
 """
 
 
+@dataclass(frozen=True)
+class SteadyBeat:
+    """heartbeat()'s steady case on PostgreSQL (_HEARTBEAT_PG): the statement's parameters and its answer."""
+    now: datetime
+    deadline: datetime
+    params: dict[str, Any]
+
+    @classmethod
+    def of(cls, now: datetime, person_id: int, session_version: int, stream: str, seq: int,
+           position: float | None, settings: StudySettings) -> SteadyBeat:
+        deadline = now + timedelta(seconds=settings.presence_answer_s)
+        return cls(now, deadline, {
+            "now": now, "pid": person_id, "sv": session_version, "stream": stream, "seq": seq,
+            "pos": float(position) if position is not None and position >= 0 else 0.0,
+            "cap": (settings.heartbeat_s + settings.grace_s) * 1000, "half": settings.heartbeat_s * 500,
+            "idle": settings.idle_s * 1000, "deadline": deadline})
+
+    def answer(self, row: Any) -> tuple[dict[str, Any], int | None]:
+        """The beat's JSON answer from the statement's row, and the enrolment if a chapter was just completed
+        (the caller then runs refresh_completion() in a transaction)."""
+        credit, enrolment_id, study_minutes, segment_id, prompt_id, credited_ms, furthest, completed_at = row
+        if segment_id is None or credited_ms is None:
+            raise RuntimeError("heartbeat: the clock's segment is missing")
+        result: dict[str, Any] = {"credited_seconds": credit / 1000, "prompt": None}
+        if prompt_id is not None:
+            result["prompt"] = _prompt_json(PresencePrompt(id=prompt_id, deadline=self.deadline))
+        progress = {"credited_ms": credited_ms, "furthest": furthest, "completed_at": completed_at,
+                    "completed_now": False}
+        result["chapter"] = _chapter_json(progress, study_minutes)
+        result["state"] = "credited"
+        return result, enrolment_id if progress["completed_now"] else None
+
+
 def _heartbeat_pg(s: Session, now: datetime, person_id: int, session_version: int, stream: str, seq: int,
                   position: float | None, settings: StudySettings) -> dict[str, Any] | None:
     """heartbeat()'s steady case in one statement; None: not that case, nothing changed."""
-    deadline = now + timedelta(seconds=settings.presence_answer_s)
-    params = {"now": now, "pid": person_id, "sv": session_version, "stream": stream, "seq": seq,
-              "pos": float(position) if position is not None and position >= 0 else 0.0,
-              "cap": (settings.heartbeat_s + settings.grace_s) * 1000, "half": settings.heartbeat_s * 500,
-              "idle": settings.idle_s * 1000, "deadline": deadline}
-    row = one_statement(s, _HEARTBEAT_PG, params)
+    beat = SteadyBeat.of(now, person_id, session_version, stream, seq, position, settings)
+    row = one_statement(s, _HEARTBEAT_PG, beat.params)
     if row is None:
         return None
-    credit, enrolment_id, study_minutes, segment_id, prompt_id, credited_ms, furthest, completed_at = row
-    if segment_id is None or credited_ms is None:
-        raise RuntimeError("heartbeat: the clock's segment is missing")
-    result: dict[str, Any] = {"credited_seconds": 0.0, "prompt": None}
-    if prompt_id is not None:
-        result["prompt"] = _prompt_json(PresencePrompt(id=prompt_id, deadline=deadline))
-    progress = {"credited_ms": credited_ms, "furthest": furthest, "completed_at": completed_at,
-                "completed_now": False}
-    result["chapter"] = _chapter_json(progress, study_minutes)
-    if progress["completed_now"]:
-        result["course_complete"] = refresh_completion(s, enrolment_id, now)
-    result.update(state="credited", credited_seconds=credit / 1000)
+    result, completed = beat.answer(row)
+    if completed is not None:
+        result["course_complete"] = refresh_completion(s, completed, now)
     return result
 
 

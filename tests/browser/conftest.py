@@ -49,7 +49,7 @@ def live(tmp_path: Any) -> Iterator[Any]:
     yield start
     for srv in servers:
         srv.server.shutdown()
-        srv.app.extensions["xst_db"].engine.dispose()
+        srv.app.extensions["xst_db"].dispose()
 
 
 @pytest.fixture

@@ -33,7 +33,7 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Any]]:
     yield f"http://127.0.0.1:{server.server_port}", app
     server.shutdown()
     thread.join()
-    app.extensions["xst_db"].engine.dispose()
+    app.extensions["xst_db"].dispose()
 
 
 def arrange(app: Any) -> dict[str, Any]:

@@ -1,0 +1,142 @@
+"""The heartbeat lane (lms/study/lane.py): steady beats answered in front of Flask, everything else by Flask.
+
+Every test runs on SQLite (where the lane always passes to Flask) and on PostgreSQL (where it answers the
+steady beat itself); the answers and the credited time must be the same, and every request the lane cannot
+vouch for (CSRF, cookie, account, body, HTTPS referrer) must get Flask's own refusal.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask import request
+
+from lms.catalogue.models import Enrolment
+from lms.study.models import ChapterProgress
+from tests.conftest import PASSWORD
+
+BEAT = "/api/v1/study/heartbeat"
+
+
+class Player:
+    """One practitioner's page: a CSRF-protected session, a stream, and the beats it sends."""
+
+    def __init__(self, app: Any, person: Any, enrolment: Any, chapter_id: int, base_url: str = "http://localhost/"):
+        self.client = app.test_client()
+        self.base_url = base_url
+        token = self.client.get("/api/v1/auth/csrf", base_url=base_url).json["csrf_token"]
+        r = self.post("/api/v1/auth/login", {"login": person.id_number, "password": PASSWORD}, token)
+        assert r.status_code == 200, r.json
+        self.token = r.json["csrf_token"]
+        r = self.post("/api/v1/study/streams", {"enrolment_id": enrolment.id, "chapter_id": chapter_id})
+        assert r.status_code == 201, r.json
+        self.stream, self.seq = r.json["stream"], 0
+
+    def post(self, path: str, body: dict[str, Any], token: str | None = None, **kw: Any) -> Any:
+        headers = kw.pop("headers", {})
+        if self.base_url.startswith("https"):  # a browser sends the page's address as the referrer
+            headers.setdefault("Referer", self.base_url + "study/1")
+        if token is not None or hasattr(self, "token"):
+            headers.setdefault("X-CSRFToken", token if token is not None else self.token)
+        return self.client.post(path, json=body, headers=headers, base_url=self.base_url, **kw)
+
+    def beat(self, **kw: Any) -> Any:
+        self.seq += 1
+        return self.post(BEAT, {"stream": self.stream, "seq": self.seq, "position": 0}, **kw)
+
+
+@pytest.fixture
+def lane(make_app: Any, make: Any, backend: str) -> Any:
+    app = make_app(WTF_CSRF_ENABLED=True)
+    seen: list[str] = []
+    app.before_request(lambda: seen.append(request.path) if request.path == BEAT else None)
+    person = make.practitioner()
+    course = make.course(chapters=1, minutes=1)
+    enrolment = make.enrol(person, course)
+    return app, seen, person, enrolment, course.chapters[0].id, backend
+
+
+def _credited_ms(db: Any, enrolment: Any) -> int:
+    db.expire_all()
+    return sum(p.credited_ms for p in db.query(ChapterProgress).filter_by(enrolment_id=enrolment.id))
+
+
+def test_steady_beats_are_answered_by_the_lane_on_postgresql_and_credit_exactly_as_flask(
+        lane: Any, db: Any, frozen_clock: Any) -> None:
+    app, seen, person, enrolment, chapter_id, backend = lane
+    page = Player(app, person, enrolment, chapter_id)
+    assert page.beat().json["state"] == "started"
+    frozen_clock.advance(20)
+    r = page.beat()
+    assert r.status_code == 200 and r.json["state"] == "credited" and r.json["credited_seconds"] == 20.0
+    assert r.json["chapter"]["credited_seconds"] == 20.0 and r.json["prompt"] is None
+    assert r.headers["X-Content-Type-Options"] == "nosniff" and r.headers["Content-Type"] == "application/json"
+    assert _credited_ms(db, enrolment) == 20_000
+    # The first beat (a new segment) is Flask's; the steady one is the lane's on PostgreSQL only.
+    assert len(seen) == (1 if backend == "postgresql" else 2)
+
+
+def test_the_beat_that_completes_the_chapter_completes_the_course_through_the_lane(
+        lane: Any, db: Any, frozen_clock: Any) -> None:
+    app, _seen, person, enrolment, chapter_id, _backend = lane
+    page = Player(app, person, enrolment, chapter_id)
+    page.beat()
+    frozen_clock.advance(30)
+    assert page.beat().json["chapter"]["complete"] is False
+    frozen_clock.advance(30)
+    r = page.beat()
+    assert r.json["chapter"]["complete"] is True and r.json["course_complete"] is True
+    db.expire_all()
+    assert db.get(Enrolment, enrolment.id).completed_at is not None
+
+
+@pytest.mark.parametrize("case", ["no token", "another session's token", "forged token", "tampered cookie",
+                                  "logged out elsewhere", "not json", "too large"])
+def test_a_beat_the_lane_cannot_vouch_for_gets_flasks_refusal_and_credits_nothing(
+        lane: Any, db: Any, frozen_clock: Any, case: str) -> None:
+    app, seen, person, enrolment, chapter_id, _backend = lane
+    page = Player(app, person, enrolment, chapter_id)
+    page.beat()
+    frozen_clock.advance(20)
+    body = {"stream": page.stream, "seq": 99, "position": 0}
+    if case == "no token":
+        r = page.client.post(BEAT, json=body)
+    elif case == "another session's token":
+        token = app.test_client().get("/api/v1/auth/csrf").json["csrf_token"]  # validly signed, not ours
+        r = page.post(BEAT, body, token)
+    elif case == "forged token":
+        r = page.post(BEAT, body, page.token[:-2] + ("aa" if not page.token.endswith("aa") else "bb"))
+    elif case == "tampered cookie":
+        cookie = page.client.get_cookie("session")
+        page.client.set_cookie("session", cookie.value[:-3] + "xyz")
+        r = page.post(BEAT, body)
+    elif case == "logged out elsewhere":
+        from lms.accounts.models import Person
+        db.get(Person, person.id).session_version += 1
+        db.commit()
+        r = page.post(BEAT, body)
+    elif case == "not json":
+        r = page.client.post(BEAT, data="stream=x", headers={"X-CSRFToken": page.token},
+                             content_type="application/x-www-form-urlencoded")
+    else:
+        r = page.client.post(BEAT, data=b'{"stream":"' + b"a" * 2000 + b'","seq":99}',
+                             headers={"X-CSRFToken": page.token}, content_type="application/json")
+    assert r.status_code in (400, 401, 409), (case, r.status_code, r.json)
+    assert r.json["error"] in ("csrf", "login_required", "not_studying", "invalid_input"), r.json
+    assert seen[-1] == BEAT  # Flask answered it
+    assert _credited_ms(db, enrolment) == 0
+
+
+def test_over_https_the_lane_requires_a_same_origin_referrer_like_flask_wtf(
+        lane: Any, db: Any, frozen_clock: Any) -> None:
+    app, seen, person, enrolment, chapter_id, _backend = lane
+    page = Player(app, person, enrolment, chapter_id, base_url="https://xst.example.cn/")
+    page.beat()
+    frozen_clock.advance(20)
+    r = page.beat(headers={"Referer": ""})  # no referrer
+    assert r.status_code == 400 and r.json["error"] == "csrf"
+    r = page.beat(headers={"Referer": "https://evil.example.com/"})
+    assert r.status_code == 400 and r.json["error"] == "csrf"
+    r = page.beat(headers={"Referer": "https://xst.example.cn/study/1"})
+    assert r.status_code == 200 and r.json["credited_seconds"] == 20.0
+    assert _credited_ms(db, enrolment) == 20_000
