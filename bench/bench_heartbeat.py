@@ -71,6 +71,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.cpu_meter import CpuMeter  # noqa: E402
+from bench.http_lite import LiteHTTP  # noqa: E402
+
 DB_NAME = "xst_bench_heartbeat"
 PG_ADMIN = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 PASSWORD = "Study2026ok"
@@ -291,24 +294,23 @@ async def drive(args: argparse.Namespace, base: str, learners: list[Learner], ch
         await asyncio.gather(*(guarded(ln) for ln in learners))
         log(f"logged in and opened {len(learners) - out['setup_errors']} streams in {time.perf_counter() - t:.1f} s")
 
-        # -- ceiling: the trivial endpoint, closed loop over the same pool ----------------------------------
-        ping_url = base + "/api/v1/ping"
+        # -- ceiling: the trivial endpoint, closed loop over the same kind of pool ----------------------------
+        lite = LiteHTTP("127.0.0.1", int(base.rsplit(":", 1)[1]), args.connections)
+        await lite.open()
         ping_lat: list[float] = []
         ping_err = 0
 
         async def pinger(k: int, stop_at: float) -> int:
             nonlocal ping_err
-            ln, n = learners[k % len(learners)], 0
-            hdr = {"Cookie": f"session={ln.cookie}"}
+            hdr, n = f"Cookie: session={learners[k % len(learners)].cookie}\r\n", 0
             while time.perf_counter() < stop_at:
                 t0 = time.perf_counter()
                 try:
-                    async with http.get(ping_url, headers=hdr) as r:
-                        await r.read()
-                        if r.status != 200:
-                            ping_err += 1
-                            continue
-                except aiohttp.ClientError:
+                    status, _body = await lite.request("GET", "/api/v1/ping", hdr)
+                except (OSError, ValueError, asyncio.IncompleteReadError):
+                    ping_err += 1
+                    continue
+                if status != 200:
                     ping_err += 1
                     continue
                 ping_lat.append(time.perf_counter() - t0)
@@ -326,7 +328,6 @@ async def drive(args: argparse.Namespace, base: str, learners: list[Learner], ch
             f"client cpu {(time.process_time() - cpu0) / elapsed:.0%}")
 
         # -- heartbeats, paced ------------------------------------------------------------------------------
-        beat_url = base + "/api/v1/study/heartbeat"
         interval, n_beats = args.interval, max(2, int(args.duration / args.interval))
         lat: list[float] = []
         status_counts: dict[str, int] = {}
@@ -337,7 +338,7 @@ async def drive(args: argparse.Namespace, base: str, learners: list[Learner], ch
 
         async def player(k: int, ln: Learner) -> None:
             nonlocal accepted, first_send, last_done
-            hdr = ln.headers()
+            hdr = f"Cookie: session={ln.cookie}\r\nX-CSRFToken: {ln.csrf}\r\nContent-Type: application/json\r\n"
             next_at = start + interval * k / len(live)
             for j in range(n_beats):
                 delay = next_at - time.perf_counter()
@@ -346,12 +347,10 @@ async def drive(args: argparse.Namespace, base: str, learners: list[Learner], ch
                 t0 = time.perf_counter()
                 next_at = t0 + interval
                 first_send = min(first_send, t0)
-                payload = f'{{"stream":"{ln.stream}","seq":{j + 2},"position":{j + 1}}}'
+                payload = f'{{"stream":"{ln.stream}","seq":{j + 2},"position":{j + 1}}}'.encode()
                 try:
-                    async with http.post(beat_url, headers=hdr, data=payload) as r:
-                        raw = await r.read()
-                        status = r.status
-                except (TimeoutError, aiohttp.ClientError) as exc:
+                    status, raw = await lite.request("POST", "/api/v1/study/heartbeat", hdr, payload)
+                except (OSError, ValueError, asyncio.IncompleteReadError) as exc:
                     key = type(exc).__name__
                     status_counts[key] = status_counts.get(key, 0) + 1
                     continue
@@ -370,7 +369,11 @@ async def drive(args: argparse.Namespace, base: str, learners: list[Learner], ch
         log(f"heartbeats: {len(live)} learners x {n_beats} beats every {interval} s "
             f"(offered {len(live) / interval:.0f}/s)")
         cpu0 = time.process_time()
+        meter = CpuMeter()
+        meter.start()
         await asyncio.gather(*(player(k, ln) for k, ln in enumerate(live)))
+        log(f"cpu during the heartbeats: {meter.stop()}")
+        await lite.close()
         window = last_done - first_send
         out.update(accepted=accepted, window=window, lat=lat, status_counts=status_counts,
                    client_cpu=(time.process_time() - cpu0) / window)

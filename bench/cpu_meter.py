@@ -31,13 +31,22 @@ def _sample() -> dict[int, tuple[str, float]]:
     return out
 
 
+def _machine() -> list[int]:
+    """/proc/stat's first line: user nice system idle iowait irq softirq steal (clock ticks, all cores)."""
+    with open("/proc/stat") as f:
+        return [int(x) for x in f.readline().split()[1:9]]
+
+
 class CpuMeter:
     def start(self) -> None:
-        self._t, self._a = time.perf_counter(), _sample()
+        self._t, self._a, self._m = time.perf_counter(), _sample(), _machine()
 
     def stop(self) -> str:
         """'gunicorn 1.42, postgres 0.31, client 0.15, other 0.02 cores (gunicorn processes: 0.72 0.70)'."""
-        b, elapsed = _sample(), time.perf_counter() - self._t
+        b, m, elapsed = _sample(), _machine(), time.perf_counter() - self._t
+        d = [(y - x) / _HZ / elapsed for x, y in zip(self._m, m, strict=True)]
+        machine = (f"; machine: busy {sum(d) - d[3] - d[4]:.2f} of {os.cpu_count()} cores "
+                   f"(softirq {d[6]:.2f}, steal {d[7]:.2f}, idle {d[3]:.2f})")
         cores: dict[str, float] = {}
         workers: list[float] = []
         for pid, (role, t) in b.items():
@@ -47,4 +56,4 @@ class CpuMeter:
                 workers.append(used / elapsed)
         return ", ".join(f"{role} {cores.get(role, 0.0) / elapsed:.2f}"
                          for role in ("gunicorn", "postgres", "client", "other")) + " cores (gunicorn processes: " + \
-            " ".join(f"{w:.2f}" for w in sorted(workers, reverse=True)) + ")"
+            " ".join(f"{w:.2f}" for w in sorted(workers, reverse=True)) + ")" + machine
