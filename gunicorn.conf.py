@@ -13,6 +13,9 @@ threads = int(os.environ.get("WEB_THREADS", "2"))
 # One listening socket per worker (SO_REUSEPORT): the kernel spreads connections over the workers. With one
 # shared socket a single worker can accept every keep-alive connection of a burst and serve it alone.
 reuse_port = True
-# The page scripts beat every 30 s over one kept-alive connection.
+# The page scripts beat every 30 s over one kept-alive connection: at the year-end peak every learner with
+# the player open holds one, so a worker must be able to hold thousands (gthread keeps idle ones in its poller).
 keepalive = 75
+worker_connections = 4000
 backlog = 2048
+

@@ -1,7 +1,7 @@
 """Heartbeat throughput benchmark: gunicorn + PostgreSQL, thousands of simulated learners.
 
-    .venv/bin/python bench/bench_heartbeat.py [--learners 2000] [--heartbeat-seconds 3] [--interval S]
-                                              [--duration 30] [--workers 3] [--threads 8]
+    .venv/bin/python bench/bench_heartbeat.py [--learners 2000] [--heartbeat-seconds 2] [--interval S]
+                                              [--duration 30] [--workers 2] [--threads 2] [--connections 64]
 
 What it does, in one run:
 
@@ -9,16 +9,18 @@ What it does, in one run:
    ``lms.models.metadata.create_all`` and seeds one bureau user and one published general-public course
    of the current study year (through the operations), then bulk-inserts the learners (``person``) and
    their enrolments (``enrolment``) with SQLAlchemy Core; every learner shares one cheap argon2 hash.
-2. Serves ``lms:create_app()`` with gunicorn on a free loopback port (HEARTBEAT_SECONDS=``--heartbeat-seconds``
+2. Serves ``lms:create_app()`` with gunicorn (gunicorn.conf.py, as in production: one listening socket per
+   worker, gthread) on a free loopback port (HEARTBEAT_SECONDS=``--heartbeat-seconds``
    instead of production's 30 so that 2,000 learners make a measurable load, grace the same, idle timeout
    300 s, presence prompts disabled, cheap argon2, a generous login rate limit).
-3. One asyncio load generator process (uvloop when available; one aiohttp ``ClientSession`` with a
-   keep-alive connection pool of ``--connections`` sockets; each learner's session cookie and CSRF token
-   are kept by hand): every learner gets a CSRF token, logs in via POST /api/v1/auth/login (a real Flask
+3. One asyncio load generator process (uvloop; for the set-up one aiohttp ``ClientSession`` with a
+   keep-alive connection pool of ``--connections`` sockets, for the timed phases bench/http_lite.py's leaner
+   pool of as many kept-alive sockets, since the client's CPU is taken from the server it measures; each
+   learner's session cookie and CSRF token are kept by hand): every learner gets a CSRF token, logs in via POST /api/v1/auth/login (a real Flask
    session), opens a stream on the chapter via POST /api/v1/study/streams and sends its first heartbeat,
    which opens the study segment and earns nothing (arriving learners are spread out in life; this step
    is not timed, and it is where a learner's clock starts).
-4. Ceiling: GET /api/v1/ping, closed loop, ``--connections`` concurrent requests over the same pool and
+4. Ceiling: GET /api/v1/ping, closed loop, ``--connections`` concurrent requests over the lean pool and
    the same cookies for ``--ping-seconds``; bare = completed requests / elapsed.
 5. Heartbeats, paced like the player (lms/static/player.js): learner i sends its first beat at
    ``t0 + offset_i`` (offsets spread evenly over one interval, so the offered load is learners / interval
@@ -207,7 +209,7 @@ def start_server(args: argparse.Namespace, port: int, tmp: str) -> subprocess.Po
     if args.access_log:
         cmd += ["--access-logfile", args.access_log, "--access-logformat", '%(r)s %(s)s %(D)s']
     if args.worker_class == "gthread":
-        cmd += ["--threads", str(args.threads), "--worker-connections", "2000"]
+        cmd += ["--threads", str(args.threads)]
     cmd.append("lms:create_app()")
     log("starting:", " ".join(cmd[1:]))
     return subprocess.Popen(cmd, cwd=ROOT, env=env, stdin=subprocess.DEVNULL)
@@ -383,14 +385,15 @@ async def drive(args: argparse.Namespace, base: str, learners: list[Learner], ch
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--learners", type=int, default=2000)
-    ap.add_argument("--heartbeat-seconds", type=int, default=3, help="the app's HEARTBEAT_SECONDS")
+    ap.add_argument("--heartbeat-seconds", type=int, default=2, help="the app's HEARTBEAT_SECONDS")
     ap.add_argument("--interval", type=float, help="seconds between one learner's beats (default 1.25 x heartbeat)")
     ap.add_argument("--duration", type=float, default=30.0, help="seconds of heartbeats")
     ap.add_argument("--ping-seconds", type=float, default=8.0)
-    ap.add_argument("--workers", type=int, default=3)
-    ap.add_argument("--threads", type=int, default=8)
+    ap.add_argument("--workers", type=int, default=2, help="as gunicorn.conf.py")
+    ap.add_argument("--threads", type=int, default=2, help="as gunicorn.conf.py")
     ap.add_argument("--worker-class", default="gthread")
-    ap.add_argument("--connections", type=int, default=64, help="client keep-alive pool / ping concurrency")
+    ap.add_argument("--connections", type=int, default=64,
+                    help="client keep-alive sockets shared by the learners, and ping concurrency")
     ap.add_argument("--access-log", help="gunicorn access log file (request, status, microseconds)")
     args = ap.parse_args()
     global HEARTBEAT_S, GRACE_S
