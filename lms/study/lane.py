@@ -100,7 +100,9 @@ class HeartbeatLane:
             stream, seq, position = check_beat_input(json.loads(body))
         except (ValueError, DomainError):
             return None
-        settings = app.extensions.get("xst_study_settings") or StudySettings.from_config(cfg)
+        settings = app.extensions.get("xst_study_settings")
+        if settings is None:  # made once per app, as lms.api.settings() does
+            settings = app.extensions["xst_study_settings"] = StudySettings.from_config(cfg)
         beat = SteadyBeat.of(clock.now(), person_id, version, stream, seq, position, settings)
         conn = db.autocommit.raw_connection()
         try:
