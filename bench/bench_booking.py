@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -30,11 +29,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.cpu_meter import CpuMeter  # noqa: E402
+from bench.setup import free_port, fresh_database  # noqa: E402
 from exams.models import ExamPlan, ExamSession  # noqa: E402
 from lms import clock  # noqa: E402
 from lms.accounts.models import Person  # noqa: E402
 from lms.catalogue.models import Course, CourseOffering  # noqa: E402
-from lms.models import metadata  # noqa: E402
 
 ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 DB_NAME = "xst_bench_booking"
@@ -52,13 +51,7 @@ def db_url() -> str:
 
 def build_database() -> int:
     """Create the dedicated database, build the schema and seed candidates, a course and one session."""
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'))
-        c.execute(text(f'CREATE DATABASE "{DB_NAME}"'))
-    admin.dispose()
-    engine = create_engine(db_url())
-    metadata.create_all(engine)
+    engine = create_engine(fresh_database(ADMIN_URL, DB_NAME))
     now = clock.now()
     pw = PasswordHasher(time_cost=1, memory_cost=1024).hash(PASSWORD)  # one cheap hash shared by everyone
     with engine.begin() as c:
@@ -89,12 +82,6 @@ def build_database() -> int:
     engine.dispose()
     assert session is not None
     return int(session)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def start_server(port: int) -> subprocess.Popen[bytes]:

@@ -75,6 +75,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.cpu_meter import CpuMeter  # noqa: E402
 from bench.http_lite import LiteHTTP  # noqa: E402
+from bench.setup import free_port, fresh_database  # noqa: E402
 
 DB_NAME = "xst_bench_heartbeat"
 PG_ADMIN = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -95,7 +96,7 @@ def db_url() -> str:
 def seed(learners: int, tmp: str) -> tuple[list[int], list[str], int, int]:
     """Fresh database; returns (person ids, mobiles, enrolment ids aligned, chapter id)."""
     from argon2 import PasswordHasher
-    from sqlalchemy import create_engine, insert, select, text
+    from sqlalchemy import insert, select
 
     from courseware.storage import MediaStore
     from lms import clock, create_app
@@ -104,16 +105,8 @@ def seed(learners: int, tmp: str) -> tuple[list[int], list[str], int, int]:
     from lms.accounts.operations import create_staff
     from lms.catalogue.models import CourseOffering, Enrolment
     from lms.catalogue.operations import add_chapter, create_course, set_offering_status
-    from lms.models import metadata
 
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'))
-        c.execute(text(f'CREATE DATABASE "{DB_NAME}"'))
-    admin.dispose()
-    engine = create_engine(db_url())
-    metadata.create_all(engine)
-    engine.dispose()
+    fresh_database(PG_ADMIN, DB_NAME)
 
     app = create_app({"DATABASE_URL": db_url(), "SECRET_KEY": "bench", "INSTANCE_DIR": tmp,
                       "MEDIA_DIR": os.path.join(tmp, "media"), "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_KIB": 1024})
@@ -187,12 +180,6 @@ def check_credits(pids: list[int], learners: list[Learner]) -> int:
 
 
 # ---- gunicorn ---------------------------------------------------------------------------------------------
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
 
 def start_server(args: argparse.Namespace, port: int, tmp: str) -> subprocess.Popen[bytes]:
     env = os.environ | {
