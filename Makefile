@@ -38,7 +38,7 @@ run: demo
 	  echo "学时通: http://127.0.0.1:5000  (rate limits: $$RATELIMIT_STORAGE_URI; the scheduler runs beside the web server; Ctrl-C stops both)"; \
 	  trap 'kill 0' EXIT INT TERM; \
 	  $(BIN)/flask --app lms scheduler & \
-	  $(BIN)/gunicorn 'lms:create_app()' & \
+	  $(BIN)/gunicorn & \
 	  sleep 2; $(BIN)/flask --app lms demo | tail -n 6; \
 	  wait
 

@@ -5,17 +5,18 @@ Override on the command line or with WEB_WORKERS / WEB_THREADS / WEB_BIND.
 import os
 
 bind = os.environ.get("WEB_BIND", "127.0.0.1:5000")
-worker_class = "gthread"
-# Two processes per core, two threads each: measured best on the 2-core machine for both the booking rush and
-# the heartbeats (more threads per process only queue on the GIL; see README, "Measured performance").
+# gunicorn's ASGI worker: one event loop per process (uvloop, gunicorn_h1c's C parser) takes every
+# connection; lms/asgi.py answers steady heartbeats on that loop and runs the Flask app in WEB_THREADS
+# threads per process (lms/config.py). Measured against gthread on the 2-core machine: README, "Measured
+# performance".
+wsgi_app = "lms.asgi:create_asgi_app()"
+worker_class = "asgi"
 workers = int(os.environ.get("WEB_WORKERS", "2"))
-threads = int(os.environ.get("WEB_THREADS", "2"))
 # One listening socket per worker (SO_REUSEPORT): the kernel spreads connections over the workers. With one
 # shared socket a single worker can accept every keep-alive connection of a burst and serve it alone.
 reuse_port = True
 # The page scripts beat every 30 s over one kept-alive connection: at the year-end peak every learner with
-# the player open holds one, so a worker must be able to hold thousands (gthread keeps idle ones in its poller).
+# the player open holds one, so a worker must be able to hold thousands.
 keepalive = 75
 worker_connections = 4000
 backlog = 2048
-

@@ -89,10 +89,11 @@ def start_server(port: int) -> subprocess.Popen[bytes]:
         "DATABASE_URL": db_url().replace("+psycopg", ""), "SECRET_KEY": "bench-" + os.urandom(8).hex(),
         "LOGIN_RATE_LIMIT": "1000000 per minute", "RATELIMIT_STORAGE_URI": "memory://",
         "ARGON2_TIME_COST": "1", "ARGON2_MEMORY_KIB": "1024", "INSTANCE_PATH": "/tmp/xst-bench-instance",
+        "WEB_THREADS": str(THREADS),
     }
-    return subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "-w", str(WORKERS), "-k", "gthread", "--threads", str(THREADS), "-b", f"127.0.0.1:{port}",
-         "--log-level", "warning", "lms:create_app()"], cwd=ROOT, env=env, start_new_session=True)
+    return subprocess.Popen(  # gunicorn.conf.py: the ASGI worker serving lms.asgi:create_asgi_app()
+        [str(ROOT / ".venv/bin/gunicorn"), "-w", str(WORKERS), "-b", f"127.0.0.1:{port}", "--log-level", "warning"],
+        cwd=ROOT, env=env, start_new_session=True)
 
 
 async def wait_up(base: str) -> None:

@@ -9,8 +9,9 @@ What it does, in one run:
    ``lms.models.metadata.create_all`` and seeds one bureau user and one published general-public course
    of the current study year (through the operations), then bulk-inserts the learners (``person``) and
    their enrolments (``enrolment``) with SQLAlchemy Core; every learner shares one cheap argon2 hash.
-2. Serves ``lms:create_app()`` with gunicorn (gunicorn.conf.py, as in production: one listening socket per
-   worker, gthread) on a free loopback port (HEARTBEAT_SECONDS=``--heartbeat-seconds``
+2. Serves the app with gunicorn as in production (gunicorn.conf.py: the ASGI worker serving
+   ``lms.asgi:create_asgi_app()``, one listening socket per worker; ``--worker-class gthread`` serves the
+   Flask app alone under gthread instead, for comparison) on a free loopback port (HEARTBEAT_SECONDS=``--heartbeat-seconds``
    instead of production's 30 so that 2,000 learners make a measurable load, grace the same, idle timeout
    300 s, presence prompts disabled, cheap argon2, a generous login rate limit).
 3. One asyncio load generator process (uvloop; for the set-up one aiohttp ``ClientSession`` with a
@@ -188,16 +189,15 @@ def start_server(args: argparse.Namespace, port: int, tmp: str) -> subprocess.Po
         "HEARTBEAT_SECONDS": str(HEARTBEAT_S), "HEARTBEAT_GRACE_SECONDS": str(GRACE_S),
         "IDLE_TIMEOUT_SECONDS": "300", "PRESENCE_MEAN_SECONDS": "0",
         "ARGON2_TIME_COST": "1", "ARGON2_MEMORY_KIB": "1024", "LOGIN_RATE_LIMIT": "100000 per minute",
-        "RATELIMIT_STORAGE_URI": "memory://", "SQL_ECHO": "0",
+        "RATELIMIT_STORAGE_URI": "memory://", "SQL_ECHO": "0", "WEB_THREADS": str(args.threads),
     }
-    cmd = [str(ROOT / ".venv/bin/gunicorn"), "-w", str(args.workers), "-k", args.worker_class,
+    cmd = [str(ROOT / ".venv/bin/gunicorn"), "-w", str(args.workers),
            "-b", f"127.0.0.1:{port}", "--backlog", "4096", "--keep-alive", "75",
            "--error-logfile", os.path.join(tmp, "gunicorn.log"), "--log-level", "warning"]
     if args.access_log:
         cmd += ["--access-logfile", args.access_log, "--access-logformat", '%(r)s %(s)s %(D)s']
-    if args.worker_class == "gthread":
-        cmd += ["--threads", str(args.threads)]
-    cmd.append("lms:create_app()")
+    if args.worker_class == "gthread":  # for comparison: the Flask app alone under gthread (no lane)
+        cmd += ["-k", "gthread", "--threads", str(args.threads), "lms:create_app()"]
     log("starting:", " ".join(cmd[1:]))
     return subprocess.Popen(cmd, cwd=ROOT, env=env, stdin=subprocess.DEVNULL)
 
@@ -378,7 +378,8 @@ def main() -> None:
     ap.add_argument("--ping-seconds", type=float, default=8.0)
     ap.add_argument("--workers", type=int, default=2, help="as gunicorn.conf.py")
     ap.add_argument("--threads", type=int, default=2, help="as gunicorn.conf.py")
-    ap.add_argument("--worker-class", default="gthread")
+    ap.add_argument("--worker-class", default="asgi", choices=["asgi", "gthread"],
+                    help="asgi: as gunicorn.conf.py; gthread: the Flask app alone, for comparison")
     ap.add_argument("--connections", type=int, default=64,
                     help="client keep-alive sockets shared by the learners, and ping concurrency")
     ap.add_argument("--access-log", help="gunicorn access log file (request, status, microseconds)")

@@ -82,9 +82,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         return resp
 
     from .cli import register_cli
-    from .study.lane import HeartbeatLane
     register_cli(app)
-    app.wsgi_app = HeartbeatLane(app, app.wsgi_app)  # type: ignore[method-assign]
     return app
 
 

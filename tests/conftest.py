@@ -192,3 +192,42 @@ def make(app: Any, db: Any) -> Factory:
 
 def login(client: Any, login_name: str, password: str = PASSWORD) -> Any:
     return client.post("/api/v1/auth/login", json={"login": login_name, "password": password})
+
+
+@pytest.fixture
+def through_front() -> Iterator[Callable[..., Any]]:
+    """Clients that reach an app through the ASGI front gunicorn serves (lms/asgi.py), bridged back to WSGI by
+    a2wsgi so that werkzeug's test client (cookies, headers, base_url) can drive it; the front runs on an
+    event loop in its own thread, as in a worker."""
+    import asyncio
+    import threading
+
+    from a2wsgi import ASGIMiddleware
+    from werkzeug.test import Client
+
+    from lms.asgi import Front
+    made: list[tuple[Front, asyncio.AbstractEventLoop, threading.Thread]] = []
+
+    def client(app: Any) -> Client:
+        front, loop = Front(app), asyncio.new_event_loop()
+        thread = threading.Thread(target=loop.run_forever, daemon=True)
+        thread.start()
+        made.append((front, loop, thread))
+        return Client(ASGIMiddleware(front, loop=loop), use_cookies=True)  # type: ignore[arg-type]
+
+    async def finish(front: Front) -> None:
+        await front.lane.close()
+        # a2wsgi's bridge leaves a request's task waiting for its last send once the client has read the
+        # answer (its wait_time): end those before the loop closes.
+        rest = asyncio.all_tasks() - {asyncio.current_task()}
+        for task in rest:
+            task.cancel()
+        await asyncio.gather(*rest, return_exceptions=True)
+
+    yield client
+    for front, loop, thread in made:
+        asyncio.run_coroutine_threadsafe(finish(front), loop).result(10)
+        front.flask.executor.shutdown(wait=True)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+        loop.close()

@@ -1,6 +1,6 @@
 """The heartbeat lane (lms/study/lane.py): steady beats answered in front of Flask, everything else by Flask.
 
-Every test runs on SQLite (where the lane always passes to Flask) and on PostgreSQL (where it answers the
+The requests go through the ASGI front that gunicorn serves (lms/asgi.py). Every test runs on SQLite (where the lane always passes to Flask) and on PostgreSQL (where it answers the
 steady beat itself); the answers and the credited time must be the same, and every request the lane cannot
 vouch for (CSRF, cookie, account, body, HTTPS referrer) must get Flask's own refusal.
 """
@@ -21,8 +21,9 @@ BEAT = "/api/v1/study/heartbeat"
 class Player:
     """One practitioner's page: a CSRF-protected session, a stream, and the beats it sends."""
 
-    def __init__(self, app: Any, person: Any, enrolment: Any, chapter_id: int, base_url: str = "http://localhost/"):
-        self.client = app.test_client()
+    def __init__(self, client: Any, person: Any, enrolment: Any, chapter_id: int,
+                 base_url: str = "http://localhost/"):
+        self.client = client
         self.base_url = base_url
         token = self.client.get("/api/v1/auth/csrf", base_url=base_url).json["csrf_token"]
         r = self.post("/api/v1/auth/login", {"login": person.id_number, "password": PASSWORD}, token)
@@ -46,14 +47,14 @@ class Player:
 
 
 @pytest.fixture
-def lane(make_app: Any, make: Any, backend: str) -> Any:
+def lane(make_app: Any, make: Any, backend: str, through_front: Any) -> Any:
     app = make_app(WTF_CSRF_ENABLED=True)
     seen: list[str] = []
     app.before_request(lambda: seen.append(request.path) if request.path == BEAT else None)
     person = make.practitioner()
     course = make.course(chapters=1, minutes=1)
     enrolment = make.enrol(person, course)
-    return app, seen, person, enrolment, course.chapters[0].id, backend
+    return app, seen, person, enrolment, course.chapters[0].id, backend, lambda: through_front(app)
 
 
 def _credited_ms(db: Any, enrolment: Any) -> int:
@@ -63,8 +64,8 @@ def _credited_ms(db: Any, enrolment: Any) -> int:
 
 def test_steady_beats_are_answered_by_the_lane_on_postgresql_and_credit_exactly_as_flask(
         lane: Any, db: Any, frozen_clock: Any) -> None:
-    app, seen, person, enrolment, chapter_id, backend = lane
-    page = Player(app, person, enrolment, chapter_id)
+    app, seen, person, enrolment, chapter_id, backend, front_client = lane
+    page = Player(front_client(), person, enrolment, chapter_id)
     assert page.beat().json["state"] == "started"
     frozen_clock.advance(20)
     r = page.beat()
@@ -78,8 +79,8 @@ def test_steady_beats_are_answered_by_the_lane_on_postgresql_and_credit_exactly_
 
 def test_the_beat_that_completes_the_chapter_completes_the_course_through_the_lane(
         lane: Any, db: Any, frozen_clock: Any) -> None:
-    app, _seen, person, enrolment, chapter_id, _backend = lane
-    page = Player(app, person, enrolment, chapter_id)
+    app, _seen, person, enrolment, chapter_id, _backend, front_client = lane
+    page = Player(front_client(), person, enrolment, chapter_id)
     page.beat()
     frozen_clock.advance(30)
     assert page.beat().json["chapter"]["complete"] is False
@@ -94,8 +95,8 @@ def test_the_beat_that_completes_the_chapter_completes_the_course_through_the_la
                                   "logged out elsewhere", "not json", "too large"])
 def test_a_beat_the_lane_cannot_vouch_for_gets_flasks_refusal_and_credits_nothing(
         lane: Any, db: Any, frozen_clock: Any, case: str) -> None:
-    app, seen, person, enrolment, chapter_id, _backend = lane
-    page = Player(app, person, enrolment, chapter_id)
+    app, seen, person, enrolment, chapter_id, _backend, front_client = lane
+    page = Player(front_client(), person, enrolment, chapter_id)
     page.beat()
     frozen_clock.advance(20)
     body = {"stream": page.stream, "seq": 99, "position": 0}
@@ -129,8 +130,8 @@ def test_a_beat_the_lane_cannot_vouch_for_gets_flasks_refusal_and_credits_nothin
 
 def test_over_https_the_lane_requires_a_same_origin_referrer_like_flask_wtf(
         lane: Any, db: Any, frozen_clock: Any) -> None:
-    app, seen, person, enrolment, chapter_id, _backend = lane
-    page = Player(app, person, enrolment, chapter_id, base_url="https://xst.example.cn/")
+    app, seen, person, enrolment, chapter_id, _backend, front_client = lane
+    page = Player(front_client(), person, enrolment, chapter_id, base_url="https://xst.example.cn/")
     page.beat()
     frozen_clock.advance(20)
     r = page.beat(headers={"Referer": ""})  # no referrer

@@ -2,8 +2,10 @@
 
 Every learner with the player open sends a beat every HEARTBEAT_SECONDS; at the year-end peak these are
 most of the requests the servers see, and the Flask cycle around the one-statement beat (request context,
-routing, before/after hooks, session object, limiter, JSON response) costs more than the beat itself.
-This WSGI middleware answers POST /api/v1/study/heartbeat only when it can decide it exactly as Flask would:
+routing, before/after hooks, session object, limiter, JSON response, and under gunicorn's ASGI worker the
+hand-off to a WSGI thread and back) costs more than the beat itself. The ASGI front (lms/asgi.py) gives the
+lane POST /api/v1/study/heartbeat first; it runs on the worker's event loop with its own small pool of
+asynchronous PostgreSQL connections, and answers only when it can decide the beat exactly as Flask would:
 
 * the session cookie verifies with the app's own session serializer (itsdangerous, the same keys and
   max age as Flask) and names an account (``_user_id``), and no remember-me restore is involved;
@@ -11,23 +13,23 @@ This WSGI middleware answers POST /api/v1/study/heartbeat only when it can decid
   the X-CSRFToken header is valid for the app's key, salt and time limit and matches the session's token,
   and on HTTPS the referrer is of the same origin;
 * the body is a JSON object of at most 1 KiB that check_beat_input() accepts;
-* the one-statement steady beat (operations._HEARTBEAT_PG, on the autocommit pool) decides it: the account is active with the same
-  session version, the stream holds the clock, and the beat credits time.
+* the one-statement steady beat (operations._HEARTBEAT_PG, in autocommit) decides it: the account is
+  active with the same session version, the stream holds the clock, and the beat credits time.
 
 Anything else — a first beat, a refusal, a prompt, a bad token, SQLite — goes on to Flask untouched (the
-body is handed on), where the full checks and error pages apply; the statement changed nothing then.
+front hands the body on), where the full checks and error pages apply; the statement changed nothing then.
 """
 from __future__ import annotations
 
+import asyncio
 import hmac
-import io
 import json
-from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import Flask
 from flask_wtf.csrf import same_origin
 from itsdangerous import BadData, URLSafeTimedSerializer
+from psycopg_pool import AsyncConnectionPool
 from werkzeug.http import parse_cookie
 
 from .. import clock
@@ -37,16 +39,66 @@ from .operations import _HEARTBEAT_PG, SteadyBeat, StudySettings, check_beat_inp
 
 PATH = "/api/v1/study/heartbeat"
 MAX_BODY = 1024
-SECURITY_HEADERS = [("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "SAMEORIGIN"),
-                    ("Referrer-Policy", "same-origin"), ("Vary", "Cookie")]
-
-StartResponse = Callable[..., Any]
+SECURITY_HEADERS = [(b"content-type", b"application/json"), (b"x-content-type-options", b"nosniff"),
+                    (b"x-frame-options", b"SAMEORIGIN"), (b"referrer-policy", b"same-origin"), (b"vary", b"Cookie")]
 
 
 class HeartbeatLane:
-    def __init__(self, app: Flask, wsgi_app: Callable[[dict[str, Any], StartResponse], Iterable[bytes]]) -> None:
-        self.app, self.next = app, wsgi_app
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.db: Database = app.extensions["xst_db"]
+        self.enabled = self.db.is_postgres and bool(app.config.get("HEARTBEAT_LANE", True))
         self._signers: tuple[Any, ...] = ()
+        self._pool: AsyncConnectionPool | None = None
+        self._opening = asyncio.Lock()
+
+    def wants(self, scope: dict[str, Any]) -> bool:
+        return self.enabled and scope["path"] == PATH and scope["method"] == "POST"
+
+    async def answer(self, scope: dict[str, Any], body: bytes) -> bytes | None:
+        """The response body when the steady beat decides this request, else None (nothing changed)."""
+        beat = self._check(_headers(scope), scope.get("scheme", "http"), body)
+        if beat is None:
+            return None
+        try:
+            pool = self._pool or await self._open()
+            async with pool.connection() as conn:
+                cur = await conn.execute(_HEARTBEAT_PG, beat.params, prepare=True)
+                row = await cur.fetchone()
+        except Exception:  # one statement: nothing was credited; Flask retries it and answers any error
+            self.app.logger.exception("heartbeat lane: handing the beat to Flask")
+            return None
+        if row is None:
+            return None
+        result, completed = beat.answer(row)
+        if completed is not None:  # a chapter was just completed: the course's completion, in a transaction
+            result["course_complete"] = await asyncio.to_thread(self._complete, completed, beat)
+        return json.dumps(result, ensure_ascii=False, separators=(",", ":")).encode()
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+
+    async def _open(self) -> AsyncConnectionPool:
+        """The worker's pool, opened on its event loop at the first beat (after gunicorn forked the worker)."""
+        async with self._opening:
+            if self._pool is None:
+                url = self.db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+                size = int(self.app.config.get("HEARTBEAT_LANE_CONNECTIONS", 4))
+                pool = AsyncConnectionPool(url, min_size=1, max_size=size, open=False,
+                                           kwargs={"autocommit": True}, name="heartbeat-lane")
+                await pool.open()
+                self._pool = pool
+            return self._pool
+
+    def _complete(self, enrolment_id: int, beat: SteadyBeat) -> bool:
+        s = self.db.factory()
+        try:
+            with transaction(s):
+                return refresh_completion(s, enrolment_id, beat.now)
+        finally:
+            s.close()
 
     def _serializers(self) -> tuple[Any, URLSafeTimedSerializer]:
         """The app's session serializer and flask-wtf's CSRF serializer, made once per secret key."""
@@ -59,33 +111,12 @@ class HeartbeatLane:
             self._signers = (key, session, csrf)
         return self._signers[1], self._signers[2]
 
-    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") != PATH or environ.get("REQUEST_METHOD") != "POST":
-            return self.next(environ, start_response)
-        db: Database = self.app.extensions["xst_db"]
-        if not db.is_postgres or not self.app.config.get("HEARTBEAT_LANE", True):
-            return self.next(environ, start_response)
-        try:
-            length = int(environ.get("CONTENT_LENGTH") or -1)
-        except ValueError:
-            length = -1
-        if not 0 < length <= MAX_BODY:
-            return self.next(environ, start_response)
-        body = environ["wsgi.input"].read(length)
-        environ["wsgi.input"] = io.BytesIO(body)  # Flask reads it again if the lane passes
-        answer = self._answer(environ, body, db)
-        if answer is None:
-            return self.next(environ, start_response)
-        start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(answer))),
-                                  *SECURITY_HEADERS])
-        return [answer]
-
-    def _answer(self, environ: dict[str, Any], body: bytes, db: Database) -> bytes | None:
-        """The response body when the steady beat decides this request, else None (nothing changed)."""
-        if not environ.get("CONTENT_TYPE", "").startswith("application/json"):
+    def _check(self, headers: dict[str, str], scheme: str, body: bytes) -> SteadyBeat | None:
+        """The beat when cookie, CSRF and body pass the checks Flask would make; None: Flask decides."""
+        if not headers.get("content-type", "").startswith("application/json"):
             return None
         app, cfg = self.app, self.app.config
-        cookie = parse_cookie(environ).get(cfg["SESSION_COOKIE_NAME"])
+        cookie = parse_cookie(headers.get("cookie", "")).get(cfg["SESSION_COOKIE_NAME"])
         serializer, csrf = self._serializers()
         if not cookie or serializer is None:
             return None
@@ -94,7 +125,7 @@ class HeartbeatLane:
             person_id, version = (int(x) for x in sess["_user_id"].split(":"))
         except (BadData, KeyError, AttributeError, ValueError, TypeError):
             return None
-        if not self._csrf_ok(environ, sess, csrf):
+        if not self._csrf_ok(headers, scheme, sess, csrf):
             return None
         try:
             stream, seq, position = check_beat_input(json.loads(body))
@@ -103,37 +134,17 @@ class HeartbeatLane:
         settings = app.extensions.get("xst_study_settings")
         if settings is None:  # made once per app, as lms.api.settings() does
             settings = app.extensions["xst_study_settings"] = StudySettings.from_config(cfg)
-        beat = SteadyBeat.of(clock.now(), person_id, version, stream, seq, position, settings)
-        conn = db.autocommit.raw_connection()
-        try:
-            row = conn.driver_connection.execute(_HEARTBEAT_PG, beat.params, prepare=True).fetchone()
-        except Exception:  # one statement: nothing was credited; Flask retries it and answers any error
-            conn.invalidate()
-            app.logger.exception("heartbeat lane: handing the beat to Flask")
-            return None
-        finally:
-            conn.close()
-        if row is None:
-            return None
-        result, completed = beat.answer(row)
-        if completed is not None:
-            s = db.factory()
-            try:
-                with transaction(s):
-                    result["course_complete"] = refresh_completion(s, completed, beat.now)
-            finally:
-                s.close()
-        return json.dumps(result, ensure_ascii=False, separators=(",", ":")).encode()
+        return SteadyBeat.of(clock.now(), person_id, version, stream, seq, position, settings)
 
-    def _csrf_ok(self, environ: dict[str, Any], sess: dict[str, Any], signer: URLSafeTimedSerializer) -> bool:
+    def _csrf_ok(self, headers: dict[str, str], scheme: str, sess: dict[str, Any],
+                 signer: URLSafeTimedSerializer) -> bool:
         """flask-wtf's CSRFProtect.protect() for this request, made with the same primitives."""
         cfg = self.app.config
         if not cfg.get("WTF_CSRF_ENABLED", True) or not cfg.get("WTF_CSRF_CHECK_DEFAULT", True):
             return True
         field = cfg.get("WTF_CSRF_FIELD_NAME", "csrf_token")
-        token = next((environ.get("HTTP_" + h.upper().replace("-", "_"))
-                      for h in cfg.get("WTF_CSRF_HEADERS", ["X-CSRFToken", "X-CSRF-Token"])
-                      if environ.get("HTTP_" + h.upper().replace("-", "_"))), None)
+        token = next((headers[h.lower()] for h in cfg.get("WTF_CSRF_HEADERS", ["X-CSRFToken", "X-CSRF-Token"])
+                      if headers.get(h.lower())), None)
         if not token or field not in sess:
             return False
         try:
@@ -142,7 +153,16 @@ class HeartbeatLane:
             return False
         if not isinstance(value, str) or not hmac.compare_digest(sess[field], value):
             return False
-        if environ.get("wsgi.url_scheme") == "https" and cfg.get("WTF_CSRF_SSL_STRICT", True):
-            referrer, host = environ.get("HTTP_REFERER"), environ.get("HTTP_HOST")
+        if scheme == "https" and cfg.get("WTF_CSRF_SSL_STRICT", True):
+            referrer, host = headers.get("referer"), headers.get("host")
             return bool(referrer and host and same_origin(referrer, f"https://{host}/"))
         return True
+
+
+def _headers(scope: dict[str, Any]) -> dict[str, str]:
+    """The request's headers by lower-case name, a repeated one joined with "," as Flask will see it (a2wsgi)."""
+    out: dict[str, str] = {}
+    for raw_name, raw_value in scope["headers"]:
+        name, value = raw_name.decode("latin-1").lower(), raw_value.decode("latin-1")
+        out[name] = out[name] + "," + value if name in out else value
+    return out
