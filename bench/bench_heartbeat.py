@@ -324,6 +324,7 @@ async def drive(args: argparse.Namespace, base: str, learners: list[Learner], ch
         first_send, last_done = float("inf"), 0.0
         live = [ln for ln in learners if ln.stream]
         start = time.perf_counter() + 1.0
+        timeline: list[tuple[float, float, int]] | None = [] if os.environ.get("BENCH_VERBOSE") else None
 
         async def player(k: int, ln: Learner) -> None:
             nonlocal accepted, first_send, last_done
@@ -346,6 +347,8 @@ async def drive(args: argparse.Namespace, base: str, learners: list[Learner], ch
                 t1 = time.perf_counter()
                 last_done = max(last_done, t1)
                 lat.append(t1 - t0)
+                if timeline is not None:
+                    timeline.append((t0 - start, t1 - t0, status))
                 if status == 200:
                     accepted += 1
                     ln.accepted_t.append((t0, t1))
@@ -362,6 +365,13 @@ async def drive(args: argparse.Namespace, base: str, learners: list[Learner], ch
         meter.start()
         await asyncio.gather(*(player(k, ln) for k, ln in enumerate(live)))
         log(f"cpu during the heartbeats: {meter.stop()}")
+        if timeline is not None:  # BENCH_VERBOSE=1: per second of sending, beats, p50 and max latency, refusals
+            for sec in range(int(max(t for t, _l, _s in timeline)) + 1):
+                got = sorted(lt for t, lt, _s in timeline if sec <= t < sec + 1)
+                bad = sum(1 for t, _l, st in timeline if sec <= t < sec + 1 and st != 200)
+                if got:
+                    log(f"  t={sec:3d}s beats {len(got):5d} p50 {got[len(got) // 2] * 1000:7.1f} ms "
+                        f"max {got[-1] * 1000:7.1f} ms refused {bad}")
         await lite.close()
         window = last_done - first_send
         out.update(accepted=accepted, window=window, lat=lat, status_counts=status_counts,

@@ -48,9 +48,10 @@ class Front:
             if body is not None:
                 answer = await self.lane.answer(scope, body)
                 if answer is not None:
-                    await send({"type": "http.response.start", "status": 200,
-                                "headers": [*SECURITY_HEADERS, (b"content-length", str(len(answer)).encode())]})
-                    await send({"type": "http.response.body", "body": answer})
+                    status, content = answer
+                    await send({"type": "http.response.start", "status": status,
+                                "headers": [*SECURITY_HEADERS, (b"content-length", str(len(content)).encode())]})
+                    await send({"type": "http.response.body", "body": content})
                     return
                 receive = _replay(body, receive)
         await self.flask(scope, receive, send)  # type: ignore[arg-type]

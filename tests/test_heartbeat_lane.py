@@ -91,6 +91,24 @@ def test_the_beat_that_completes_the_chapter_completes_the_course_through_the_la
     assert db.get(Enrolment, enrolment.id).completed_at is not None
 
 
+def test_a_beat_too_soon_after_the_last_is_refused_by_the_lane_with_flasks_answer_and_credits_nothing(
+        lane: Any, db: Any, frozen_clock: Any) -> None:
+    app, seen, person, enrolment, chapter_id, backend, front_client = lane
+    page = Player(front_client(), person, enrolment, chapter_id)
+    page.beat()
+    frozen_clock.advance(20)
+    assert page.beat().json["credited_seconds"] == 20.0
+    flask_answers = len(seen)
+    frozen_clock.advance(10)  # under half of HEARTBEAT_SECONDS (30)
+    r = page.beat()
+    assert r.status_code == 429 and r.json == {"error": "too_frequent", "message": "心跳过于频繁，本次未计时"}
+    assert r.headers["Content-Type"] == "application/json"
+    assert len(seen) == flask_answers + (0 if backend == "postgresql" else 1)
+    frozen_clock.advance(20)  # the clock was not moved by the refused beat: 30 s since the last accepted one
+    assert page.beat().json["credited_seconds"] == 30.0
+    assert _credited_ms(db, enrolment) == 50_000
+
+
 @pytest.mark.parametrize("case", ["no token", "another session's token", "forged token", "tampered cookie",
                                   "logged out elsewhere", "not json", "too large"])
 def test_a_beat_the_lane_cannot_vouch_for_gets_flasks_refusal_and_credits_nothing(

@@ -14,7 +14,8 @@ asynchronous PostgreSQL connections, and answers only when it can decide the bea
   and on HTTPS the referrer is of the same origin;
 * the body is a JSON object of at most 1 KiB that check_beat_input() accepts;
 * the one-statement steady beat (operations._HEARTBEAT_PG, in autocommit) decides it: the account is
-  active with the same session version, the stream holds the clock, and the beat credits time.
+  active with the same session version, the stream holds the clock, and the beat credits time or comes
+  too soon after the last one (429, Flask's error body; nothing changed).
 
 Anything else — a first beat, a refusal, a prompt, a bad token, SQLite — goes on to Flask untouched (the
 front hands the body on), where the full checks and error pages apply; the statement changed nothing then.
@@ -55,8 +56,9 @@ class HeartbeatLane:
     def wants(self, scope: dict[str, Any]) -> bool:
         return self.enabled and scope["path"] == PATH and scope["method"] == "POST"
 
-    async def answer(self, scope: dict[str, Any], body: bytes) -> bytes | None:
-        """The response body when the steady beat decides this request, else None (nothing changed)."""
+    async def answer(self, scope: dict[str, Any], body: bytes) -> tuple[int, bytes] | None:
+        """(status, JSON body) when the steady-beat statement decides this request — credited, or refused as
+        too frequent with Flask's own error body — else None (nothing changed)."""
         beat = self._check(_headers(scope), scope.get("scheme", "http"), body)
         if beat is None:
             return None
@@ -70,10 +72,13 @@ class HeartbeatLane:
             return None
         if row is None:
             return None
-        result, completed = beat.answer(row)
+        try:
+            result, completed = beat.answer(row)
+        except DomainError as refused:
+            return refused.status, _json({"error": refused.code, "message": refused.message})
         if completed is not None:  # a chapter was just completed: the course's completion, in a transaction
             result["course_complete"] = await asyncio.to_thread(self._complete, completed, beat)
-        return json.dumps(result, ensure_ascii=False, separators=(",", ":")).encode()
+        return 200, _json(result)
 
     async def close(self) -> None:
         if self._pool is not None:
@@ -157,6 +162,10 @@ class HeartbeatLane:
             referrer, host = headers.get("referer"), headers.get("host")
             return bool(referrer and host and same_origin(referrer, f"https://{host}/"))
         return True
+
+
+def _json(value: dict[str, Any]) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def _headers(scope: dict[str, Any]) -> dict[str, str]:

@@ -136,9 +136,12 @@ _CLOCK_ROW = (
 
 # The common case of heartbeat() on PostgreSQL — a steady beat that credits time — as one statement: lock the
 # clock, check it exactly as heartbeat() does, credit the segment and the chapter, move the clock on and, when
-# the draw says so, open a presence prompt. No row means "not that case, nothing changed": heartbeat() then
-# takes its general path (first beat, refusals, prompts, idle gaps). The gap is computed like _ms():
-# microseconds -> float seconds -> * 1000 -> truncated.
+# the draw says so, open a presence prompt. A beat that heartbeat() would refuse as too frequent (same stream,
+# new seq, no prompt, an open segment, gap under half the interval) gives the row 'too_frequent' and changes
+# nothing: when a server hiccup bunches the beats, these refusals stay as cheap as the beats. No row means
+# "neither case, nothing changed": heartbeat() then takes its general path (first beat, other refusals,
+# prompts, idle gaps). The gap is computed like _ms(): microseconds -> float seconds -> * 1000 -> truncated.
+TOO_FREQUENT = "心跳过于频繁，本次未计时"
 _HEARTBEAT_PG = """
 WITH c AS (
   SELECT k.stream, k.enrolment_id, k.chapter_id, k.segment_id, k.last_seq, k.prompt_id, k.next_prompt_ms,
@@ -174,9 +177,13 @@ WITH c AS (
                                  least((SELECT pos FROM ok), cp.furthest_position + (SELECT gap2 FROM ok) + 5))
   RETURNING cp.credited_ms, cp.furthest_position, cp.completed_at
 )
-SELECT ok.credit, ok.enrolment_id, ok.study_minutes, seg.id AS segment_id, (SELECT id FROM pr) AS prompt_id,
-       prog.credited_ms, prog.furthest_position, prog.completed_at
+SELECT 'credited' AS state, ok.credit, ok.enrolment_id, ok.study_minutes, seg.id AS segment_id,
+       (SELECT id FROM pr) AS prompt_id, prog.credited_ms, prog.furthest_position, prog.completed_at
 FROM ok LEFT JOIN seg ON true LEFT JOIN prog ON true
+UNION ALL
+SELECT 'too_frequent', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM c
+WHERE c.stream = %(stream)s AND c.last_seq < %(seq)s AND c.prompt_id IS NULL AND c.segment_id IS NOT NULL
+  AND c.gap < %(half)s::bigint
 """
 
 
@@ -199,8 +206,11 @@ class SteadyBeat:
 
     def answer(self, row: Any) -> tuple[dict[str, Any], int | None]:
         """The beat's JSON answer from the statement's row, and the enrolment if a chapter was just completed
-        (the caller then runs refresh_completion() in a transaction)."""
-        credit, enrolment_id, study_minutes, segment_id, prompt_id, credited_ms, furthest, completed_at = row
+        (the caller then runs refresh_completion() in a transaction). TooFrequent when the statement found
+        the beat too soon after the last one (heartbeat()'s same refusal; nothing changed)."""
+        state, credit, enrolment_id, study_minutes, segment_id, prompt_id, credited_ms, furthest, completed_at = row
+        if state == "too_frequent":
+            raise TooFrequent(TOO_FREQUENT)
         if segment_id is None or credited_ms is None:
             raise RuntimeError("heartbeat: the clock's segment is missing")
         result: dict[str, Any] = {"credited_seconds": credit / 1000, "prompt": None}
@@ -215,7 +225,8 @@ class SteadyBeat:
 
 def _heartbeat_pg(s: Session, now: datetime, person_id: int, session_version: int, stream: str, seq: int,
                   position: float | None, settings: StudySettings) -> dict[str, Any] | None:
-    """heartbeat()'s steady case in one statement; None: not that case, nothing changed."""
+    """heartbeat()'s steady case in one statement (TooFrequent when it came too soon); None: neither case,
+    nothing changed."""
     beat = SteadyBeat.of(now, person_id, session_version, stream, seq, position, settings)
     row = one_statement(s, _HEARTBEAT_PG, beat.params)
     if row is None:
@@ -265,7 +276,7 @@ def heartbeat(s: Session, person_id: int, session_version: int, stream: str, seq
 
     gap_ms = None if row.last_beat_at is None else _ms(now - row.last_beat_at)
     if gap_ms is not None and gap_ms < settings.heartbeat_s * 500:
-        raise TooFrequent("心跳过于频繁，本次未计时")
+        raise TooFrequent(TOO_FREQUENT)
 
     if gap_ms is None or row.segment_id is None or gap_ms > settings.idle_s * 1000:
         # First beat, or away too long (脱机过久): nothing is credited and a new segment begins.
