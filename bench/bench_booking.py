@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.cpu_meter import CpuMeter  # noqa: E402
-from bench.setup import free_port, fresh_database  # noqa: E402
+from bench.setup import database_url, free_port, fresh_database  # noqa: E402
 from exams.models import ExamPlan, ExamSession  # noqa: E402
 from lms import clock  # noqa: E402
 from lms.accounts.models import Person  # noqa: E402
@@ -46,7 +46,7 @@ PASSWORD = "Bench2026ok"
 
 
 def db_url() -> str:
-    return ADMIN_URL.rsplit("/", 1)[0] + "/" + DB_NAME
+    return database_url(ADMIN_URL, DB_NAME)
 
 
 def build_database() -> int:

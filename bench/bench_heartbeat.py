@@ -76,7 +76,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.cpu_meter import CpuMeter  # noqa: E402
 from bench.http_lite import LiteHTTP  # noqa: E402
-from bench.setup import free_port, fresh_database  # noqa: E402
+from bench.setup import database_url, free_port, fresh_database  # noqa: E402
 
 DB_NAME = "xst_bench_heartbeat"
 PG_ADMIN = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -91,7 +91,7 @@ def log(*args: Any) -> None:
 # ---- database ---------------------------------------------------------------------------------------------
 
 def db_url() -> str:
-    return PG_ADMIN.rsplit("/", 1)[0] + "/" + DB_NAME
+    return database_url(PG_ADMIN, DB_NAME)
 
 
 def seed(learners: int, tmp: str) -> tuple[list[int], list[str], int, int]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import socket
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 
 def fresh_database(admin_url: str, name: str) -> str:
@@ -15,11 +15,16 @@ def fresh_database(admin_url: str, name: str) -> str:
         c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         c.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
-    url = admin_url.rsplit("/", 1)[0] + "/" + name
+    url = database_url(admin_url, name)
     engine = create_engine(url)
     metadata.create_all(engine)
     engine.dispose()
     return url
+
+
+def database_url(admin_url: str, name: str) -> str:
+    """`admin_url` naming database `name` instead (host, port, socket directory and options kept)."""
+    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
 
 
 def free_port() -> int:
