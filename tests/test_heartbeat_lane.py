@@ -159,3 +159,47 @@ def test_over_https_the_lane_requires_a_same_origin_referrer_like_flask_wtf(
     r = page.beat(headers={"Referer": "https://xst.example.cn/study/1"})
     assert r.status_code == 200 and r.json["credited_seconds"] == 20.0
     assert _credited_ms(db, enrolment) == 20_000
+
+
+def test_a_session_cookie_the_lane_verified_before_is_refused_once_it_is_older_than_the_session_lifetime(
+        make_app: Any, make: Any, db: Any, frozen_clock: Any, through_front: Any) -> None:
+    import time
+    from datetime import timedelta
+    app = make_app(WTF_CSRF_ENABLED=True, PERMANENT_SESSION_LIFETIME=timedelta(seconds=2))
+    person = make.practitioner()
+    enrolment = make.enrol(person, make.course(chapters=1, minutes=1))
+    page = Player(through_front(app), person, enrolment, enrolment.course.chapters[0].id)
+    page.beat()
+    frozen_clock.advance(20)
+    assert page.beat().json["credited_seconds"] == 20.0  # the lane has verified (and remembered) the cookie
+    time.sleep(3.1)  # itsdangerous counts the cookie's age in whole seconds of the real clock, as Flask does
+    frozen_clock.advance(20)
+    r = page.beat()  # Flask: the expired cookie is no session, so no CSRF token either
+    assert r.status_code == 400 and r.json["error"] == "csrf"
+    assert _credited_ms(db, enrolment) == 20_000
+
+
+def test_a_lane_connection_lost_with_the_server_is_replaced_and_the_beat_meanwhile_goes_to_flask(
+        make_app: Any, make: Any, db: Any, frozen_clock: Any, through_front: Any, backend: str) -> None:
+    if backend == "sqlite":
+        pytest.skip("the lane's connections are PostgreSQL's")
+    from sqlalchemy import text
+    app = make_app(WTF_CSRF_ENABLED=True, DATABASE_PING_IDLE_SECONDS=0)
+    seen: list[str] = []
+    app.before_request(lambda: seen.append(request.path) if request.path == BEAT else None)
+    person = make.practitioner()
+    enrolment = make.enrol(person, make.course(chapters=1, minutes=10))
+    page = Player(through_front(app), person, enrolment, enrolment.course.chapters[0].id)
+    page.beat()
+    frozen_clock.advance(20)
+    assert page.beat().status_code == 200 and seen == [BEAT]  # the lane answered the second beat
+    db.execute(text("SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+    db.commit()
+    frozen_clock.advance(20)
+    r = page.beat()
+    assert r.status_code == 200 and r.json["credited_seconds"] == 20.0 and seen == [BEAT, BEAT]  # by Flask
+    frozen_clock.advance(20)
+    r = page.beat()
+    assert r.status_code == 200 and r.json["credited_seconds"] == 20.0 and seen == [BEAT, BEAT]  # lane again
+    assert _credited_ms(db, enrolment) == 60_000
