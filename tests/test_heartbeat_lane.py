@@ -203,3 +203,44 @@ def test_a_lane_connection_lost_with_the_server_is_replaced_and_the_beat_meanwhi
     r = page.beat()
     assert r.status_code == 200 and r.json["credited_seconds"] == 20.0 and seen == [BEAT, BEAT]  # lane again
     assert _credited_ms(db, enrolment) == 60_000
+
+
+def test_beats_that_arrive_together_go_as_one_transaction_each_decided_as_alone(
+        make_app: Any, make: Any, db: Any, frozen_clock: Any, backend: str) -> None:
+    """One connection, seven beats at once: the first batch takes one beat per person (five, one commit); a
+    person's second beat waits for the batch after, and each beat gets the answer it would have had alone."""
+    if backend == "sqlite":
+        pytest.skip("the lane's batches are PostgreSQL's")
+    import asyncio
+
+    from lms.study.lane import HeartbeatLane
+    from lms.study.operations import SteadyBeat, StudySettings, heartbeat, start_stream
+    app = make_app(HEARTBEAT_LANE_CONNECTIONS=1)
+    settings = StudySettings.from_config(app.config)
+    course = make.course(chapters=1, minutes=10)
+    people, streams = [], []
+    for _ in range(5):
+        person = make.practitioner()
+        enrolment = make.enrol(person, course)
+        streams.append(start_stream(db, person, enrolment.id, course.chapters[0].id, settings))
+        heartbeat(db, person.id, person.session_version, streams[-1], 1, 0, settings)  # opens the segment
+        db.commit()
+        people.append(person)
+    frozen_clock.advance(20)
+    now = frozen_clock()
+    beats = [SteadyBeat.of(now, p.id, p.session_version, st, 2, 0, settings) for p, st in zip(people, streams, strict=True)]
+    beats.append(SteadyBeat.of(now, people[0].id, people[0].session_version, streams[0], 3, 0, settings))
+    beats.append(SteadyBeat.of(now, people[1].id, people[1].session_version, "another-tab", 3, 0, settings))
+    lane = HeartbeatLane(app)
+
+    async def together() -> list[Any]:
+        try:
+            return await asyncio.gather(*(lane._batches.run(b) for b in beats))
+        finally:
+            await lane.close()
+    rows = asyncio.run(together())
+    assert [r[0] if r else None for r in rows] == ["credited"] * 5 + ["too_frequent", None]
+    assert [r[1] for r in rows[:5]] == [20_000] * 5
+    assert lane._batches.largest == 5  # then the two later beats of persons 1 and 2, together
+    db.expire_all()
+    assert [p.credited_ms for p in db.query(ChapterProgress).order_by(ChapterProgress.enrolment_id)] == [20_000] * 5

@@ -194,6 +194,10 @@ class SteadyBeat:
     deadline: datetime
     params: dict[str, Any]
 
+    @property
+    def person_id(self) -> int:
+        return int(self.params["pid"])
+
     @classmethod
     def of(cls, now: datetime, person_id: int, session_version: int, stream: str, seq: int,
            position: float | None, settings: StudySettings) -> SteadyBeat:
