@@ -1,6 +1,6 @@
 """Heartbeat throughput benchmark: gunicorn + PostgreSQL, thousands of simulated learners.
 
-    .venv/bin/python bench/bench_heartbeat.py [--learners 2000] [--heartbeat-seconds 2] [--interval S]
+    .venv/bin/python bench/bench_heartbeat.py [--learners 2000] [--heartbeat-seconds 1] [--interval S]
                                               [--duration 30] [--workers 2] [--threads 2] [--connections 64]
 
 What it does, in one run:
@@ -382,7 +382,7 @@ async def drive(args: argparse.Namespace, base: str, learners: list[Learner], ch
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--learners", type=int, default=2000)
-    ap.add_argument("--heartbeat-seconds", type=int, default=2, help="the app's HEARTBEAT_SECONDS")
+    ap.add_argument("--heartbeat-seconds", type=int, default=1, help="the app's HEARTBEAT_SECONDS")
     ap.add_argument("--interval", type=float, help="seconds between one learner's beats (default 1.25 x heartbeat)")
     ap.add_argument("--duration", type=float, default=30.0, help="seconds of heartbeats")
     ap.add_argument("--ping-seconds", type=float, default=8.0)

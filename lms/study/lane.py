@@ -19,6 +19,9 @@ asynchronous PostgreSQL connections, and answers only when it can decide the bea
 
 Anything else — a first beat, a refusal, a prompt, a bad token, SQLite — goes on to Flask untouched (the
 front hands the body on), where the full checks and error pages apply; the statement changed nothing then.
+
+The lane keeps HEARTBEAT_LANE_CONNECTIONS connections per process; beats that arrive while all are busy go
+together as one pipelined transaction (one WAL flush) on the next free one (_Batches).
 """
 from __future__ import annotations
 
