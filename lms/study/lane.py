@@ -71,7 +71,8 @@ class HeartbeatLane:
             return None
         try:
             row = await self._batches.run(beat)
-        except Exception:  # one statement: nothing was credited; Flask retries it and answers any error
+        except Exception:  # one statement, or one transaction for a batch: nothing was credited; Flask
+            # retries the beat and answers any error
             self.app.logger.exception("heartbeat lane: handing the beat to Flask")
             return None
         if row is None:
