@@ -44,13 +44,12 @@ def normalise_url(url: str) -> str:
 
 
 def make_engine(url: str, echo: bool = False, pool_size: int = 10, immediate: bool = True,
-                ping_idle_s: float = 5.0, autocommit: bool = False) -> Engine:
+                ping_idle_s: float = 5.0) -> Engine:
     """Create an engine with the per-dialect settings this project relies on.
 
     immediate=False (SQLite only) begins transactions DEFERRED: for read-mostly sessions such as
     a test's own checking session, which must not hold the write lock while the app works.
     ping_idle_s (PostgreSQL): a pooled connection idle for longer is checked before use.
-    autocommit (PostgreSQL): every statement commits on its own (Database.autocommit).
     """
     url = normalise_url(url)
     if url.startswith("sqlite"):
@@ -71,8 +70,7 @@ def make_engine(url: str, echo: bool = False, pool_size: int = 10, immediate: bo
             conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
-    engine = create_engine(url, echo=echo, pool_size=pool_size, max_overflow=10,
-                           **({"isolation_level": "AUTOCOMMIT", "pool_reset_on_return": None} if autocommit else {}))
+    engine = create_engine(url, echo=echo, pool_size=pool_size, max_overflow=10)
     _ping_when_idle(engine, ping_idle_s)
     return engine
 
@@ -106,31 +104,15 @@ class Database:
     """One engine and session factory per app."""
 
     def __init__(self, url: str, echo: bool = False, pool_size: int = 10, ping_idle_s: float = 5.0) -> None:
-        self.url, self.echo, self.pool_size, self.ping_idle_s = url, echo, pool_size, ping_idle_s
         self.engine = make_engine(url, echo, pool_size=pool_size, ping_idle_s=ping_idle_s)
         self.factory = sessionmaker(self.engine, expire_on_commit=False)
-        self._autocommit: Engine | None = None
 
     @property
     def is_postgres(self) -> bool:
         return self.engine.dialect.name == "postgresql"
 
-    @property
-    def autocommit(self) -> Engine:
-        """A second pool whose connections stay in autocommit, for hot paths made of one statement.
-
-        Their connections never switch isolation level on the way in and out of the pool, and a returned
-        connection needs no ROLLBACK. Opened on first use.
-        """
-        if self._autocommit is None:
-            self._autocommit = make_engine(self.url, self.echo, pool_size=self.pool_size,
-                                           ping_idle_s=self.ping_idle_s, autocommit=True)
-        return self._autocommit
-
     def dispose(self) -> None:
         self.engine.dispose()
-        if self._autocommit is not None:
-            self._autocommit.dispose()
 
 
 def database() -> Database:
