@@ -373,6 +373,26 @@ FROM s
 """
 
 
+@dataclass(frozen=True)
+class RushBooking:
+    """_BOOK_PG for one request: its parameters, and what its row means (for book_seat_pg and the lane)."""
+    params: dict[str, Any]
+
+    @classmethod
+    def of(cls, person_id: int, session_version: int, session_id: int, settings: ExamSettings) -> RushBooking:
+        return cls({"pid": person_id, "sv": session_version, "sid": session_id, "now": clock.now(),
+                    "max": settings.max_attempts, "serial": f"{secrets.randbelow(10**8):08d}"})
+
+    @staticmethod
+    def outcome(row: Any) -> tuple[int, str] | None:
+        """(booking id, ticket number); NoSeatsLeft; or None: the statement did not decide, nothing changed."""
+        if row is None or row[0] == "other":
+            return None
+        if row[0] == "full":
+            raise NoSeatsLeft()
+        return int(row[1]), str(row[2])
+
+
 def book_seat_pg(s: Session, person_id: int, session_version: int, session_id: int,
                  settings: ExamSettings) -> tuple[int, str] | None:
     """book_seat()'s common answers in one statement on PostgreSQL, for the account in the signed session.
@@ -381,17 +401,12 @@ def book_seat_pg(s: Session, person_id: int, session_version: int, session_id: i
     decide (no such session, not logged in, closed, not eligible, a concurrent double click ...): nothing
     changed, and the caller asks book_seat(), which gives the precise answer.
     """
-    params = {"pid": person_id, "sv": session_version, "sid": session_id, "now": clock.now(),
-              "max": settings.max_attempts, "serial": f"{secrets.randbelow(10**8):08d}"}
+    rush = RushBooking.of(person_id, session_version, session_id, settings)
     try:
-        row = one_statement(s, _BOOK_PG, params)
+        row = one_statement(s, _BOOK_PG, rush.params)
     except IntegrityError:
         return None  # a concurrent booking of the same person (or a ticket number clash): book_seat() answers
-    if row is None or row[0] == "other":
-        return None
-    if row[0] == "full":
-        raise NoSeatsLeft()
-    return int(row[1]), str(row[2])
+    return rush.outcome(row)
 
 
 def _closed_message(session: ExamSession, now: datetime) -> str:

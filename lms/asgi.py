@@ -1,14 +1,15 @@
 """The ASGI front that gunicorn serves (gunicorn.conf.py: worker_class "asgi", app lms.asgi:create_asgi_app()).
 
 One event loop per worker process takes every connection (gunicorn's own HTTP parser, uvloop). The steady
-heartbeat is answered on that loop by the heartbeat lane (lms/study/lane.py) when it can vouch for it;
-everything else — every page, form, upload, download and API call — is the Flask app, run in a small pool of
-threads by a2wsgi. Flask sees the same WSGI environ as under a WSGI server (client address, scheme, headers,
+heartbeat and the booking rush are answered on that loop by the lane (lms/lane.py) when it can vouch for
+them; everything else — every page, form, upload, download and API call, and whatever the lane leaves — is
+the Flask app, run in a small pool of threads by a2wsgi. Flask sees the same WSGI environ as under a WSGI server (client address, scheme, headers,
 body), so its checks, error pages and limits apply unchanged.
 
 Why: a gthread worker hands every request from its poller thread to a request thread and back, and on
 the 2-core machine those GIL hand-offs left each process at about half a core; the heartbeats, most of the
-peak's requests, need neither a thread nor Flask (README, "Measured performance").
+peak's requests, need neither a thread nor Flask, and neither do the booking rush's (README, "Measured
+performance").
 """
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ from typing import Any
 from a2wsgi import WSGIMiddleware
 from flask import Flask
 
-from .study.lane import MAX_BODY, SECURITY_HEADERS, HeartbeatLane
+from .lane import MAX_BODY, SECURITY_HEADERS, Lane, RouteFactory
+from .study.lane import HeartbeatRoute
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -30,11 +32,23 @@ def create_asgi_app(config: dict[str, Any] | None = None) -> Front:
     return Front(create_app(config))
 
 
+def lane_routes() -> list[RouteFactory]:
+    """The lane's routes: the heartbeat, and the booking when the exams package is installed (as create_app)."""
+    routes: list[RouteFactory] = [HeartbeatRoute.for_app]
+    try:
+        from exams.lane import BookingRoute
+    except ImportError:
+        pass
+    else:
+        routes.append(BookingRoute.for_app)
+    return routes
+
+
 class Front:
     def __init__(self, app: Flask) -> None:
         self.app = app
         self.flask = WSGIMiddleware(app, workers=int(app.config.get("WEB_THREADS", 2)))  # type: ignore[arg-type]
-        self.lane = HeartbeatLane(app)
+        self.lane = Lane(app, lane_routes())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":

@@ -48,8 +48,11 @@ def from_env() -> dict[str, object]:
         # A pooled connection idle longer than this is checked (one round trip) before use; busy ones are not.
         "DATABASE_PING_IDLE_SECONDS": _int("DATABASE_PING_IDLE_SECONDS", 5),
         # Served by gunicorn's ASGI worker (lms/asgi.py): threads per worker process that run the Flask app,
-        # and the asynchronous connections per process of the heartbeat lane on the event loop.
+        # and the lane on the event loop (lms/lane.py): each route on or off, and its asynchronous connections
+        # per process.
         "WEB_THREADS": _int("WEB_THREADS", 2),
         "HEARTBEAT_LANE": os.environ.get("HEARTBEAT_LANE", "1") not in ("", "0"),
         "HEARTBEAT_LANE_CONNECTIONS": _int("HEARTBEAT_LANE_CONNECTIONS", 4),
+        "BOOKING_LANE": os.environ.get("BOOKING_LANE", "1") not in ("", "0"),
+        "BOOKING_LANE_CONNECTIONS": _int("BOOKING_LANE_CONNECTIONS", 4),
     }

@@ -1,0 +1,233 @@
+"""The lane: the peak's hottest API calls answered in front of the Flask request cycle (PostgreSQL).
+
+At the year-end peak two calls are most of what the servers see: the player's heartbeat, every
+HEARTBEAT_SECONDS from every learner with a course open, and the booking rush when an exam plan's sessions
+open. For both, the Flask cycle around the one statement that decides them (request context, routing,
+before/after hooks, session object, limiter, JSON response, and under gunicorn's ASGI worker the hand-off to
+a WSGI thread and back) costs more than the statement itself. The ASGI front (lms/asgi.py) gives the lane
+those requests first; it runs on the worker's event loop with a few asynchronous PostgreSQL connections per
+route, and answers only when it can decide the request exactly as Flask would:
+
+* the request is a POST to one of the lane's routes with a JSON body of at most MAX_BODY bytes;
+* the session cookie verifies with the app's own session serializer (itsdangerous, the same keys and
+  max age as Flask) and names an account (``_user_id``), and no remember-me restore is involved;
+* CSRF (when enabled) passes flask-wtf's checks made with flask-wtf's primitives: the signed token from
+  the X-CSRFToken header is valid for the app's key, salt and time limit and matches the session's token,
+  and on HTTPS the referrer is of the same origin;
+* the route's own checks of the body pass and its one statement, which checks the account itself (active,
+  same session version), decides the answer.
+
+Anything else — a bad token, an answer the statement leaves open, a failed connection, SQLite — goes on to
+Flask untouched (the front hands the body on), where the full checks and error pages apply; the statement
+changed nothing then. The routes: lms/study/lane.py (heartbeat) and exams/lane.py (booking).
+"""
+from __future__ import annotations
+
+import asyncio
+import functools
+import hmac
+import json
+import time
+from collections.abc import Callable, Iterable
+from typing import Any, NamedTuple, Protocol
+
+from flask import Flask
+from flask_wtf.csrf import same_origin
+from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
+from psycopg import AsyncConnection
+from psycopg.pq import TransactionStatus
+from werkzeug.http import parse_cookie
+
+from .db import Database
+
+MAX_BODY = 1024
+SECURITY_HEADERS = [(b"content-type", b"application/json"), (b"x-content-type-options", b"nosniff"),
+                    (b"x-frame-options", b"SAMEORIGIN"), (b"referrer-policy", b"same-origin"), (b"vary", b"Cookie")]
+
+
+class Account(NamedTuple):
+    """The account a verified session cookie names; the route's statement checks it is still valid."""
+    person_id: int
+    session_version: int
+
+
+class Route(Protocol):
+    path: str
+
+    async def answer(self, account: Account, body: bytes) -> tuple[int, bytes] | None:
+        """(status, JSON body) when the route decides the request, else None (nothing changed)."""
+
+    async def close(self) -> None:
+        """Close the route's connections (the worker is stopping)."""
+
+
+# A route for an app, or None when the app's configuration turns it off.
+RouteFactory = Callable[[Flask, str], "Route | None"]
+
+
+class Lane:
+    def __init__(self, app: Flask, routes: Iterable[RouteFactory]) -> None:
+        self.app = app
+        db: Database = app.extensions["xst_db"]
+        made: list[Route | None] = []
+        if db.is_postgres:  # on SQLite every request is Flask's
+            conninfo = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+            made = [route(app, conninfo) for route in routes]
+        self.routes: dict[str, Route] = {r.path: r for r in made if r is not None}
+        self._signers: tuple[Any, ...] = ()
+
+    def wants(self, scope: dict[str, Any]) -> bool:
+        return scope["method"] == "POST" and scope["path"] in self.routes
+
+    async def answer(self, scope: dict[str, Any], body: bytes) -> tuple[int, bytes] | None:
+        """(status, JSON body) when the route decides this request, else None (nothing changed)."""
+        account = self._account(_headers(scope), scope.get("scheme", "http"))
+        if account is None:
+            return None
+        return await self.routes[scope["path"]].answer(account, body)
+
+    async def close(self) -> None:
+        for route in self.routes.values():
+            await route.close()
+
+    def _serializers(self) -> tuple[_Verified | None, _Verified]:
+        """The app's session serializer and flask-wtf's CSRF serializer, made once per secret key."""
+        app = self.app
+        key = (app.secret_key, app.config.get("SECRET_KEY_FALLBACKS"), app.config.get("WTF_CSRF_SECRET_KEY"))
+        if not self._signers or self._signers[0] != key:
+            session = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
+            csrf = URLSafeTimedSerializer(app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key,
+                                          salt="wtf-csrf-token")
+            self._signers = (key, session and _Verified(session), _Verified(csrf))
+        return self._signers[1], self._signers[2]
+
+    def _account(self, headers: dict[str, str], scheme: str) -> Account | None:
+        """The account when the cookie and CSRF pass the checks Flask would make; None: Flask decides."""
+        if not headers.get("content-type", "").startswith("application/json"):
+            return None
+        app = self.app
+        cookie = parse_cookie(headers.get("cookie", "")).get(app.config["SESSION_COOKIE_NAME"])
+        serializer, csrf = self._serializers()
+        if not cookie or serializer is None:
+            return None
+        try:
+            sess = serializer.loads(cookie, int(app.permanent_session_lifetime.total_seconds()))
+            person_id, version = (int(x) for x in sess["_user_id"].split(":"))
+        except (BadData, KeyError, AttributeError, ValueError, TypeError):
+            return None
+        if not self._csrf_ok(headers, scheme, sess, csrf):
+            return None
+        return Account(person_id, version)
+
+    def _csrf_ok(self, headers: dict[str, str], scheme: str, sess: dict[str, Any], signer: _Verified) -> bool:
+        """flask-wtf's CSRFProtect.protect() for this request, made with the same primitives."""
+        cfg = self.app.config
+        if not cfg.get("WTF_CSRF_ENABLED", True) or not cfg.get("WTF_CSRF_CHECK_DEFAULT", True):
+            return True
+        field = cfg.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+        token = next((headers[h.lower()] for h in cfg.get("WTF_CSRF_HEADERS", ["X-CSRFToken", "X-CSRF-Token"])
+                      if headers.get(h.lower())), None)
+        if not token or field not in sess:
+            return False
+        try:
+            value = signer.loads(token, cfg.get("WTF_CSRF_TIME_LIMIT", 3600))
+        except BadData:
+            return False
+        if not isinstance(value, str) or not hmac.compare_digest(sess[field], value):
+            return False
+        if scheme == "https" and cfg.get("WTF_CSRF_SSL_STRICT", True):
+            referrer, host = headers.get("referer"), headers.get("host")
+            return bool(referrer and host and same_origin(referrer, f"https://{host}/"))
+        return True
+
+
+class Connections:
+    """A route's PostgreSQL connections in autocommit: a fixed number per worker process, each opened on the
+    worker's event loop when first needed (after gunicorn forked the worker). A statement waits for a free
+    one (the most recently used first). A connection that is not idle and healthy after a failure (lost
+    with the server, cancelled mid-statement) is closed and opened afresh on its next use; one whose
+    statement was refused (a constraint, in autocommit) is kept.
+
+    Measured against psycopg_pool's AsyncConnectionPool here: its checkout and return (a timed wait, a
+    status check and a task per use) cost a fifth of the lane's CPU per beat, and the lane needs none of
+    its sizing or maintenance: it runs one short statement per use.
+    """
+
+    def __init__(self, conninfo: str, size: int) -> None:
+        self.conninfo, self.size = conninfo, max(1, size)
+        self._free: asyncio.Queue[AsyncConnection[Any] | None] | None = None  # made on the worker's loop
+
+    async def fetch_each(self, sql: str, params: list[dict[str, Any]]) -> list[Any]:
+        """Run `sql` once per parameter set in one transaction, all sent at once (pipeline mode): each run's
+        first row (or None). One commit, so one WAL flush, for the whole batch."""
+        if self._free is None:
+            self._free = asyncio.LifoQueue()  # the last one used first: under light load, one stays warm
+            for _ in range(self.size):
+                self._free.put_nowait(None)
+        free = self._free
+        conn = await free.get()
+        try:
+            if conn is None or conn.closed:
+                conn = await AsyncConnection.connect(self.conninfo, autocommit=True)
+            if len(params) == 1:
+                cur = await conn.execute(sql, params[0], prepare=True)
+                return [await cur.fetchone()]
+            async with conn.pipeline():
+                async with conn.transaction():
+                    cursors = [await conn.execute(sql, p, prepare=True) for p in params]
+            return [await c.fetchone() for c in cursors]
+        except BaseException:
+            if conn is not None and (conn.broken or conn.closed
+                                     or conn.info.transaction_status != TransactionStatus.IDLE):
+                await conn.close()
+                conn = None
+            raise
+        finally:
+            free.put_nowait(conn)
+
+    async def close(self) -> None:
+        while self._free is not None and not self._free.empty():
+            conn = self._free.get_nowait()
+            if conn is not None:
+                await conn.close()
+        self._free = None
+
+
+class _Verified:
+    """A signed value's verification (itsdangerous), remembered by the value's exact text.
+
+    A learner's page sends the same session cookie and CSRF token with every call; checking their HMAC once
+    per process instead of on every call halves the lane's CPU. Only text that verified is remembered (a
+    forged or altered value is a different text and is checked, and refused, every time), per secret key
+    (a new key makes a new cache), and the age limit is applied on every use as itsdangerous applies it:
+    0 <= now - signing time <= max_age, in whole seconds.
+    """
+
+    def __init__(self, serializer: URLSafeTimedSerializer, size: int = 65536) -> None:
+        self.serializer = serializer
+        self._verify = functools.lru_cache(maxsize=size)(self._check_signature)
+
+    def _check_signature(self, text: str) -> tuple[Any, int]:
+        value, signed = self.serializer.loads(text, return_timestamp=True)
+        return value, int(signed.timestamp())
+
+    def loads(self, text: str, max_age: int | None) -> Any:
+        """The signed value; BadData if the signature is bad or, with a max_age, it is too old or from the future."""
+        value, signed = self._verify(text)
+        if max_age is not None and not 0 <= int(time.time()) - signed <= max_age:
+            raise SignatureExpired("signature expired")
+        return value
+
+
+def json_body(value: dict[str, Any]) -> bytes:
+    """A JSON answer as Flask's JSON provider writes it outside debug mode (compact, sorted keys, UTF-8)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
+
+
+def _headers(scope: dict[str, Any]) -> dict[str, str]:
+    """The request's headers by lower-case name, a repeated one joined with "," as Flask will see it (a2wsgi)."""
+    out: dict[str, str] = {}
+    for raw_name, raw_value in scope["headers"]:
+        name, value = raw_name.decode("latin-1").lower(), raw_value.decode("latin-1")
+        out[name] = out[name] + "," + value if name in out else value
+    return out

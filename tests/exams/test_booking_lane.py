@@ -1,0 +1,191 @@
+"""The lane's booking route (exams/lane.py): the rush answered in front of Flask, everything else by Flask.
+
+The requests go through the ASGI front that gunicorn serves (lms/asgi.py), with CSRF on. Every test runs on
+SQLite (where the lane leaves every request to Flask) and on PostgreSQL (where it answers "booked" and "full"
+itself); the answers and the database must be the same, and every request the lane cannot decide must get
+Flask's own answer and change nothing.
+"""
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from flask import request
+from sqlalchemy import func, select
+
+from exams.models import Booking, ExamSession
+from tests.conftest import PASSWORD
+from tests.exams.conftest import ExamWorld, run_threads
+
+BOOK = "/api/v1/exams/bookings"
+
+
+class Candidate:
+    """One practitioner's booking page: a CSRF-protected session through the front."""
+
+    def __init__(self, client: Any, person: Any) -> None:
+        self.client = client
+        token = client.get("/api/v1/auth/csrf").json["csrf_token"]
+        r = client.post("/api/v1/auth/login", json={"login": person.id_number, "password": PASSWORD},
+                        headers={"X-CSRFToken": token})
+        assert r.status_code == 200, r.json
+        self.token = r.json["csrf_token"]
+
+    def book(self, session_id: Any, token: str | None = None) -> Any:
+        return self.client.post(BOOK, json={"session_id": session_id},
+                                headers={"X-CSRFToken": self.token if token is None else token})
+
+
+@pytest.fixture
+def rush(world: ExamWorld, make_app: Any, through_front: Any) -> Any:
+    """(an app with CSRF on, the booking requests Flask saw, a page for a person through the front)."""
+    app = make_app(WTF_CSRF_ENABLED=True)
+    seen: list[str] = []
+    app.teardown_request(lambda _exc: seen.append(request.path) if request.path == BOOK else None)
+    return app, seen, lambda person: Candidate(through_front(app), person)
+
+
+def _bookings(world: ExamWorld, session: ExamSession) -> tuple[int, int]:
+    world.db.expire_all()
+    taken = world.db.get(ExamSession, session.id).taken
+    return taken, world.db.scalar(select(func.count()).select_from(Booking).where(Booking.session_id == session.id))
+
+
+def test_a_seat_is_booked_by_the_lane_on_postgresql_with_flasks_answer_and_ticket(
+        world: ExamWorld, rush: Any, backend: str) -> None:
+    _app, seen, page = rush
+    person = world.candidate()
+    r = page(person).book(world.session.id)
+    assert r.status_code == 201 and r.headers["Content-Type"] == "application/json", r.json
+    assert set(r.json) == {"booking_id", "ticket_no", "session_id"} and r.json["session_id"] == world.session.id
+    booking = world.db.get(Booking, r.json["booking_id"])
+    assert (booking.person_id, booking.status, booking.ticket_no) == (person.id, "booked", r.json["ticket_no"])
+    assert r.headers["X-Content-Type-Options"] == "nosniff"
+    assert _bookings(world, world.session) == (1, 1)
+    assert seen == ([] if backend == "postgresql" else [BOOK])
+
+
+def test_a_full_session_is_refused_by_the_lane_with_flasks_error_body_and_changes_nothing(
+        world: ExamWorld, rush: Any, backend: str) -> None:
+    _app, seen, page = rush
+    small = world.add_session(seats=1, room="小考场")
+    assert page(world.candidate()).book(small.id).status_code == 201
+    r = page(world.candidate()).book(small.id)
+    assert r.status_code == 409
+    assert r.json == {"error": "no_seats_left", "message": "该场次座位已满，请选择其他场次或加入候补名单"}
+    assert _bookings(world, small) == (1, 1)
+    assert seen == ([] if backend == "postgresql" else [BOOK, BOOK])
+
+
+@pytest.mark.parametrize("case", ["already booked", "not eligible", "no token", "another session's token",
+                                  "tampered cookie", "logged out elsewhere", "session id as text",
+                                  "no such session"])
+def test_a_booking_the_lane_cannot_decide_gets_flasks_answer_and_changes_nothing(
+        world: ExamWorld, rush: Any, case: str) -> None:
+    app, seen, page = rush
+    person = world.candidate(completed=case != "not eligible")
+    candidate = page(person)
+    if case == "already booked":
+        assert candidate.book(world.session.id).status_code == 201
+    before, flask_answers = _bookings(world, world.session), len(seen)
+    session_id: Any = world.session.id
+    token = None
+    if case == "no token":
+        token = ""
+    elif case == "another session's token":
+        token = app.test_client().get("/api/v1/auth/csrf").json["csrf_token"]  # validly signed, not ours
+    elif case == "tampered cookie":
+        cookie = candidate.client.get_cookie("session")
+        candidate.client.set_cookie("session", cookie.value[:-3] + "xyz")
+    elif case == "logged out elsewhere":
+        from lms.accounts.models import Person
+        world.db.get(Person, person.id).session_version += 1
+        world.db.commit()
+    elif case == "session id as text":
+        session_id = str(world.session.id)
+    elif case == "no such session":
+        session_id = 999_999
+    r = candidate.book(session_id, token)
+    expected = {"already booked": (409, "already_booked"), "not eligible": (409, "not_eligible"),
+                "no token": (400, "csrf"), "another session's token": (400, "csrf"), "tampered cookie": (400, "csrf"),
+                "logged out elsewhere": (401, "login_required"), "session id as text": (400, "invalid_input"),
+                "no such session": (404, "not_found")}[case]
+    assert (r.status_code, r.json["error"]) == expected, r.json
+    assert len(seen) == flask_answers + 1  # Flask answered it (teardown runs after CSRF refusals too)
+    assert _bookings(world, world.session) == before
+
+
+def test_candidates_rushing_the_last_seats_through_the_front_never_oversell(world: ExamWorld, rush: Any) -> None:
+    _app, _seen, page = rush
+    small = world.add_session(seats=3, room="抢座考场")
+    pages = [page(world.candidate()) for _ in range(12)]
+    results = run_threads(12, lambda i: pages[i].book(small.id))
+    outcomes = sorted("booked" if r.status_code == 201 else r.json["error"] for r in results)
+    assert outcomes == ["booked"] * 3 + ["no_seats_left"] * 9, outcomes
+    assert _bookings(world, small) == (3, 3)
+
+
+def test_a_double_click_through_the_front_holds_one_seat_and_the_loser_gets_flasks_answer(
+        world: ExamWorld, rush: Any) -> None:
+    _app, _seen, page = rush
+    person = world.candidate()
+    first = page(person)
+    pages = [first] + [page(person) for _ in range(5)]  # six tabs of one account, each logged in
+    results = run_threads(6, lambda i: pages[i].book(world.session.id))
+    outcomes = sorted("booked" if r.status_code == 201 else r.json["error"] for r in results)
+    assert outcomes == ["already_booked"] * 5 + ["booked"], outcomes
+    assert _bookings(world, world.session) == (1, 1)
+    world.db.expire_all()
+    assert world.db.scalar(select(func.count()).select_from(Booking).where(Booking.person_id == person.id)) == 1
+
+
+def test_a_lane_connection_whose_statement_was_refused_is_kept_and_a_lost_one_is_replaced(
+        world: ExamWorld, backend: str) -> None:
+    if backend == "sqlite":
+        pytest.skip("the lane's connections are PostgreSQL's")
+    from psycopg import errors
+    from sqlalchemy import text
+
+    from lms.lane import Connections
+    url = world.db.get_bind().url.set(drivername="postgresql").render_as_string(hide_password=False)
+    connections = Connections(url, 1)
+
+    async def pid() -> int:
+        [row] = await connections.fetch_each("SELECT pg_backend_pid()", [{}])
+        return int(row[0])
+
+    async def scenario() -> tuple[int, int, int]:
+        try:
+            first = await pid()
+            with pytest.raises(errors.DivisionByZero):
+                await connections.fetch_each("SELECT 1 / %(zero)s", [{"zero": 0}])
+            kept = await pid()
+            world.db.execute(text("SELECT pg_terminate_backend(:p, 5000)"), {"p": kept})
+            world.db.commit()
+            with pytest.raises(Exception):  # noqa: B017 - psycopg names the lost connection variously
+                await pid()
+            return first, kept, await pid()
+        finally:
+            await connections.close()
+    first, kept, replaced = asyncio.run(scenario())
+    assert kept == first and replaced != kept
+
+
+def test_bookings_for_one_session_take_turns_in_a_process_and_other_sessions_go_beside_them() -> None:
+    from exams.lane import _Turns
+    turns = _Turns()
+    log: list[str] = []
+
+    async def book(session_id: int, name: str) -> None:
+        async with turns.of(session_id):
+            log.append(f"{name}+")
+            await asyncio.sleep(0.01)
+            log.append(f"{name}-")
+
+    async def scenario() -> None:
+        await asyncio.gather(book(1, "a"), book(1, "b"), book(2, "c"), book(1, "d"))
+    asyncio.run(scenario())
+    # a, b, d (session 1) one after another in arrival order; c (session 2) alongside a
+    assert log == ["a+", "c+", "a-", "c-", "b+", "b-", "d+", "d-"], log
+    assert len(turns) == 0  # nothing kept for sessions nobody is booking
