@@ -109,6 +109,34 @@ def test_a_beat_too_soon_after_the_last_is_refused_by_the_lane_with_flasks_answe
     assert _credited_ms(db, enrolment) == 50_000
 
 
+def test_a_video_position_sent_ahead_moves_the_furthest_point_only_as_far_as_the_time_that_passed(
+        lane: Any, db: Any, frozen_clock: Any) -> None:
+    """Seeking ahead is stopped by the player; the server never records a furthest point the elapsed time does
+    not allow (twice the time since the last beat, plus 5 s), so a reload or another client cannot skip ahead."""
+    from lms.catalogue.models import Chapter
+    app, seen, person, enrolment, chapter_id, backend, front_client = lane
+    chapter = db.get(Chapter, chapter_id)
+    chapter.kind, chapter.mime = "video", "video/mp4"
+    db.commit()
+    page = Player(front_client(), person, enrolment, chapter_id)
+    page.beat()
+    frozen_clock.advance(20)
+    page.seq += 1
+    r = page.post(BEAT, {"stream": page.stream, "seq": page.seq, "position": 600})  # a jump to 10 minutes in
+    assert r.status_code == 200 and r.json["chapter"]["furthest_position"] == 45.0  # 0 + 2 x 20 + 5
+    frozen_clock.advance(20)
+    page.seq += 1
+    r = page.post(BEAT, {"stream": page.stream, "seq": page.seq, "position": 30})  # back: the point stays
+    assert r.json["chapter"]["furthest_position"] == 45.0
+    frozen_clock.advance(20)
+    page.seq += 1
+    r = page.post(BEAT, {"stream": page.stream, "seq": page.seq, "position": 70})  # watched on: within the allowance
+    assert r.json["chapter"]["furthest_position"] == 70.0
+    db.expire_all()
+    assert db.query(ChapterProgress).filter_by(enrolment_id=enrolment.id).one().furthest_position == 70.0
+    assert len(seen) == (1 if backend == "postgresql" else 4)  # the lane's statement on PostgreSQL, Flask's on SQLite
+
+
 @pytest.mark.parametrize("case", ["no token", "another session's token", "forged token", "tampered cookie",
                                   "logged out elsewhere", "not json", "too large"])
 def test_a_beat_the_lane_cannot_vouch_for_gets_flasks_refusal_and_credits_nothing(
