@@ -58,14 +58,14 @@ class BookingRoute:
         rush = RushBooking.of(account.person_id, account.session_version, session_id, self._settings())
         try:
             async with self.turns.of(session_id):
-                [row] = await self.connections.fetch_each(_BOOK_PG, [rush.params])
+                rows = await self.connections.fetch_all(_BOOK_PG, rush.params)
         except IntegrityError:
             return None  # a concurrent booking of the same person: api_book answers (already booked)
         except Exception:  # the statement failed whole: nothing was booked; Flask tries again and answers
             self.app.logger.exception("booking lane: handing the booking to Flask")
             return None
         try:
-            booked = rush.outcome(row)
+            booked = rush.outcome(rows[0] if rows else None)
         except DomainError as refused:
             return refused.status, json_body({"error": refused.code, "message": refused.message})
         if booked is None:

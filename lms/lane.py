@@ -153,13 +153,14 @@ class Connections:
     its sizing or maintenance: it runs one short statement per use.
     """
 
-    def __init__(self, conninfo: str, size: int) -> None:
+    def __init__(self, conninfo: str, size: int, generic_plans: bool = False) -> None:
         self.conninfo, self.size = conninfo, max(1, size)
+        # lms.db.GENERIC_PLAN for the whole session of each connection
+        self.options = {"options": "-c plan_cache_mode=force_generic_plan"} if generic_plans else {}
         self._free: asyncio.Queue[AsyncConnection[Any] | None] | None = None  # made on the worker's loop
 
-    async def fetch_each(self, sql: str, params: list[dict[str, Any]]) -> list[Any]:
-        """Run `sql` once per parameter set in one transaction, all sent at once (pipeline mode): each run's
-        first row (or None). One commit, so one WAL flush, for the whole batch."""
+    async def fetch_all(self, sql: str, params: dict[str, Any]) -> list[Any]:
+        """Run one statement (in autocommit: its own transaction, one WAL flush) and return its rows."""
         if self._free is None:
             self._free = asyncio.LifoQueue()  # the last one used first: under light load, one stays warm
             for _ in range(self.size):
@@ -168,14 +169,9 @@ class Connections:
         conn = await free.get()
         try:
             if conn is None or conn.closed:
-                conn = await AsyncConnection.connect(self.conninfo, autocommit=True)
-            if len(params) == 1:
-                cur = await conn.execute(sql, params[0], prepare=True)
-                return [await cur.fetchone()]
-            async with conn.pipeline():
-                async with conn.transaction():
-                    cursors = [await conn.execute(sql, p, prepare=True) for p in params]
-            return [await c.fetchone() for c in cursors]
+                conn = await AsyncConnection.connect(self.conninfo, autocommit=True, **self.options)
+            cur = await conn.execute(sql, params, prepare=True)
+            return await cur.fetchall()
         except BaseException:
             if conn is not None and (conn.broken or conn.closed
                                      or conn.info.transaction_status != TransactionStatus.IDLE):

@@ -65,3 +65,41 @@ def test_a_busy_connection_is_not_pinged_and_one_lost_within_the_idle_window_fai
     with engine.connect() as c:  # the pool was invalidated: the next use gets a fresh connection
         assert c.execute(text("SELECT pg_backend_pid()")).scalar_one() != pid
     engine.dispose()
+
+
+def test_a_statement_asked_to_run_with_its_generic_plan_does_so_and_only_for_its_own_transaction(pg: str) -> None:
+    """The batched heartbeat statement would be planned afresh on every run without it (lms.db.GENERIC_PLAN)."""
+    from sqlalchemy.orm import Session
+
+    from lms.db import one_statement
+    engine = make_engine(pg, pool_size=1)
+    mode = "SELECT current_setting('plan_cache_mode')"
+    with Session(engine) as s:
+        assert one_statement(s, mode, {}, generic_plan=True) == ("force_generic_plan",)  # on its own
+        assert one_statement(s, mode, {}) == ("auto",)
+        s.execute(text("SELECT 1"))  # inside the caller's transaction: until it ends
+        assert one_statement(s, mode, {}, generic_plan=True) == ("force_generic_plan",)
+        assert s.execute(text(mode)).scalar_one() == "force_generic_plan"
+        s.commit()
+        assert s.execute(text(mode)).scalar_one() == "auto"
+    engine.dispose()
+
+
+def test_the_heartbeat_lanes_connections_run_generic_plans_and_the_booking_lanes_do_not(
+        make_app: Any, backend: str) -> None:
+    if backend != "postgresql":
+        pytest.skip("the lane's connections are PostgreSQL's")
+    import asyncio
+
+    from lms.asgi import lane_routes
+    from lms.lane import Lane
+    lane = Lane(make_app(), lane_routes())
+
+    async def modes() -> list[str]:
+        try:
+            return [(await route.connections.fetch_all("SHOW plan_cache_mode", {}))[0][0]  # type: ignore[attr-defined]
+                    for route in lane.routes.values()]
+        finally:
+            await lane.close()
+    assert dict(zip(lane.routes, asyncio.run(modes()), strict=True)) == {
+        "/api/v1/study/heartbeat": "force_generic_plan", "/api/v1/exams/bookings": "auto"}

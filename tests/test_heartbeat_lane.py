@@ -234,45 +234,67 @@ def test_a_lane_connection_lost_with_the_server_is_replaced_and_the_beat_meanwhi
     assert _credited_ms(db, enrolment) == 60_000
 
 
-def test_beats_that_arrive_together_go_as_one_transaction_each_decided_as_alone(
+def test_beats_that_arrive_together_go_as_one_statement_each_decided_as_alone(
         make_app: Any, make: Any, db: Any, frozen_clock: Any, backend: str) -> None:
-    """One connection, seven beats at once: the first batch takes one beat per person (five, one commit); a
-    person's second beat waits for the batch after, and each beat gets the answer it would have had alone."""
+    """One connection, seven beats at once: the first batch takes one beat per person (five, one statement); a
+    person's second beat waits for the batch after, and each beat gets the answer it would have had alone: its
+    own credit, its own furthest point, and a presence prompt only where that person's draw says so."""
     if backend == "sqlite":
         pytest.skip("the lane's batches are PostgreSQL's")
     import asyncio
 
+    from lms.catalogue.models import Chapter
     from lms.lane import Lane
     from lms.study.lane import HeartbeatRoute
+    from lms.study.models import PresencePrompt, StudyClock
     from lms.study.operations import SteadyBeat, StudySettings, heartbeat, start_stream
     app = make_app(HEARTBEAT_LANE_CONNECTIONS=1)
     settings = StudySettings.from_config(app.config)
     course = make.course(chapters=1, minutes=10)
+    db.get(Chapter, course.chapters[0].id).kind = "video"
+    db.commit()
     people, streams = [], []
-    for _ in range(5):
+    for i in range(5):
         person = make.practitioner()
         enrolment = make.enrol(person, course)
         streams.append(start_stream(db, person, enrolment.id, course.chapters[0].id, settings))
         heartbeat(db, person.id, person.session_version, streams[-1], 1, 0, settings)  # opens the segment
+        db.get(StudyClock, person.id).next_prompt_ms = 10_000 if i == 2 else 10**9  # only person 2 is asked
         db.commit()
         people.append(person)
-    frozen_clock.advance(20)
-    now = frozen_clock()
-    beats = [SteadyBeat.of(now, p.id, p.session_version, st, 2, 0, settings) for p, st in zip(people, streams, strict=True)]
-    beats.append(SteadyBeat.of(now, people[0].id, people[0].session_version, streams[0], 3, 0, settings))
-    beats.append(SteadyBeat.of(now, people[1].id, people[1].session_version, "another-tab", 3, 0, settings))
     lane = Lane(app, [HeartbeatRoute.for_app])
     route = lane.routes[BEAT]
     assert isinstance(route, HeartbeatRoute)
 
-    async def together() -> list[Any]:
-        try:
+    def together(beats: list[Any]) -> list[Any]:
+        async def run() -> list[Any]:
             return await asyncio.gather(*(route.batches.run(b) for b in beats))
-        finally:
-            await lane.close()
-    rows = asyncio.run(together())
-    assert [r[0] if r else None for r in rows] == ["credited"] * 5 + ["too_frequent", None]
-    assert [r[1] for r in rows[:5]] == [20_000] * 5
-    assert route.batches.largest == 5  # then the two later beats of persons 1 and 2, together
+        return asyncio.run(run())
+
+    try:
+        frozen_clock.advance(20)
+        now = frozen_clock()
+        beats = [SteadyBeat.of(now, p.id, p.session_version, st, 2, 3 * i, settings)
+                 for i, (p, st) in enumerate(zip(people, streams, strict=True))]
+        beats.append(SteadyBeat.of(now, people[0].id, people[0].session_version, streams[0], 3, 0, settings))
+        beats.append(SteadyBeat.of(now, people[1].id, people[1].session_version, "another-tab", 3, 0, settings))
+        rows = together(beats)
+        assert [r[1] if r else None for r in rows] == ["credited"] * 5 + ["too_frequent", None]
+        assert [r[0] for r in rows[:6]] == [p.id for p in people] + [people[0].id]
+        assert [r[2] for r in rows[:5]] == [20_000] * 5
+        assert [r[8] for r in rows[:5]] == [0.0, 3.0, 6.0, 9.0, 12.0]  # each learner's own position
+        assert [r[6] is not None for r in rows[:5]] == [False, False, True, False, False]  # person 2's prompt
+        assert route.batches.largest == 5  # then the two later beats of persons 1 and 2, together
+        frozen_clock.advance(20)
+        now = frozen_clock()
+        rows = together([SteadyBeat.of(now, p.id, p.session_version, st, 4, 20 + i, settings)
+                         for i, (p, st) in enumerate(zip(people, streams, strict=True)) if i != 2])
+        assert [r[8] for r in rows] == [20.0, 21.0, 23.0, 24.0]  # existing progress rows, updated each its own
+    finally:
+        asyncio.run(lane.close())
     db.expire_all()
-    assert [p.credited_ms for p in db.query(ChapterProgress).order_by(ChapterProgress.enrolment_id)] == [20_000] * 5
+    assert [p.credited_ms for p in db.query(ChapterProgress).order_by(ChapterProgress.enrolment_id)] == \
+        [40_000, 40_000, 20_000, 40_000, 40_000]
+    prompts = db.query(PresencePrompt).all()
+    assert [(p.person_id, p.status) for p in prompts] == [(people[2].id, "pending")]
+    assert [db.get(StudyClock, p.id).prompt_id for p in people] == [None, None, prompts[0].id, None, None]

@@ -12,7 +12,7 @@ Anything else — a first beat, a refusal, a prompt — goes on to Flask, where 
 statement changed nothing then.
 
 The route keeps HEARTBEAT_LANE_CONNECTIONS connections per process; beats that arrive while all are busy go
-together as one pipelined transaction (one WAL flush) on the next free one (_Batches).
+together in one statement (one transaction, one WAL flush) on the next free one (_Batches).
 """
 from __future__ import annotations
 
@@ -37,7 +37,8 @@ class HeartbeatRoute:
     def __init__(self, app: Flask, conninfo: str) -> None:
         self.app = app
         self.db: Database = app.extensions["xst_db"]
-        self.connections = Connections(conninfo, int(app.config.get("HEARTBEAT_LANE_CONNECTIONS", 4)))
+        self.connections = Connections(conninfo, int(app.config.get("HEARTBEAT_LANE_CONNECTIONS", 4)),
+                                       generic_plans=True)
         self.batches = _Batches(self.connections)
 
     @classmethod
@@ -134,19 +135,19 @@ class _Batches:
         try:
             while batch := self._take():
                 try:
-                    rows = await self.connections.fetch_each(_HEARTBEAT_PG, [beat.params for beat, _ in batch])
+                    rows = await self.connections.fetch_all(_HEARTBEAT_PG, SteadyBeat.params([b for b, _ in batch]))
                 except Exception as exc:  # nothing of the batch was committed: each request goes to Flask
-                    rows, failed = [], exc
+                    by_person, failed = {}, exc
                 else:
-                    failed = None
-                for i, (beat, done) in enumerate(batch):
+                    by_person, failed = {row[0]: row for row in rows}, None
+                for beat, done in batch:
                     self.people.discard(beat.person_id)
                     if done.done():
                         continue
                     if failed is not None:
                         done.set_exception(failed)
                     else:
-                        done.set_result(rows[i])
+                        done.set_result(by_person.get(beat.person_id))
         finally:
             self.busy -= 1
             for beat, done in batch:  # cancelled or failed half-way: no request is left waiting

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import random
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from psycopg.types.numeric import Int4
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -134,85 +136,106 @@ _CLOCK_ROW = (
 )
 
 
-# The common case of heartbeat() on PostgreSQL — a steady beat that credits time — as one statement: lock the
-# clock, check it exactly as heartbeat() does, credit the segment and the chapter, move the clock on and, when
-# the draw says so, open a presence prompt. A beat that heartbeat() would refuse as too frequent (same stream,
-# new seq, no prompt, an open segment, gap under half the interval) gives the row 'too_frequent' and changes
-# nothing: when a server hiccup bunches the beats, these refusals stay as cheap as the beats. No row means
-# "neither case, nothing changed": heartbeat() then takes its general path (first beat, other refusals,
-# prompts, idle gaps). The gap is computed like _ms(): microseconds -> float seconds -> * 1000 -> truncated.
+# The common case of heartbeat() on PostgreSQL — a steady beat that credits time — as one statement, for one
+# beat or for a batch of beats of different persons (the lane's batches, lms/study/lane.py; one statement is one
+# transaction, so one WAL flush for the batch). For each beat: lock the person's clock, check it exactly as
+# heartbeat() does, credit the segment and the chapter, move the clock on and, when the draw says so, open a
+# presence prompt. A beat that heartbeat() would refuse as too frequent (same stream, new seq, no prompt, an open
+# segment, gap under half the interval) gives its row 'too_frequent' and changes nothing: when a server hiccup
+# bunches the beats, these refusals stay as cheap as the beats. A beat with no row is "neither case, nothing
+# changed": heartbeat() then takes its general path (first beat, other refusals, prompts, idle gaps). The gap is
+# computed like _ms(): microseconds -> float seconds -> * 1000 -> truncated. Every row starts with the person id.
+# The clocks are looked up beat by beat (LATERAL: index scans, locked in the beats' order), and the statement runs
+# with its generic plan (lms.db.GENERIC_PLAN): planning it costs more than running it.
 TOO_FREQUENT = "心跳过于频繁，本次未计时"
 _HEARTBEAT_PG = """
-WITH c AS (
-  SELECT k.stream, k.enrolment_id, k.chapter_id, k.segment_id, k.last_seq, k.prompt_id, k.next_prompt_ms,
-         ch.study_minutes, ch.kind,
-         trunc(extract(epoch FROM %(now)s::timestamp - k.last_beat_at)::float8 * 1000)::bigint AS gap
-  FROM study_clock k JOIN chapter ch ON ch.id = k.chapter_id JOIN person p ON p.id = k.person_id
-  WHERE k.person_id = %(pid)s AND p.session_version = %(sv)s AND p.active IS TRUE
-  FOR UPDATE OF k
+WITH b AS (
+  SELECT * FROM unnest(%(pid)s::int[], %(sv)s::int[], %(stream)s::text[], %(seq)s::int[], %(pos)s::float8[],
+                       %(at)s::timestamp[], %(deadline)s::timestamp[]) AS b(pid, sv, stream, seq, pos, at, deadline)
+), c AS (
+  SELECT b.*, x.* FROM b CROSS JOIN LATERAL (
+    SELECT k.stream AS clock_stream, k.enrolment_id, k.chapter_id, k.segment_id, k.last_seq, k.prompt_id,
+           k.next_prompt_ms, ch.study_minutes, ch.kind,
+           trunc(extract(epoch FROM b.at - k.last_beat_at)::float8 * 1000)::bigint AS gap
+    FROM study_clock k JOIN chapter ch ON ch.id = k.chapter_id JOIN person p ON p.id = k.person_id
+    WHERE k.person_id = b.pid AND p.session_version = b.sv AND p.active IS TRUE
+    FOR UPDATE OF k
+  ) x
 ), ok AS (
   SELECT c.*, least(c.gap, %(cap)s::bigint) AS credit, c.gap::float8 / 1000 * 2 AS gap2,
-         CASE WHEN c.kind = 'video' THEN %(pos)s::float8 ELSE 0.0::float8 END AS pos
+         CASE WHEN c.kind = 'video' THEN c.pos ELSE 0.0::float8 END AS vpos
   FROM c
-  WHERE c.stream = %(stream)s AND c.last_seq < %(seq)s AND c.prompt_id IS NULL AND c.segment_id IS NOT NULL
+  WHERE c.clock_stream = c.stream AND c.last_seq < c.seq AND c.prompt_id IS NULL AND c.segment_id IS NOT NULL
     AND c.gap >= %(half)s::bigint AND c.gap <= %(idle)s::bigint
 ), seg AS (
-  UPDATE study_segment s SET credited_ms = s.credited_ms + ok.credit, last_beat_at = %(now)s, beats = s.beats + 1
+  UPDATE study_segment s SET credited_ms = s.credited_ms + ok.credit, last_beat_at = ok.at, beats = s.beats + 1
   FROM ok WHERE s.id = ok.segment_id
   RETURNING s.id, s.credited_ms
 ), pr AS (
   INSERT INTO presence_prompt (person_id, segment_id, enrolment_id, shown_at, deadline, status)
-  SELECT %(pid)s, seg.id, ok.enrolment_id, %(now)s, %(deadline)s, 'pending' FROM seg, ok
+  SELECT ok.pid, seg.id, ok.enrolment_id, ok.at, ok.deadline, 'pending' FROM seg JOIN ok ON ok.segment_id = seg.id
   WHERE seg.credited_ms >= ok.next_prompt_ms
-  RETURNING id
+  RETURNING id, person_id
 ), clk AS (
-  UPDATE study_clock k SET last_seq = %(seq)s, last_beat_at = %(now)s, prompt_id = (SELECT id FROM pr)
-  FROM ok WHERE k.person_id = %(pid)s
+  UPDATE study_clock k SET last_seq = ok.seq, last_beat_at = ok.at, prompt_id = pr.id
+  FROM ok LEFT JOIN pr ON pr.person_id = ok.pid WHERE k.person_id = ok.pid
 ), prog AS (
   INSERT INTO chapter_progress AS cp (enrolment_id, chapter_id, credited_ms, furthest_position)
-  SELECT ok.enrolment_id, ok.chapter_id, ok.credit, least(ok.pos, ok.gap2) FROM ok
+  SELECT ok.enrolment_id, ok.chapter_id, ok.credit, least(ok.vpos, ok.gap2) FROM ok
   ON CONFLICT (enrolment_id, chapter_id) DO UPDATE SET
     credited_ms = cp.credited_ms + EXCLUDED.credited_ms,
-    furthest_position = greatest(cp.furthest_position,
-                                 least((SELECT pos FROM ok), cp.furthest_position + (SELECT gap2 FROM ok) + 5))
-  RETURNING cp.credited_ms, cp.furthest_position, cp.completed_at
+    furthest_position = (SELECT greatest(cp.furthest_position, least(ok.vpos, cp.furthest_position + ok.gap2 + 5))
+                         FROM ok WHERE ok.enrolment_id = cp.enrolment_id AND ok.chapter_id = cp.chapter_id)
+  RETURNING cp.enrolment_id, cp.chapter_id, cp.credited_ms, cp.furthest_position, cp.completed_at
 )
-SELECT 'credited' AS state, ok.credit, ok.enrolment_id, ok.study_minutes, seg.id AS segment_id,
-       (SELECT id FROM pr) AS prompt_id, prog.credited_ms, prog.furthest_position, prog.completed_at
-FROM ok LEFT JOIN seg ON true LEFT JOIN prog ON true
+SELECT ok.pid, 'credited' AS state, ok.credit, ok.enrolment_id, ok.study_minutes, seg.id AS segment_id,
+       pr.id AS prompt_id, prog.credited_ms, prog.furthest_position, prog.completed_at
+FROM ok LEFT JOIN seg ON seg.id = ok.segment_id LEFT JOIN pr ON pr.person_id = ok.pid
+     LEFT JOIN prog ON prog.enrolment_id = ok.enrolment_id AND prog.chapter_id = ok.chapter_id
 UNION ALL
-SELECT 'too_frequent', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM c
-WHERE c.stream = %(stream)s AND c.last_seq < %(seq)s AND c.prompt_id IS NULL AND c.segment_id IS NOT NULL
+SELECT c.pid, 'too_frequent', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM c
+WHERE c.clock_stream = c.stream AND c.last_seq < c.seq AND c.prompt_id IS NULL AND c.segment_id IS NOT NULL
   AND c.gap < %(half)s::bigint
 """
 
 
 @dataclass(frozen=True)
 class SteadyBeat:
-    """heartbeat()'s steady case on PostgreSQL (_HEARTBEAT_PG): the statement's parameters and its answer."""
+    """One beat for heartbeat()'s steady case on PostgreSQL (_HEARTBEAT_PG), and the meaning of its row."""
     now: datetime
     deadline: datetime
-    params: dict[str, Any]
-
-    @property
-    def person_id(self) -> int:
-        return int(self.params["pid"])
+    person_id: int
+    session_version: int
+    stream: str
+    seq: int
+    position: float
+    settings: StudySettings
 
     @classmethod
     def of(cls, now: datetime, person_id: int, session_version: int, stream: str, seq: int,
            position: float | None, settings: StudySettings) -> SteadyBeat:
-        deadline = now + timedelta(seconds=settings.presence_answer_s)
-        return cls(now, deadline, {
-            "now": now, "pid": person_id, "sv": session_version, "stream": stream, "seq": seq,
-            "pos": float(position) if position is not None and position >= 0 else 0.0,
+        return cls(now, now + timedelta(seconds=settings.presence_answer_s), person_id, session_version, stream, seq,
+                   float(position) if position is not None and position >= 0 else 0.0, settings)
+
+    @staticmethod
+    def params(beats: Sequence[SteadyBeat]) -> dict[str, Any]:
+        """The statement's parameters for beats of different persons with the same settings, in person order (so
+        that two statements lock the clocks they share in the same order)."""
+        beats = sorted(beats, key=lambda b: b.person_id)
+        settings = beats[0].settings
+        return {
+            "pid": [Int4(b.person_id) for b in beats], "sv": [Int4(b.session_version) for b in beats],
+            "stream": [b.stream for b in beats], "seq": [Int4(b.seq) for b in beats],
+            "pos": [b.position for b in beats], "at": [b.now for b in beats], "deadline": [b.deadline for b in beats],
             "cap": (settings.heartbeat_s + settings.grace_s) * 1000, "half": settings.heartbeat_s * 500,
-            "idle": settings.idle_s * 1000, "deadline": deadline})
+            "idle": settings.idle_s * 1000}
 
     def answer(self, row: Any) -> tuple[dict[str, Any], int | None]:
-        """The beat's JSON answer from the statement's row, and the enrolment if a chapter was just completed
+        """The beat's JSON answer from its row of the statement, and the enrolment if a chapter was just completed
         (the caller then runs refresh_completion() in a transaction). TooFrequent when the statement found
         the beat too soon after the last one (heartbeat()'s same refusal; nothing changed)."""
-        state, credit, enrolment_id, study_minutes, segment_id, prompt_id, credited_ms, furthest, completed_at = row
+        (_pid, state, credit, enrolment_id, study_minutes, segment_id, prompt_id, credited_ms, furthest,
+         completed_at) = row
         if state == "too_frequent":
             raise TooFrequent(TOO_FREQUENT)
         if segment_id is None or credited_ms is None:
@@ -232,7 +255,7 @@ def _heartbeat_pg(s: Session, now: datetime, person_id: int, session_version: in
     """heartbeat()'s steady case in one statement (TooFrequent when it came too soon); None: neither case,
     nothing changed."""
     beat = SteadyBeat.of(now, person_id, session_version, stream, seq, position, settings)
-    row = one_statement(s, _HEARTBEAT_PG, beat.params)
+    row = one_statement(s, _HEARTBEAT_PG, SteadyBeat.params([beat]), generic_plan=True)
     if row is None:
         return None
     result, completed = beat.answer(row)

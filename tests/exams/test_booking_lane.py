@@ -152,14 +152,14 @@ def test_a_lane_connection_whose_statement_was_refused_is_kept_and_a_lost_one_is
     connections = Connections(url, 1)
 
     async def pid() -> int:
-        [row] = await connections.fetch_each("SELECT pg_backend_pid()", [{}])
+        [row] = await connections.fetch_all("SELECT pg_backend_pid()", {})
         return int(row[0])
 
     async def scenario() -> tuple[int, int, int]:
         try:
             first = await pid()
             with pytest.raises(errors.DivisionByZero):
-                await connections.fetch_each("SELECT 1 / %(zero)s", [{"zero": 0}])
+                await connections.fetch_all("SELECT 1 / %(zero)s", {"zero": 0})
             kept = await pid()
             world.db.execute(text("SELECT pg_terminate_backend(:p, 5000)"), {"p": kept})
             world.db.commit()
