@@ -133,6 +133,7 @@ async def rush(http: aiohttp.ClientSession, base: str, creds: list[tuple[str, st
     sem = asyncio.Semaphore(CONCURRENCY)
     start_gate = asyncio.Event()
     latencies: list[float] = []
+    by_outcome: dict[str, list[float]] = {}
     outcomes: dict[str, int] = {}
     last_booked = [0.0]
 
@@ -148,6 +149,7 @@ async def rush(http: aiohttp.ClientSession, base: str, creds: list[tuple[str, st
             except aiohttp.ClientError as exc:
                 key = type(exc).__name__
             latencies.append(time.perf_counter() - t0)
+            by_outcome.setdefault(key, []).append(latencies[-1])
             outcomes[key] = outcomes.get(key, 0) + 1
             if key == "booked":
                 last_booked[0] = time.perf_counter()
@@ -164,6 +166,10 @@ async def rush(http: aiohttp.ClientSession, base: str, creds: list[tuple[str, st
         print(f"cpu during the rush: {meter.stop()}", file=sys.stderr)
     if os.environ.get("BENCH_VERBOSE"):
         print(f"last seat booked after {last_booked[0] - t0:.2f} s", file=sys.stderr)
+        for key, values in sorted(by_outcome.items()):
+            values.sort()
+            print(f"  {key}: {len(values)}, p50 {values[len(values) // 2] * 1000:.0f} ms, "
+                  f"p99 {values[int(len(values) * 0.99)] * 1000:.0f} ms, max {values[-1] * 1000:.0f} ms", file=sys.stderr)
     return time.perf_counter() - t0, latencies, outcomes
 
 

@@ -8,11 +8,13 @@ import ipaddress
 import json
 import random
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from psycopg.types.numeric import Int4
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -324,88 +326,131 @@ def book_seat(s: Session, person: Person, session: ExamSession, settings: ExamSe
     return booking
 
 
-# book_seat()'s common answers on PostgreSQL as one statement (the year-end rush: thousands of candidates for a
-# few sessions). It checks the account from the signed session (active, same session version, a practitioner),
-# then, in book_seat()'s order: the booking window and the seats (a courtesy read: "full"), and
-# _check_can_book()'s rules (finished online study, not passed, no active booking, attempts left). Only when
-# all pass does it take the seat with the same conditional UPDATE and insert the booking, both or neither.
-# The seat row is locked only inside the database, between the UPDATE and the commit of this one statement,
-# never while Python runs. "other" (closed, not eligible, ...) means nothing changed: book_seat() answers.
+# book_seat()'s common answers on PostgreSQL as one statement, for one candidate or for a batch of candidates of
+# one session in their order of arrival (the year-end rush: thousands of candidates for a few sessions; the lane
+# batches them, exams/lane.py). For each candidate it checks the account from the signed session (active, same
+# session version, a practitioner), then, in book_seat()'s order: the booking window and the seats (a courtesy
+# read: "full"), and _check_can_book()'s rules (finished online study, not passed, no active booking, attempts
+# left). Only when someone passes does it lock the session row (lk: never for a full session, so the refusals
+# of the rush write nothing), re-read the seats left, give them to the first candidates in order, insert their
+# bookings — the partial unique index skips anyone a concurrent request booked meanwhile (ON CONFLICT DO
+# NOTHING) — and take exactly as many seats as bookings went in; the CHECK on the session refuses any oversell.
+# The seat row is locked only inside the database, until the commit of this one statement, never while Python
+# runs. Per candidate (first column, the person's id): "booked"; "full" (the seats went to those before);
+# "already" (an active booking in this plan: seen, or met by the index — a double click); "other" — closed,
+# not eligible, passed, no attempts left, or a seat left by a candidate the index skipped — nothing changed for
+# them: book_seat() answers. A person at most once per batch. Runs with its generic plan (lms.db.GENERIC_PLAN).
 _BOOK_PG = """
-WITH p AS (
-  SELECT id FROM person
-  WHERE id = %(pid)s AND session_version = %(sv)s AND active IS TRUE AND role = 'practitioner'
+WITH r AS (
+  SELECT * FROM unnest(%(pid)s::int[], %(sv)s::int[], %(serial)s::text[]) WITH ORDINALITY AS r(pid, sv, serial, n)
 ), s AS (
   SELECT es.id, es.plan_id, ep.year, ep.category, es.taken >= es.seats AS full_,
          es.booking_opens_at <= %(now)s AND %(now)s < es.booking_closes_at AS open_
   FROM exam_session es JOIN exam_plan ep ON ep.id = es.plan_id
   WHERE es.id = %(sid)s
-), e AS (
-  SELECT min(en.id) AS id FROM enrolment en, s, p
-  WHERE en.person_id = p.id AND en.year = s.year AND en.category = s.category AND en.completed_at IS NOT NULL
-), b AS (
-  SELECT coalesce(bool_or(pa.passed), false) AS passed,
-         coalesce(bool_or(bk.status IN ('booked', 'checked_in')), false) AS active,
-         count(*) FILTER (WHERE bk.status <> 'cancelled') AS used
-  FROM exam_booking bk LEFT JOIN exam_paper pa ON pa.booking_id = bk.id, s
-  WHERE bk.person_id = %(pid)s AND bk.plan_id = s.plan_id
+), c AS (
+  SELECT r.pid, r.serial, r.n, x.*
+  FROM r CROSS JOIN s CROSS JOIN LATERAL (
+    SELECT
+      (SELECT min(en.id) FROM enrolment en
+       WHERE en.person_id = pe.id AND en.year = s.year AND en.category = s.category
+         AND en.completed_at IS NOT NULL) AS enrolment_id,
+      (SELECT coalesce(bool_or(pa.passed), false) FROM exam_booking bk JOIN exam_paper pa ON pa.booking_id = bk.id
+       WHERE bk.person_id = pe.id AND bk.plan_id = s.plan_id) AS passed,
+      EXISTS (SELECT 1 FROM exam_booking bk WHERE bk.person_id = pe.id AND bk.plan_id = s.plan_id
+                AND bk.status IN ('booked', 'checked_in')) AS active,
+      (SELECT count(*) FROM exam_booking bk
+       WHERE bk.person_id = pe.id AND bk.plan_id = s.plan_id AND bk.status <> 'cancelled') AS used
+    FROM person pe
+    WHERE pe.id = r.pid AND pe.session_version = r.sv AND pe.active IS TRUE AND pe.role = 'practitioner'
+    OFFSET 0
+  ) x
 ), go AS (
-  SELECT s.id, s.plan_id, s.year, e.id AS enrolment_id FROM s, e, b, p
-  WHERE s.open_ AND NOT s.full_ AND e.id IS NOT NULL AND NOT b.passed AND NOT b.active AND b.used < %(max)s
-), seat AS (
-  UPDATE exam_session es SET taken = es.taken + 1 FROM go
-  WHERE es.id = go.id AND es.taken < es.seats AND es.booking_opens_at <= %(now)s AND es.booking_closes_at > %(now)s
-  RETURNING es.id
+  SELECT c.*, row_number() OVER (ORDER BY c.n) AS rank FROM c, s
+  WHERE s.open_ AND c.enrolment_id IS NOT NULL AND NOT c.passed AND NOT c.active AND c.used < %(max)s
+), lk AS (
+  SELECT es.id, es.seats - es.taken AS left_ FROM exam_session es
+  WHERE es.id = %(sid)s AND es.taken < es.seats AND es.booking_opens_at <= %(now)s AND es.booking_closes_at > %(now)s
+    AND EXISTS (SELECT 1 FROM go)
+  FOR UPDATE
 ), ins AS (
   INSERT INTO exam_booking (person_id, plan_id, session_id, enrolment_id, ticket_no, status, created_at)
-  SELECT %(pid)s, go.plan_id, go.id, go.enrolment_id,
-         lpad((go.year %% 100)::text, 2, '0') || lpad((go.id %% 10000)::text, 4, '0') || %(serial)s,
-         'booked', %(now)s
-  FROM go, seat
-  RETURNING id, ticket_no
+  SELECT go.pid, s.plan_id, s.id, go.enrolment_id,
+         lpad((s.year %% 100)::text, 2, '0') || lpad((s.id %% 10000)::text, 4, '0') || go.serial, 'booked', %(now)s
+  FROM go, s, lk WHERE go.rank <= lk.left_
+  ON CONFLICT (person_id, plan_id) WHERE status IN ('booked', 'checked_in') DO NOTHING
+  RETURNING id, person_id, ticket_no
+), seat AS (
+  UPDATE exam_session es SET taken = es.taken + (SELECT count(*) FROM ins)
+  FROM lk WHERE es.id = lk.id AND EXISTS (SELECT 1 FROM ins)
+  RETURNING es.id
 )
-SELECT CASE WHEN (SELECT id FROM ins) IS NOT NULL THEN 'booked'
-            WHEN (SELECT id FROM go) IS NOT NULL THEN 'full'
-            WHEN (SELECT id FROM p) IS NOT NULL AND s.open_ AND s.full_ THEN 'full'
+SELECT r.pid,
+       CASE WHEN ins.id IS NOT NULL THEN 'booked'
+            WHEN go.pid IS NOT NULL AND go.rank <= coalesce((SELECT left_ FROM lk), 0) THEN 'already'
+            WHEN go.pid IS NOT NULL AND (SELECT count(*) FROM ins) >= coalesce((SELECT left_ FROM lk), 0) THEN 'full'
+            WHEN c.pid IS NOT NULL AND s.open_ AND s.full_ THEN 'full'
+            WHEN c.pid IS NOT NULL AND s.open_ AND c.enrolment_id IS NOT NULL AND NOT c.passed AND c.active
+              THEN 'already'
             ELSE 'other' END,
-       (SELECT id FROM ins), (SELECT ticket_no FROM ins)
-FROM s
+       ins.id, ins.ticket_no
+FROM r CROSS JOIN s LEFT JOIN c ON c.pid = r.pid LEFT JOIN go ON go.pid = r.pid LEFT JOIN ins ON ins.person_id = r.pid
 """
 
 
 @dataclass(frozen=True)
 class RushBooking:
-    """_BOOK_PG for one request: its parameters, and what its row means (for book_seat_pg and the lane)."""
-    params: dict[str, Any]
+    """One candidate's request for _BOOK_PG, and what its row means (for book_seat_pg and the lane)."""
+    person_id: int
+    session_version: int
+    session_id: int
+    serial: str
+    now: datetime
+    max_attempts: int
 
     @classmethod
     def of(cls, person_id: int, session_version: int, session_id: int, settings: ExamSettings) -> RushBooking:
-        return cls({"pid": person_id, "sv": session_version, "sid": session_id, "now": clock.now(),
-                    "max": settings.max_attempts, "serial": f"{secrets.randbelow(10**8):08d}"})
+        return cls(person_id, session_version, session_id, f"{secrets.randbelow(10**8):08d}", clock.now(),
+                   settings.max_attempts)
+
+    @property
+    def group(self) -> int:
+        return self.session_id  # a batch is of one session (lms.lane.Batches)
+
+    @staticmethod
+    def params(batch: Sequence[RushBooking]) -> dict[str, Any]:
+        """The statement's parameters for requests of different persons for one session, in arrival order."""
+        first = batch[0]
+        return {"pid": [Int4(b.person_id) for b in batch], "sv": [Int4(b.session_version) for b in batch],
+                "serial": [b.serial for b in batch], "sid": first.session_id, "now": max(b.now for b in batch),
+                "max": first.max_attempts}
 
     @staticmethod
     def outcome(row: Any) -> tuple[int, str] | None:
-        """(booking id, ticket number); NoSeatsLeft; or None: the statement did not decide, nothing changed."""
-        if row is None or row[0] == "other":
+        """(booking id, ticket number); NoSeatsLeft or AlreadyBooked; or None: the statement did not decide,
+        nothing changed."""
+        if row is None or row[1] == "other":
             return None
-        if row[0] == "full":
+        if row[1] == "full":
             raise NoSeatsLeft()
-        return int(row[1]), str(row[2])
+        if row[1] == "already":
+            raise AlreadyBooked()
+        return int(row[2]), str(row[3])
 
 
 def book_seat_pg(s: Session, person_id: int, session_version: int, session_id: int,
                  settings: ExamSettings) -> tuple[int, str] | None:
     """book_seat()'s common answers in one statement on PostgreSQL, for the account in the signed session.
 
-    Returns (booking id, ticket number), raises NoSeatsLeft, or returns None when this statement does not
-    decide (no such session, not logged in, closed, not eligible, a concurrent double click ...): nothing
-    changed, and the caller asks book_seat(), which gives the precise answer.
+    Returns (booking id, ticket number), raises NoSeatsLeft or AlreadyBooked, or returns None when this
+    statement does not decide (no such session, not logged in, closed, not eligible ...): nothing changed,
+    and the caller asks book_seat(), which gives the precise answer.
     """
     rush = RushBooking.of(person_id, session_version, session_id, settings)
     try:
-        row = one_statement(s, _BOOK_PG, rush.params)
+        row = one_statement(s, _BOOK_PG, RushBooking.params([rush]), generic_plan=True)
     except IntegrityError:
-        return None  # a concurrent booking of the same person (or a ticket number clash): book_seat() answers
+        return None  # a ticket number clash (one in 10^8): book_seat() answers
     return rush.outcome(row)
 
 

@@ -85,7 +85,7 @@ def test_a_statement_asked_to_run_with_its_generic_plan_does_so_and_only_for_its
     engine.dispose()
 
 
-def test_the_heartbeat_lanes_connections_run_generic_plans_and_the_booking_lanes_do_not(
+def test_the_lanes_connections_run_generic_plans(
         make_app: Any, backend: str) -> None:
     if backend != "postgresql":
         pytest.skip("the lane's connections are PostgreSQL's")
@@ -102,4 +102,4 @@ def test_the_heartbeat_lanes_connections_run_generic_plans_and_the_booking_lanes
         finally:
             await lane.close()
     assert dict(zip(lane.routes, asyncio.run(modes()), strict=True)) == {
-        "/api/v1/study/heartbeat": "force_generic_plan", "/api/v1/exams/bookings": "auto"}
+        "/api/v1/study/heartbeat": "force_generic_plan", "/api/v1/exams/bookings": "force_generic_plan"}

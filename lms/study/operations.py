@@ -217,6 +217,10 @@ class SteadyBeat:
         return cls(now, now + timedelta(seconds=settings.presence_answer_s), person_id, session_version, stream, seq,
                    float(position) if position is not None and position >= 0 else 0.0, settings)
 
+    @property
+    def group(self) -> None:
+        return None  # any beats may go together (lms.lane.Batches)
+
     @staticmethod
     def params(beats: Sequence[SteadyBeat]) -> dict[str, Any]:
         """The statement's parameters for beats of different persons with the same settings, in person order (so

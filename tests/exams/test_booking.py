@@ -229,7 +229,8 @@ def _seats_and_bookings(world: ExamWorld) -> tuple[int, int]:
 
 def test_the_one_statement_booking_answers_booked_and_full_and_leaves_the_rest_to_book_seat(
         world: ExamWorld, backend: str, frozen_clock: Any) -> None:
-    """book_seat_pg (PostgreSQL) decides only 'booked' and 'full'; in every other case it changes nothing."""
+    """book_seat_pg (PostgreSQL) decides only 'booked', 'full' and 'already booked'; in every other case it
+    changes nothing."""
     if backend != "postgresql":
         pytest.skip("the one-statement booking is PostgreSQL's")
     from exams.operations import book_seat_pg
@@ -252,8 +253,9 @@ def test_the_one_statement_booking_answers_booked_and_full_and_leaves_the_rest_t
     assert before == (1, 1)
     with pytest.raises(NoSeatsLeft):
         fast(second, small.id)
+    with pytest.raises(AlreadyBooked):
+        fast(first, world.session.id)
     undecided = {
-        "already booked": (first, world.session.id, None),
         "not eligible": (world.candidate(completed=False), world.session.id, None),
         "not open yet": (second, later.id, None),
         "no such session": (second, 999_999, None),
