@@ -38,8 +38,7 @@ class BookingRoute:
 
     def __init__(self, app: Flask, conninfo: str) -> None:
         self.app = app
-        self.connections = Connections(conninfo, int(app.config.get("BOOKING_LANE_CONNECTIONS", 4)),
-                                       generic_plans=True)
+        self.connections = Connections(conninfo, int(app.config.get("BOOKING_LANE_CONNECTIONS", 4)))
         self.batches: Batches[RushBooking] = Batches(self.connections, _BOOK_PG, RushBooking.params, senders=1)
 
     @classmethod

@@ -36,8 +36,7 @@ class HeartbeatRoute:
     def __init__(self, app: Flask, conninfo: str) -> None:
         self.app = app
         self.db: Database = app.extensions["xst_db"]
-        self.connections = Connections(conninfo, int(app.config.get("HEARTBEAT_LANE_CONNECTIONS", 4)),
-                                       generic_plans=True)
+        self.connections = Connections(conninfo, int(app.config.get("HEARTBEAT_LANE_CONNECTIONS", 4)))
         self.batches: Batches[SteadyBeat] = Batches(self.connections, _HEARTBEAT_PG, SteadyBeat.params,
                                                     senders=self.connections.size)
 
