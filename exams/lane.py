@@ -17,6 +17,12 @@ give, gives them in arrival order and commits once for the batch. One booking pe
 taken one commit (one WAL flush, under the row's lock) at a time: measured on the 5,000-candidate rush, 2.2 to
 3.1 s for the 1,000 seats, and the queue behind them made p99 121-259 ms. BOOKING_LANE_CONNECTIONS connections
 per process, opened when the first booking comes; their statements run with the generic plan.
+
+A batch holds its session's row lock while it inserts; it waits for another transaction only when that one is
+inserting a booking for the same person in the same plan (a double click that reached another worker). Two
+batches can therefore wait on each other only if two people double-click onto two sessions of one plan in
+crossed order at the same moment; PostgreSQL then ends one statement with a deadlock error (after
+deadlock_timeout), nothing of it is committed, and its requests go to Flask like any failed batch.
 """
 from __future__ import annotations
 
