@@ -3,8 +3,8 @@
 One event loop per worker process takes every connection (gunicorn's own HTTP parser, uvloop). The steady
 heartbeat and the booking rush are answered on that loop by the lane (lms/lane.py) when it can vouch for
 them; everything else — every page, form, upload, download and API call, and whatever the lane leaves — is
-the Flask app, run in a small pool of threads by a2wsgi. Flask sees the same WSGI environ as under a WSGI server (client address, scheme, headers,
-body), so its checks, error pages and limits apply unchanged.
+the Flask app, run in a small pool of threads by a2wsgi. Flask sees the same WSGI environ as under a WSGI
+server (client address, scheme, headers, body), so its checks, error pages and limits apply unchanged.
 
 Why: a gthread worker hands every request from its poller thread to a request thread and back, and on
 the 2-core machine those GIL hand-offs left each process at about half a core; the heartbeats, most of the
