@@ -6,6 +6,7 @@ vouch for (CSRF, cookie, account, body, HTTPS referrer) must get Flask's own ref
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -41,20 +42,35 @@ class Player:
             headers.setdefault("X-CSRFToken", token if token is not None else self.token)
         return self.client.post(path, json=body, headers=headers, base_url=self.base_url, **kw)
 
-    def beat(self, **kw: Any) -> Any:
+    def beat(self, position: float = 0, **kw: Any) -> Any:
         self.seq += 1
-        return self.post(BEAT, {"stream": self.stream, "seq": self.seq, "position": 0}, **kw)
+        return self.post(BEAT, {"stream": self.stream, "seq": self.seq, "position": position}, **kw)
+
+
+@dataclass
+class LaneCase:
+    """An app with CSRF on behind the front, one enrolled practitioner, and the beats Flask answered."""
+    app: Any
+    seen: list[str]
+    person: Any
+    enrolment: Any
+    chapter_id: int
+    backend: str
+    through_front: Any
+
+    def page(self, base_url: str = "http://localhost/") -> Player:
+        return Player(self.through_front(self.app), self.person, self.enrolment, self.chapter_id, base_url)
 
 
 @pytest.fixture
-def lane(make_app: Any, make: Any, backend: str, through_front: Any) -> Any:
+def lane(make_app: Any, make: Any, backend: str, through_front: Any) -> LaneCase:
     app = make_app(WTF_CSRF_ENABLED=True)
     seen: list[str] = []
     app.teardown_request(lambda _exc: seen.append(request.path) if request.path == BEAT else None)
     person = make.practitioner()
     course = make.course(chapters=1, minutes=1)
     enrolment = make.enrol(person, course)
-    return app, seen, person, enrolment, course.chapters[0].id, backend, lambda: through_front(app)
+    return LaneCase(app, seen, person, enrolment, course.chapters[0].id, backend, through_front)
 
 
 def _credited_ms(db: Any, enrolment: Any) -> int:
@@ -63,24 +79,22 @@ def _credited_ms(db: Any, enrolment: Any) -> int:
 
 
 def test_steady_beats_are_answered_by_the_lane_on_postgresql_and_credit_exactly_as_flask(
-        lane: Any, db: Any, frozen_clock: Any) -> None:
-    app, seen, person, enrolment, chapter_id, backend, front_client = lane
-    page = Player(front_client(), person, enrolment, chapter_id)
+        lane: LaneCase, db: Any, frozen_clock: Any) -> None:
+    page = lane.page()
     assert page.beat().json["state"] == "started"
     frozen_clock.advance(20)
     r = page.beat()
     assert r.status_code == 200 and r.json["state"] == "credited" and r.json["credited_seconds"] == 20.0
     assert r.json["chapter"]["credited_seconds"] == 20.0 and r.json["prompt"] is None
     assert r.headers["X-Content-Type-Options"] == "nosniff" and r.headers["Content-Type"] == "application/json"
-    assert _credited_ms(db, enrolment) == 20_000
+    assert _credited_ms(db, lane.enrolment) == 20_000
     # The first beat (a new segment) is Flask's; the steady one is the lane's on PostgreSQL only.
-    assert len(seen) == (1 if backend == "postgresql" else 2)
+    assert len(lane.seen) == (1 if lane.backend == "postgresql" else 2)
 
 
 def test_the_beat_that_completes_the_chapter_completes_the_course_through_the_lane(
-        lane: Any, db: Any, frozen_clock: Any) -> None:
-    app, _seen, person, enrolment, chapter_id, _backend, front_client = lane
-    page = Player(front_client(), person, enrolment, chapter_id)
+        lane: LaneCase, db: Any, frozen_clock: Any) -> None:
+    page = lane.page()
     page.beat()
     frozen_clock.advance(30)
     assert page.beat().json["chapter"]["complete"] is False
@@ -88,69 +102,63 @@ def test_the_beat_that_completes_the_chapter_completes_the_course_through_the_la
     r = page.beat()
     assert r.json["chapter"]["complete"] is True and r.json["course_complete"] is True
     db.expire_all()
-    assert db.get(Enrolment, enrolment.id).completed_at is not None
+    assert db.get(Enrolment, lane.enrolment.id).completed_at is not None
 
 
 def test_a_beat_too_soon_after_the_last_is_refused_by_the_lane_with_flasks_answer_and_credits_nothing(
-        lane: Any, db: Any, frozen_clock: Any) -> None:
-    app, seen, person, enrolment, chapter_id, backend, front_client = lane
-    page = Player(front_client(), person, enrolment, chapter_id)
+        lane: LaneCase, db: Any, frozen_clock: Any) -> None:
+    page = lane.page()
     page.beat()
     frozen_clock.advance(20)
     assert page.beat().json["credited_seconds"] == 20.0
-    flask_answers = len(seen)
+    flask_answers = len(lane.seen)
     frozen_clock.advance(10)  # under half of HEARTBEAT_SECONDS (30)
     r = page.beat()
     assert r.status_code == 429 and r.json == {"error": "too_frequent", "message": "心跳过于频繁，本次未计时"}
     assert r.headers["Content-Type"] == "application/json"
-    assert len(seen) == flask_answers + (0 if backend == "postgresql" else 1)
+    assert len(lane.seen) == flask_answers + (0 if lane.backend == "postgresql" else 1)
     frozen_clock.advance(20)  # the clock was not moved by the refused beat: 30 s since the last accepted one
     assert page.beat().json["credited_seconds"] == 30.0
-    assert _credited_ms(db, enrolment) == 50_000
+    assert _credited_ms(db, lane.enrolment) == 50_000
 
 
 def test_a_video_position_sent_ahead_moves_the_furthest_point_only_as_far_as_the_time_that_passed(
-        lane: Any, db: Any, frozen_clock: Any) -> None:
+        lane: LaneCase, db: Any, frozen_clock: Any) -> None:
     """Seeking ahead is stopped by the player; the server never records a furthest point the elapsed time does
     not allow (twice the time since the last beat, plus 5 s), so a reload or another client cannot skip ahead."""
     from lms.catalogue.models import Chapter
-    app, seen, person, enrolment, chapter_id, backend, front_client = lane
-    chapter = db.get(Chapter, chapter_id)
+    chapter = db.get(Chapter, lane.chapter_id)
     chapter.kind, chapter.mime = "video", "video/mp4"
     db.commit()
-    page = Player(front_client(), person, enrolment, chapter_id)
+    page = lane.page()
     page.beat()
     frozen_clock.advance(20)
-    page.seq += 1
-    r = page.post(BEAT, {"stream": page.stream, "seq": page.seq, "position": 600})  # a jump to 10 minutes in
+    r = page.beat(position=600)  # a jump to 10 minutes in
     assert r.status_code == 200 and r.json["chapter"]["furthest_position"] == 45.0  # 0 + 2 x 20 + 5
     frozen_clock.advance(20)
-    page.seq += 1
-    r = page.post(BEAT, {"stream": page.stream, "seq": page.seq, "position": 30})  # back: the point stays
+    r = page.beat(position=30)  # back: the point stays
     assert r.json["chapter"]["furthest_position"] == 45.0
     frozen_clock.advance(20)
-    page.seq += 1
-    r = page.post(BEAT, {"stream": page.stream, "seq": page.seq, "position": 70})  # watched on: within the allowance
+    r = page.beat(position=70)  # watched on: within the allowance
     assert r.json["chapter"]["furthest_position"] == 70.0
     db.expire_all()
-    assert db.query(ChapterProgress).filter_by(enrolment_id=enrolment.id).one().furthest_position == 70.0
-    assert len(seen) == (1 if backend == "postgresql" else 4)  # the lane's statement on PostgreSQL, Flask's on SQLite
+    assert db.query(ChapterProgress).filter_by(enrolment_id=lane.enrolment.id).one().furthest_position == 70.0
+    assert len(lane.seen) == (1 if lane.backend == "postgresql" else 4)  # the lane's statement on PostgreSQL, Flask's on SQLite
 
 
 @pytest.mark.parametrize("case", ["no token", "another session's token", "forged token", "tampered cookie",
                                   "logged out elsewhere", "not json", "too large"])
 def test_a_beat_the_lane_cannot_vouch_for_gets_flasks_refusal_and_credits_nothing(
-        lane: Any, db: Any, frozen_clock: Any, case: str) -> None:
-    app, seen, person, enrolment, chapter_id, _backend, front_client = lane
-    page = Player(front_client(), person, enrolment, chapter_id)
+        lane: LaneCase, db: Any, frozen_clock: Any, case: str) -> None:
+    page = lane.page()
     page.beat()
     frozen_clock.advance(20)
     body = {"stream": page.stream, "seq": 99, "position": 0}
-    flask_answers = len(seen)
+    flask_answers = len(lane.seen)
     if case == "no token":
         r = page.client.post(BEAT, json=body)
     elif case == "another session's token":
-        token = app.test_client().get("/api/v1/auth/csrf").json["csrf_token"]  # validly signed, not ours
+        token = lane.app.test_client().get("/api/v1/auth/csrf").json["csrf_token"]  # validly signed, not ours
         r = page.post(BEAT, body, token)
     elif case == "forged token":
         r = page.post(BEAT, body, page.token[:-2] + ("aa" if not page.token.endswith("aa") else "bb"))
@@ -160,7 +168,7 @@ def test_a_beat_the_lane_cannot_vouch_for_gets_flasks_refusal_and_credits_nothin
         r = page.post(BEAT, body)
     elif case == "logged out elsewhere":
         from lms.accounts.models import Person
-        db.get(Person, person.id).session_version += 1
+        db.get(Person, lane.person.id).session_version += 1
         db.commit()
         r = page.post(BEAT, body)
     elif case == "not json":
@@ -171,14 +179,13 @@ def test_a_beat_the_lane_cannot_vouch_for_gets_flasks_refusal_and_credits_nothin
                              headers={"X-CSRFToken": page.token}, content_type="application/json")
     assert r.status_code in (400, 401, 409), (case, r.status_code, r.json)
     assert r.json["error"] in ("csrf", "login_required", "not_studying", "invalid_input"), r.json
-    assert len(seen) == flask_answers + 1  # Flask answered it (teardown runs after CSRF refusals too)
-    assert _credited_ms(db, enrolment) == 0
+    assert len(lane.seen) == flask_answers + 1  # Flask answered it (teardown runs after CSRF refusals too)
+    assert _credited_ms(db, lane.enrolment) == 0
 
 
 def test_over_https_the_lane_requires_a_same_origin_referrer_like_flask_wtf(
-        lane: Any, db: Any, frozen_clock: Any) -> None:
-    app, seen, person, enrolment, chapter_id, _backend, front_client = lane
-    page = Player(front_client(), person, enrolment, chapter_id, base_url="https://xst.example.cn/")
+        lane: LaneCase, db: Any, frozen_clock: Any) -> None:
+    page = lane.page(base_url="https://xst.example.cn/")
     page.beat()
     frozen_clock.advance(20)
     r = page.beat(headers={"Referer": ""})  # no referrer
@@ -187,7 +194,7 @@ def test_over_https_the_lane_requires_a_same_origin_referrer_like_flask_wtf(
     assert r.status_code == 400 and r.json["error"] == "csrf"
     r = page.beat(headers={"Referer": "https://xst.example.cn/study/1"})
     assert r.status_code == 200 and r.json["credited_seconds"] == 20.0
-    assert _credited_ms(db, enrolment) == 20_000
+    assert _credited_ms(db, lane.enrolment) == 20_000
 
 
 def test_a_session_cookie_the_lane_verified_before_is_refused_once_it_is_older_than_the_session_lifetime(
