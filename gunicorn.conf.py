@@ -6,9 +6,9 @@ import os
 
 bind = os.environ.get("WEB_BIND", "127.0.0.1:5000")
 # gunicorn's ASGI worker: one event loop per process (uvloop, gunicorn_h1c's C parser) takes every
-# connection; lms/asgi.py answers steady heartbeats on that loop and runs the Flask app in WEB_THREADS
-# threads per process (lms/config.py). Measured against gthread on the 2-core machine: README, "Measured
-# performance".
+# connection; lms/asgi.py answers steady heartbeats and the booking rush on that loop (lms/lane.py) and runs
+# the Flask app in WEB_THREADS threads per process (lms/config.py). Measured against gthread on the 2-core
+# machine: README, "Measured performance".
 wsgi_app = "lms.asgi:create_asgi_app()"
 worker_class = "asgi"
 workers = int(os.environ.get("WEB_WORKERS", "2"))
