@@ -552,6 +552,9 @@ def _check_text(value: Any, field: str, limit: int, *, required: bool, out: _Mes
     if any(unicodedata.category(c) == "Cc" and c not in allowed_controls for c in text):
         out.add(f"{field}含有换行或其他控制字符，请删除")
         return None
+    if any(unicodedata.category(c) == "Cs" for c in text):  # a lone surrogate (\ud800 in the JSON): not UTF-8 text
+        out.add(f"{field}含有无法识别的字符（不成对的代理字符，如 \\ud800），请检查后重新输入")
+        return None
     return text
 
 

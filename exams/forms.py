@@ -1,7 +1,6 @@
 """Forms of the exams pages; every one validated on the server (Flask-WTF, CSRF)."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     DateField,
@@ -15,11 +14,12 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
 
 from lms.admin.forms import CATEGORY_CHOICES
+from lms.validation import Form
 
 DT = "%Y-%m-%dT%H:%M"
 
 
-class PlanForm(FlaskForm):
+class PlanForm(Form):
     year = IntegerField("学习年度", validators=[InputRequired("请填写学习年度"), NumberRange(2000, 2100, "年度无效")])
     category = SelectField("科目类别", choices=CATEGORY_CHOICES)
     title = StringField("计划名称", validators=[DataRequired("请填写计划名称"), Length(max=200)])
@@ -31,7 +31,7 @@ class PlanForm(FlaskForm):
                                   validators=[InputRequired("请填写题数"), NumberRange(1, 200, "题数应为 1–200")])
 
 
-class SessionForm(FlaskForm):
+class SessionForm(Form):
     venue_name = StringField("考点名称", validators=[DataRequired("请填写考点名称"), Length(max=100)])
     venue_address = StringField("考点地址", validators=[DataRequired("请填写考点地址"), Length(max=200)])
     room = StringField("考场", validators=[DataRequired("请填写考场"), Length(max=50)])
@@ -45,15 +45,15 @@ class SessionForm(FlaskForm):
     allowed_cidrs = TextAreaField("允许开考的 IP 范围（可选，每行一个，如 10.1.2.0/24）", validators=[Length(max=2000)])
 
 
-class UploadForm(FlaskForm):
+class UploadForm(Form):
     file = FileField("文件（.csv 或 .xlsx）", validators=[FileRequired("请选择要上传的文件")])
 
 
-class AssignProctorForm(FlaskForm):
+class AssignProctorForm(Form):
     proctor_id = SelectField("监考员", coerce=int, validators=[InputRequired("请选择监考员")])
 
 
-class CheckInForm(FlaskForm):
+class CheckInForm(Form):
     ticket_no = StringField("准考证号", validators=[DataRequired("请输入准考证号"), Length(max=20)])
     id_last = StringField("身份证号后四位", validators=[
         DataRequired("请输入身份证号后四位"), Regexp(r"^\s*[0-9]{3}[0-9Xx]\s*$", message="请输入身份证号后四位（数字或 X）")])

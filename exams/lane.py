@@ -26,13 +26,13 @@ deadlock_timeout), nothing of it is committed, and its requests go to Flask like
 """
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import Flask
 
 from lms.errors import DomainError
 from lms.lane import Account, Batches, Connections, json_body
+from lms.validation import is_id, parse_json
 
 from .operations import _BOOK_PG, ExamSettings, RushBooking
 
@@ -84,10 +84,8 @@ class BookingRoute:
 def _session_id(body: bytes) -> int | None:
     """The body's session_id when it is what api_book accepts (a JSON object, a positive integer), else None."""
     try:
-        data: Any = json.loads(body)
+        data: Any = parse_json(body)
     except ValueError:
         return None
     value = data.get("session_id") if isinstance(data, dict) else None
-    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-        return None
-    return value
+    return value if is_id(value) else None

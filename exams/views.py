@@ -1,14 +1,12 @@
 """Pages and JSON API of the exams: 考试报名 (practitioners), 考试计划 (bureau), 监考 (proctors)."""
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
 import segno
-from flask import Blueprint, Flask, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
@@ -20,7 +18,9 @@ from lms.accounts.models import Person
 from lms.catalogue.models import Course, CourseOffering
 from lms.db import database, get_or_404, get_session, transaction
 from lms.errors import DomainError, InvalidInput, NotFound
+from lms.exports import Column, export_response
 from lms.security import NotLoggedIn, bureau_required, practitioner_required, roles_required, session_account
+from lms.validation import form_id, id_field, json_object, query_int
 
 from .forms import AssignProctorForm, CheckInForm, PlanForm, SessionForm, UploadForm
 from .imports import ImportProblems, import_questions, import_sessions
@@ -371,46 +371,27 @@ def admin_unassign(session_id: int, proctor_id: int) -> Any:
     return redirect(url_for("exams.admin_session", session_id=session_id))
 
 
-ROSTER_HEADER = ["准考证号", "姓名", "身份证号", "手机号", "状态", "签到时间", "交卷时间", "成绩", "是否合格"]
+ROSTER_COLUMNS = [Column("准考证号"), Column("姓名"), Column("身份证号"), Column("手机号"), Column("状态"),
+                  Column("签到时间", width=18), Column("交卷时间", width=18), Column("成绩", numeric=True),
+                  Column("是否合格")]
 
 
-def _roster_rows(session: ExamSession) -> list[list[str]]:
-    out = []
+def _roster_rows(session: ExamSession) -> Iterator[list[Any]]:
     for r in roster(get_session(), session):
         b, p, paper = r["booking"], r["person"], r["paper"]
         submitted = paper is not None and paper.status == "submitted"
-        out.append([b.ticket_no, p.name, p.masked_id_number, p.mobile or "", r["state_name"],
-                    f"{clock.china(b.checked_in_at):%Y-%m-%d %H:%M}" if b.checked_in_at else "",
-                    f"{clock.china(paper.submitted_at):%Y-%m-%d %H:%M}" if submitted else "",
-                    str(paper.score) if submitted else "", ("合格" if paper.passed else "不合格") if submitted else ""])
-    return out
+        yield [b.ticket_no, p.name, p.masked_id_number, p.mobile or "", r["state_name"],
+               f"{clock.china(b.checked_in_at):%Y-%m-%d %H:%M}" if b.checked_in_at else "",
+               f"{clock.china(paper.submitted_at):%Y-%m-%d %H:%M}" if submitted else "",
+               paper.score if submitted else None, ("合格" if paper.passed else "不合格") if submitted else ""]
 
 
-@bp.get("/admin/sessions/<int:session_id>/roster.<fmt>")
+@bp.get("/admin/sessions/<int:session_id>/roster.<any(csv, xlsx):fmt>")
 @bureau_required
 def admin_roster_export(session_id: int, fmt: str) -> Any:
     """Export a session's roster as CSV or XLSX."""
     session = get_or_404(get_session(), ExamSession, session_id)
-    rows = [ROSTER_HEADER, *_roster_rows(session)]
-    name = f"roster-{session.id}"
-    if fmt == "csv":
-        buf = io.StringIO()
-        csv.writer(buf).writerows(rows)
-        return Response("\ufeff" + buf.getvalue(), mimetype="text/csv",
-                        headers={"Content-Disposition": f"attachment; filename={name}.csv"})
-    if fmt == "xlsx":
-        from openpyxl import Workbook
-        wb = Workbook()
-        ws = wb.active
-        assert ws is not None
-        ws.title = "考生名单"
-        for row in rows:
-            ws.append(row)
-        out = io.BytesIO()
-        wb.save(out)
-        return Response(out.getvalue(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                        headers={"Content-Disposition": f"attachment; filename={name}.xlsx"})
-    raise NotFound()
+    return export_response(fmt, f"roster-{session.id}", ROSTER_COLUMNS, _roster_rows(session), sheet="考生名单")
 
 
 @bp.route("/admin/questions", methods=["GET", "POST"])
@@ -418,14 +399,14 @@ def admin_roster_export(session_id: int, fmt: str) -> Any:
 def admin_questions() -> Any:
     """Question banks per course of this year; import one from CSV or XLSX."""
     s = get_session()
-    year = request.args.get("year", clock.study_year(), type=int)
+    year = query_int("year", clock.study_year(), 2000, 2100)
     courses = s.scalars(select(Course).join(CourseOffering).where(CourseOffering.year == year)
                         .order_by(Course.id)).all()
     counts = {c.id: len(s.scalars(select(Question.id).where(Question.course_id == c.id)).all()) for c in courses}
     upload = UploadForm()
     problems: list[str] = []
     if request.method == "POST":
-        course = get_or_404(s, Course, request.form.get("course_id", type=int))
+        course = get_or_404(s, Course, form_id("course_id"))
         if upload.validate_on_submit():
             f = upload.file.data
             try:
@@ -490,20 +471,6 @@ def proctor_session(session_id: int) -> Any:
 
 # ---- JSON API /api/v1/exams -------------------------------------------------------------------------------
 
-def _json_body() -> dict[str, Any]:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise InvalidInput("请求体应为 JSON 对象")
-    return data
-
-
-def _positive_int(data: dict[str, Any], name: str) -> int:
-    value = data.get(name)
-    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-        raise InvalidInput(f"字段 {name} 应为正整数")
-    return value
-
-
 @api.before_request
 def _api_login() -> None:
     """Every exams API call needs a logged-in practitioner (booking checks the account in its own statement)."""
@@ -519,7 +486,7 @@ def api_book() -> Any:
     checks the account from the signed session; anything else goes through book_seat() as the logged-in user.
     """
     person_id, version = session_account()
-    session_id = _positive_int(_json_body(), "session_id")
+    session_id = id_field(json_object(), "session_id")
     if database().is_postgres:
         fast = book_seat_pg(get_session(), person_id, version, session_id, settings())
         if fast is not None:
@@ -563,8 +530,8 @@ def api_paper(paper_id: int) -> Any:
 @practitioner_required
 def api_answer(paper_id: int) -> Any:
     """Save one answer as it is given; 409 time_up when the time has run out (the paper is then submitted)."""
-    data = _json_body()
-    position = _positive_int(data, "position")
+    data = json_object()
+    position = id_field(data, "position")
     answer = data.get("answer")
     if not isinstance(answer, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in answer):
         raise InvalidInput("字段 answer 应为选项序号的列表")

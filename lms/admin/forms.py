@@ -1,16 +1,17 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DecimalField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from ..validation import DecimalField, Form
 
 CATEGORY_CHOICES = [SelectChoice("general_public", "一般公需科目"), SelectChoice("industry_public", "行业公需科目"),
                     SelectChoice("professional", "专业科目")]
 
 
-class CourseForm(FlaskForm):
+class CourseForm(Form):
     title = StringField("课程名称", validators=[DataRequired("请填写课程名称"), Length(max=200)])
     summary = TextAreaField("课程简介", validators=[Length(max=2000)])
     category = SelectField("科目类别", choices=CATEGORY_CHOICES)
@@ -19,23 +20,23 @@ class CourseForm(FlaskForm):
     year = IntegerField("学习年度", validators=[InputRequired("请填写学习年度"), NumberRange(2000, 2100, "年度无效")])
 
 
-class ChapterForm(FlaskForm):
+class ChapterForm(Form):
     title = StringField("章节名称", validators=[DataRequired("请填写章节名称"), Length(max=200)])
     study_minutes = IntegerField("学习时长（分钟）",
                                  validators=[InputRequired("请填写学习时长"), NumberRange(1, 600, "学习时长应为 1–600 分钟")])
     media = FileField("课件文件（mp4 / webm / pdf / html）")
 
 
-class PackageForm(FlaskForm):
+class PackageForm(Form):
     package = FileField("课件包（zip）", validators=[FileRequired("请选择课件包文件")])
     year = IntegerField("学习年度（课件包未指定时使用）", validators=[Optional(), NumberRange(2000, 2100, "年度无效")])
 
 
-class OfferForm(FlaskForm):
+class OfferForm(Form):
     year = IntegerField("列入年度", validators=[InputRequired("请填写年度"), NumberRange(2000, 2100, "年度无效")])
 
 
-class PersonSearchForm(FlaskForm):
+class PersonSearchForm(Form):
     class Meta:
         csrf = False
 

@@ -33,6 +33,7 @@ from ..security import bureau_required
 from ..study.operations import course_progress, refresh_completion
 from ..study.record import study_record
 from ..study.views import record_csv_response
+from ..validation import query_int
 from .forms import ChapterForm, CourseForm, OfferForm, PackageForm, PersonSearchForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -68,7 +69,7 @@ def home() -> Any:
 def courses() -> Any:
     """Courses by study year."""
     s = get_session()
-    year = request.args.get("year", clock.study_year(), type=int)
+    year = query_int("year", clock.study_year(), 2000, 2100)
     offerings = s.scalars(select(CourseOffering).where(CourseOffering.year == year)
                           .order_by(CourseOffering.course_id)).all()
     years = sorted({y for (y,) in s.execute(select(CourseOffering.year).distinct())} | {clock.study_year()},
@@ -301,7 +302,7 @@ def staff() -> Any:
 def audit_log() -> Any:
     """The audit trail, newest first."""
     s = get_session()
-    page = max(1, request.args.get("page", 1, type=int))
+    page = query_int("page", 1)
     rows = s.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).offset((page - 1) * 50).limit(50)).all()
     actors = {p.id: p for p in s.scalars(select(Person).where(Person.id.in_({r.actor_id for r in rows if r.actor_id})))}
     return render_template("admin/audit.html", rows=rows, actors=actors, page=page)

@@ -27,22 +27,9 @@ from ..study.operations import (
     start_stream,
 )
 from ..study.record import study_record
+from ..validation import id_field, json_object
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-
-def body() -> dict[str, Any]:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise InvalidInput("请求体应为 JSON 对象")
-    return data
-
-
-def int_field(data: dict[str, Any], name: str) -> int:
-    value = data.get(name)
-    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-        raise InvalidInput(f"字段 {name} 应为正整数")
-    return value
 
 
 def settings() -> StudySettings:
@@ -67,7 +54,7 @@ def csrf_token() -> Any:
 @limiter.limit(lambda: str(current_app.config["LOGIN_RATE_LIMIT"]))
 def api_login() -> Any:
     """Log in with an ID number, mobile or username and a password."""
-    data = body()
+    data = json_object()
     login, password = data.get("login"), data.get("password")
     if not isinstance(login, str) or not isinstance(password, str):
         raise InvalidInput("请提供账号 login 和密码 password")
@@ -119,7 +106,7 @@ def courses() -> Any:
 @practitioner_required
 def create_enrolment() -> Any:
     """Choose this year's general public course (409 for an earlier year's course)."""
-    course_id = int_field(body(), "course_id")
+    course_id = id_field(json_object(), "course_id")
     with transaction() as s:
         e = enrol(s, current_user, course_id, clock.study_year())
         out = {"enrolment_id": e.id, "course_id": e.course_id, "year": e.year}
@@ -181,9 +168,9 @@ def record(enrolment_id: int) -> Any:
 @practitioner_required
 def open_stream() -> Any:
     """Start studying a chapter: this page takes the person's one clock."""
-    data = body()
+    data = json_object()
     with transaction() as s:
-        token = start_stream(s, current_user, int_field(data, "enrolment_id"), int_field(data, "chapter_id"),
+        token = start_stream(s, current_user, id_field(data, "enrolment_id"), id_field(data, "chapter_id"),
                              settings())
     cfg = current_app.config
     return jsonify(stream=token, heartbeat_seconds=cfg["HEARTBEAT_SECONDS"],
@@ -194,7 +181,7 @@ def open_stream() -> Any:
 @practitioner_required
 def close_stream() -> Any:
     """Stop the clock of a stream (leaving the player)."""
-    stream = body().get("stream")
+    stream = json_object().get("stream")
     if not isinstance(stream, str):
         raise InvalidInput("缺少 stream")
     with transaction() as s:
@@ -217,7 +204,7 @@ def beat() -> Any:
 @practitioner_required
 def answer(prompt_id: int) -> Any:
     """Confirm presence (人机交互): the clock restarts."""
-    stream = body().get("stream")
+    stream = json_object().get("stream")
     if not isinstance(stream, str):
         raise InvalidInput("缺少 stream")
     with transaction() as s:

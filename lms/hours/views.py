@@ -9,7 +9,7 @@ from flask import Blueprint, Response, current_app, flash, redirect, render_temp
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import DecimalField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
@@ -19,6 +19,7 @@ from ..db import get_or_404, get_session, transaction
 from ..errors import DomainError, NotFound
 from ..regions import REGIONS
 from ..security import bureau_required, limiter, practitioner_required
+from ..validation import DecimalField, Form
 from .certificates import certificate_hours, find_certificate, issue_certificate, revoke_certificate
 from .models import HoursCertificate
 from .operations import register_by_hand, years_of
@@ -138,7 +139,7 @@ def verify(code: str) -> Any:
 
 # ---- bureau staff ----------------------------------------------------------------------------------------
 
-class HandEntryForm(FlaskForm):
+class HandEntryForm(Form):
     kind = SelectField("登记类型", choices=[SelectChoice("transfer_in", "转入学时（外地调入，凭原地区证明）"),
                                         SelectChoice("manual", "人工登记（经审核的学时认证）"),
                                         SelectChoice("correction", "更正（可为负数）")])
@@ -151,7 +152,7 @@ class HandEntryForm(FlaskForm):
     reason = TextAreaField("登记原因与依据", validators=[DataRequired("请写明登记原因"), Length(max=1000)])
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(Form):
     reason = StringField("撤销原因", validators=[DataRequired("请填写撤销原因"), Length(max=500)])
 
 

@@ -17,7 +17,6 @@ together in one statement (one transaction, one WAL flush) on the next free one 
 from __future__ import annotations
 
 import asyncio
-import json
 
 from flask import Flask
 
@@ -25,6 +24,7 @@ from .. import clock
 from ..db import Database, transaction
 from ..errors import DomainError
 from ..lane import Account, Batches, Connections, json_body
+from ..validation import parse_json
 from .operations import _HEARTBEAT_PG, SteadyBeat, StudySettings, check_beat_input, refresh_completion
 
 PATH = "/api/v1/study/heartbeat"
@@ -48,7 +48,7 @@ class HeartbeatRoute:
         """(status, JSON body) when the steady-beat statement decides this beat — credited, or refused as
         too frequent with Flask's own error body — else None (nothing changed)."""
         try:
-            stream, seq, position = check_beat_input(json.loads(body))
+            stream, seq, position = check_beat_input(parse_json(body))
         except (ValueError, DomainError):
             return None
         settings = self.app.extensions.get("xst_study_settings")

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
-import csv
-import io
+from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, Response, current_app, render_template, request
@@ -12,6 +11,7 @@ from .. import clock
 from ..catalogue.models import Chapter, Enrolment
 from ..db import get_or_404, get_session
 from ..errors import NotFound
+from ..exports import Column, csv_response
 from ..hours.operations import years_of
 from ..hours.summary import year_summary
 from ..security import practitioner_required
@@ -94,23 +94,22 @@ def record_csv(enrolment_id: int) -> Any:
     return record_csv_response(study_record(get_session(), enrolment), enrolment)
 
 
+RECORD_COLUMNS = [Column("类型"), Column("编号", numeric=True), Column("章节", width=24), Column("开始（北京时间）", width=20),
+                  Column("结束（北京时间）", width=20), Column("计入学时（秒）", numeric=True), Column("结束原因"),
+                  Column("IP 地址", width=16), Column("设备", width=40), Column("状态")]
+
+
 def record_csv_response(rec: dict[str, Any], enrolment: Enrolment) -> Response:
-    """Render a study record as a UTF-8 (BOM, for Excel) CSV download."""
-    buf = io.StringIO()
-    buf.write("\ufeff")
-    w = csv.writer(buf)
-    w.writerow(["类型", "编号", "章节", "开始（北京时间）", "结束（北京时间）", "计入学时（秒）", "结束原因", "IP 地址", "设备",
-                "状态"])
+    """Render a study record as a CSV download (lms.exports: cells a spreadsheet would evaluate are neutralised)."""
     fmt = "%Y-%m-%d %H:%M:%S"
-    for seg in rec["segments"]:
-        w.writerow(["学习时段", seg["id"], seg["chapter"], _t(seg["started_at"], fmt), _t(seg["ended_at"], fmt),
-                    f"{seg['credited_seconds']:.3f}", seg["end_reason_text"], seg["ip"], seg["device"], ""])
-    for p in rec["prompts"]:
-        w.writerow(["人机交互确认", p["id"], p["chapter"], _t(p["shown_at"], fmt), _t(p["answered_at"], fmt), "",
-                    "", "", "", p["status_text"]])
-    name = f"study-record-{enrolment.person_id}-{enrolment.course_id}-{enrolment.year}.csv"
-    return Response(buf.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename={name}"})
+    rows: list[list[Any]] = [
+        ["学习时段", seg["id"], seg["chapter"], _t(seg["started_at"], fmt), _t(seg["ended_at"], fmt),
+         Decimal(f"{seg['credited_seconds']:.3f}"), seg["end_reason_text"], seg["ip"], seg["device"], ""]
+        for seg in rec["segments"]]
+    rows += [["人机交互确认", p["id"], p["chapter"], _t(p["shown_at"], fmt), _t(p["answered_at"], fmt), None, "", "", "",
+              p["status_text"]] for p in rec["prompts"]]
+    name = f"study-record-{enrolment.person_id}-{enrolment.course_id}-{enrolment.year}"
+    return csv_response(name, RECORD_COLUMNS, rows)
 
 
 def _t(dt: Any, fmt: str) -> str:

@@ -1,0 +1,162 @@
+"""Every CSV and XLSX export neutralises cells a spreadsheet would evaluate (lms/exports.py; OWASP CSV injection).
+
+A practitioner named =HYPERLINK("http://x","y") and a User-Agent starting with '=' must arrive in the bureau's
+files as text, never as a formula; numbers in numeric columns stay numbers. EXPORTS lists every export route of
+the app, and a sweep over the URL map fails when a new export is added without a test here.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+
+from exams.operations import book_seat, check_in, start_exam, submit_paper
+from lms.exports import Column, cell_value, csv_chunks, neutralise, write_xlsx
+from tests.conftest import login
+from tests.exams.conftest import SETTINGS, ExamWorld, world  # noqa: F401  (fixture)
+from tests.test_access import web_login
+
+HOSTILE_NAME = '=HYPERLINK("http://x","y")'
+HOSTILE_AGENT = "=cmd|' /C calc'!A0 Mozilla/5.0"
+DANGEROUS = ["=1+1", "+1+1", "-1+1", "@SUM(A1)", "\t=1", "\r=1", HOSTILE_NAME]
+
+
+@pytest.mark.parametrize("text", DANGEROUS)
+def test_text_a_spreadsheet_would_evaluate_gets_a_leading_quote(text: str) -> None:
+    assert neutralise(text) == "'" + text
+    assert cell_value(text) == "'" + text
+    assert cell_value(text, numeric=True) == "'" + text  # a string in a numeric column is still text
+
+
+@pytest.mark.parametrize("text", ["张三", "a=b", " =1", "", "'=1", "0571-88888888"])
+def test_harmless_text_is_left_as_it_is(text: str) -> None:
+    assert neutralise(text) == text
+
+
+def test_numbers_stay_numbers_in_numeric_columns_and_never_in_text_columns() -> None:
+    assert cell_value(-5, numeric=True) == -5
+    assert cell_value(Decimal("-1.50"), numeric=True) == Decimal("-1.50")
+    assert cell_value(-5) == "'-5"  # a text column: the same value is text, neutralised
+    assert cell_value(Decimal("NaN"), numeric=True) == "" and cell_value(float("inf"), numeric=True) == ""
+    assert cell_value(None, numeric=True) == "" and cell_value(True) == "是"
+
+
+def test_csv_and_xlsx_of_the_same_rows_agree_and_hold_no_formula(tmp_path: Any) -> None:
+    cols = [Column("姓名"), Column("成绩", numeric=True), Column("设备")]
+    rows = [[HOSTILE_NAME, -3, "\x00\x07ctrl" + HOSTILE_AGENT], ["李四", Decimal("88.5"), "\ud800"]]
+    text = b"".join(csv_chunks(cols, rows)).decode("utf-8")
+    assert text.startswith("\ufeff姓名,成绩,设备\r\n")
+    parsed = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert parsed[1][:2] == ["'" + HOSTILE_NAME, "-3"] and parsed[2][:2] == ["李四", "88.5"]
+    assert parsed[2][2] == "?"  # a lone surrogate in old data does not break the download
+    path = tmp_path / "x.xlsx"
+    write_xlsx(path, cols, rows, sheet="名单")
+    ws = load_workbook(path).active
+    values = [[c.value for c in r] for r in ws.iter_rows()]
+    assert values[1][:2] == ["'" + HOSTILE_NAME, -3] and values[2][1] == 88.5
+    assert values[1][2] == "\ufffd\ufffdctrl" + HOSTILE_AGENT  # characters XLSX cannot hold are replaced
+    assert not [c for r in ws.iter_rows() for c in r if c.data_type == "f"]
+
+
+# ---- every export of the app --------------------------------------------------------------------------------
+
+def csv_cells(resp: Any) -> list[str]:
+    assert resp.status_code == 200 and resp.mimetype == "text/csv", resp.status
+    text = resp.get_data(as_text=True).lstrip("\ufeff")
+    return [cell for row in csv.reader(io.StringIO(text)) for cell in row]
+
+
+def xlsx_cells(resp: Any) -> list[Any]:
+    assert resp.status_code == 200 and resp.mimetype.endswith("spreadsheetml.sheet"), resp.status
+    ws = load_workbook(io.BytesIO(resp.data)).active
+    cells = [c for row in ws.iter_rows() for c in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"], "formula cells in an export"
+    return [c.value for c in cells]
+
+
+def assert_neutral(cells: list[Any], hostile: str) -> None:
+    """The hostile text arrives whole, after a quote, and no cell starts with a formula character."""
+    assert "'" + hostile in cells
+    assert not [c for c in cells if isinstance(c, str) and c.startswith(("=", "+", "@", "\t", "\r"))]
+
+
+def _roster(w: ExamWorld, fmt: str) -> Any:
+    person = w.candidate(name=HOSTILE_NAME)
+    booking = book_seat(w.db, person, w.session, SETTINGS)
+    w.db.commit()
+    check_in(w.db, w.proctor, w.session, booking.ticket_no, person.id_number[-4:], SETTINGS)
+    paper = start_exam(w.db, person, booking)
+    w.db.commit()
+    submit_paper(w.db, paper.id, by="candidate", person=person)
+    w.db.commit()
+    client = w.app.test_client()
+    login(client, w.bureau.username)
+    resp = client.get(f"/exams/admin/sessions/{w.session.id}/roster.{fmt}")
+    cells = csv_cells(resp) if fmt == "csv" else xlsx_cells(resp)
+    assert_neutral(cells, HOSTILE_NAME)
+    return cells
+
+
+def roster_csv(w: ExamWorld) -> None:
+    cells = _roster(w, "csv")
+    assert "0" in cells  # the score (all unanswered): a plain number
+
+
+def roster_xlsx(w: ExamWorld) -> None:
+    cells = _roster(w, "xlsx")
+    assert 0 in cells  # the score stays a number cell
+
+
+def _study_with_hostile_agent(w: ExamWorld) -> tuple[Any, Any]:
+    """A practitioner with that name studies one beat from a browser whose User-Agent starts with '='."""
+    person = w.candidate(completed=False, name=HOSTILE_NAME)
+    enrolment = w.enrolment_of(person)
+    client = w.app.test_client()
+    login(client, person.id_number)
+    stream = client.post("/api/v1/study/streams", json={"enrolment_id": enrolment.id,
+                                                        "chapter_id": w.course.chapters[0].id}).get_json()["stream"]
+    r = client.post("/api/v1/study/heartbeat", json={"stream": stream, "seq": 1},
+                    headers={"User-Agent": HOSTILE_AGENT})
+    assert r.status_code == 200, r.get_json()
+    return client, enrolment
+
+
+def own_study_record_csv(w: ExamWorld) -> None:
+    client, enrolment = _study_with_hostile_agent(w)
+    assert_neutral(csv_cells(client.get(f"/study/{enrolment.id}/record.csv")), HOSTILE_AGENT)
+
+
+def bureau_study_record_csv(w: ExamWorld) -> None:
+    _client, enrolment = _study_with_hostile_agent(w)
+    clerk = w.app.test_client()
+    web_login(clerk, w.bureau)
+    assert_neutral(csv_cells(clerk.get(f"/admin/records/{enrolment.id}.csv")), HOSTILE_AGENT)
+
+
+# endpoint (with its format where one route gives both) -> a check that fails when the export lets a formula through
+EXPORTS: dict[str, Callable[[ExamWorld], None]] = {
+    "exams.admin_roster_export:csv": roster_csv,
+    "exams.admin_roster_export:xlsx": roster_xlsx,
+    "study.record_csv": own_study_record_csv,
+    "admin.record_csv": bureau_study_record_csv,
+}
+
+
+@pytest.mark.parametrize("export", sorted(EXPORTS))
+def test_every_export_neutralises_a_hostile_name_and_user_agent(world: ExamWorld, export: str) -> None:  # noqa: F811
+    EXPORTS[export](world)
+
+
+def test_every_export_route_of_the_app_is_checked_here(app: Any) -> None:
+    found = set()
+    for rule in app.url_map.iter_rules():
+        text = rule.rule.lower()
+        if "csv" in text or "xlsx" in text or "export" in rule.endpoint:
+            fmts = [f for f in ("csv", "xlsx") if f in text]
+            found |= {f"{rule.endpoint}:{f}" for f in fmts} if len(fmts) > 1 else {rule.endpoint}
+    assert found == set(EXPORTS), "an export route without a formula-injection test: add it to EXPORTS"
