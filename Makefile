@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
-.PHONY: run test install system-deps lint bench-heartbeat bench-booking bench-rules demo migrate clean
+.PHONY: run test install system-deps lint bench-heartbeat bench-booking bench-rules demo migrate clean vendor-pdfjs
 
 $(BIN)/activate: pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -59,6 +59,17 @@ bench-booking: install
 
 bench-rules: install
 	$(BIN)/python bench/bench_rules.py
+
+# PDF.js for the player's PDF chapters, from its npm package (see lms/static/vendor/README.md); run by hand to update.
+PDFJS_VERSION := 6.5.438
+vendor-pdfjs:
+	rm -rf /tmp/xst-pdfjs && mkdir -p /tmp/xst-pdfjs
+	cd /tmp/xst-pdfjs && npm pack --silent pdfjs-dist@$(PDFJS_VERSION) && tar xzf pdfjs-dist-$(PDFJS_VERSION).tgz
+	rm -rf lms/static/vendor/pdfjs && mkdir -p lms/static/vendor/pdfjs
+	cp /tmp/xst-pdfjs/package/legacy/build/pdf.min.mjs /tmp/xst-pdfjs/package/legacy/build/pdf.worker.min.mjs \
+	   /tmp/xst-pdfjs/package/LICENSE lms/static/vendor/pdfjs/
+	cp -r /tmp/xst-pdfjs/package/cmaps /tmp/xst-pdfjs/package/standard_fonts lms/static/vendor/pdfjs/
+	rm -rf /tmp/xst-pdfjs
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache

@@ -34,9 +34,14 @@ def chapter_media(chapter_id: int) -> Any:
     resp = send_file(path, mimetype=chapter.mime, conditional=True, max_age=3600, etag=chapter.media_key)
     resp.headers["Cache-Control"] = "private, max-age=3600"
     if chapter.kind == "html":
-        # HTML courseware is shown in an iframe and may not run scripts or reach anything else.
-        resp.headers["Content-Security-Policy"] = ("sandbox; default-src 'none'; img-src data: 'self'; "
-                                                   "style-src 'unsafe-inline' 'self'; media-src 'self'")
+        # HTML courseware is shown in a frame of the player and may not run scripts, submit forms, open windows,
+        # navigate the player or reach anything off this site. It keeps this site's origin (allow-same-origin)
+        # so that the player's own script can listen for the learner's activity inside it (reading counts as
+        # studying); with no script of its own, the document cannot use that origin for anything. Only this
+        # site may frame it.
+        resp.headers["Content-Security-Policy"] = ("sandbox allow-same-origin; default-src 'none'; "
+                                                   "img-src data: 'self'; style-src 'unsafe-inline' 'self'; "
+                                                   "media-src 'self'; frame-ancestors 'self'")
     if chapter.kind == "pdf":
         resp.headers["X-Frame-Options"] = "SAMEORIGIN"
     return resp

@@ -69,9 +69,16 @@ def player(enrolment_id: int) -> Any:
         chapter = next((r["chapter"] for r in progress["chapters"] if not r["complete"]),
                        chapters[0] if chapters else None)
     current_row = next((r for r in progress["chapters"] if chapter and r["chapter"].id == chapter.id), None)
+    at = chapters.index(chapter) if chapter else 0
+    # "下一章": the next chapter in order; once this one is complete the page offers it (and, when that one is
+    # already complete too, the first chapter still incomplete, so the learner never walks through done ones).
+    later = [r for r in progress["chapters"][at + 1:] + progress["chapters"][:at] if not r["complete"]]
     cfg = current_app.config
     return render_template("study/player.html", enrolment=enrolment, progress=progress, chapter=chapter,
                            row=current_row, year=clock.study_year(),
+                           prev_chapter=chapters[at - 1] if chapter and at > 0 else None,
+                           next_chapter=chapters[at + 1] if chapter and at + 1 < len(chapters) else None,
+                           next_todo=later[0]["chapter"] if later else None,
                            settings={"heartbeat": cfg["HEARTBEAT_SECONDS"], "idle": cfg["IDLE_TIMEOUT_SECONDS"],
                                      "interactionWindow": min(cfg["IDLE_TIMEOUT_SECONDS"],
                                                               cfg["HEARTBEAT_SECONDS"] * 4)})
