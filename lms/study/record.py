@@ -1,9 +1,11 @@
 """The study record (学习记录): evidence of every segment and presence prompt."""
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import select
+from ua_parser import parse as parse_user_agent
 from sqlalchemy.orm import Session
 
 from ..catalogue.models import Chapter, Enrolment
@@ -14,6 +16,27 @@ END_REASONS = {None: "进行中", "idle": "脱机过久，自动结束", "prompt
 PROMPT_STATUS = {"pending": "等待确认", "answered": "已确认", "missed": "未确认（超时）"}
 
 
+# Browser families as people call them ("Chrome Mobile" is Chrome on a phone; the OS already says so).
+_BROWSER_NAMES = {"Chrome Mobile": "Chrome", "Chrome Mobile WebView": "Android WebView", "Mobile Safari": "Safari",
+                  "Mobile Safari UI/WKWebView": "Safari", "Firefox Mobile": "Firefox", "Edge Mobile": "Edge",
+                  "WeChat": "微信", "WeChat Browser": "微信", "QQ Browser": "QQ 浏览器",
+                  "QQ Browser Mobile": "QQ 浏览器", "UC Browser": "UC 浏览器", "HeadlessChrome": "Chrome（无界面）"}
+
+
+@lru_cache(maxsize=1024)
+def device_label(user_agent: str) -> str:
+    """A readable device for the study record ("Chrome · Android") from the raw User-Agent it keeps."""
+    if not user_agent:
+        return "未知设备"
+    found = parse_user_agent(user_agent)
+    parts = []
+    if found.user_agent is not None and found.user_agent.family != "Other":
+        parts.append(_BROWSER_NAMES.get(found.user_agent.family, found.user_agent.family))
+    if found.os is not None and found.os.family != "Other":
+        parts.append(found.os.family)
+    return " · ".join(parts) if parts else user_agent[:40]
+
+
 def study_record(s: Session, enrolment: Enrolment) -> dict[str, Any]:
     """Every segment and presence prompt of one enrolment, oldest first."""
     titles = dict(s.execute(select(Chapter.id, Chapter.title).where(Chapter.course_id == enrolment.course_id)).all())
@@ -22,7 +45,7 @@ def study_record(s: Session, enrolment: Enrolment) -> dict[str, Any]:
         "started_at": seg.started_at, "ended_at": seg.ended_at, "last_beat_at": seg.last_beat_at,
         "credited_seconds": seg.credited_ms / 1000, "end_reason": seg.end_reason,
         "end_reason_text": END_REASONS.get(seg.end_reason, seg.end_reason), "ip": seg.ip or "",
-        "device": seg.device or "", "beats": seg.beats,
+        "device": seg.device or "", "device_label": device_label(seg.device or ""), "beats": seg.beats,
     } for seg in s.scalars(select(StudySegment).where(StudySegment.enrolment_id == enrolment.id)
                            .order_by(StudySegment.started_at, StudySegment.id))]
     seg_chapter = {seg["id"]: seg["chapter"] for seg in segments}

@@ -103,7 +103,8 @@ def record_csv(enrolment_id: int) -> Any:
 
 RECORD_COLUMNS = [Column("类型"), Column("编号", numeric=True), Column("章节", width=24), Column("开始（北京时间）", width=20),
                   Column("结束（北京时间）", width=20), Column("计入学时（秒）", numeric=True), Column("结束原因"),
-                  Column("IP 地址", width=16), Column("设备", width=40), Column("状态")]
+                  Column("IP 地址", width=16), Column("设备", width=24), Column("状态"),
+                  Column("User-Agent", width=40)]
 
 
 def record_csv_response(rec: dict[str, Any], enrolment: Enrolment) -> Response:
@@ -111,10 +112,11 @@ def record_csv_response(rec: dict[str, Any], enrolment: Enrolment) -> Response:
     fmt = "%Y-%m-%d %H:%M:%S"
     rows: list[list[Any]] = [
         ["学习时段", seg["id"], seg["chapter"], _t(seg["started_at"], fmt), _t(seg["ended_at"], fmt),
-         Decimal(f"{seg['credited_seconds']:.3f}"), seg["end_reason_text"], seg["ip"], seg["device"], ""]
+         Decimal(f"{seg['credited_seconds']:.3f}"), seg["end_reason_text"], seg["ip"], seg["device_label"], "",
+         seg["device"]]
         for seg in rec["segments"]]
     rows += [["人机交互确认", p["id"], p["chapter"], _t(p["shown_at"], fmt), _t(p["answered_at"], fmt), None, "", "", "",
-              p["status_text"]] for p in rec["prompts"]]
+              p["status_text"], ""] for p in rec["prompts"]]
     name = f"study-record-{enrolment.person_id}-{enrolment.course_id}-{enrolment.year}"
     return csv_response(name, RECORD_COLUMNS, rows)
 
