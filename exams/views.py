@@ -17,7 +17,7 @@ from lms import clock
 from lms.accounts.models import Person
 from lms.catalogue.models import Course, CourseOffering
 from lms.db import database, get_or_404, get_session, transaction
-from lms.errors import DomainError, InvalidInput, NotFound
+from lms.errors import Conflict, DomainError, InvalidInput, NotFound
 from lms.exports import Column, export_response
 from lms.security import NotLoggedIn, bureau_required, practitioner_required, roles_required, session_account
 from lms.validation import form_id, id_field, json_object, query_int
@@ -58,6 +58,13 @@ from .operations import (
     unassign_proctor,
     withdraw_from_waitlist,
 )
+from .review import attempts_left, review
+
+
+class PaperOpen(Conflict):
+    code = "paper_open"
+    message = "试卷尚未交卷，交卷后才能查看答题情况"
+
 
 bp = Blueprint("exams", __name__, url_prefix="/exams")
 api = Blueprint("exams_api", __name__, url_prefix="/api/v1/exams")
@@ -150,8 +157,15 @@ def booking() -> Any:
                                                   WaitlistEntry.status.in_(("waiting", "offered")))).all()
     notices = s.scalars(select(OutboxMessage).where(OutboxMessage.person_id == current_user.id)
                         .order_by(OutboxMessage.id.desc()).limit(10)).all()
+    # What the sessions list offers follows what book_seat() would refuse: one active booking per plan (改约 =
+    # cancel, then book), nothing after a pass, and no more than EXAM_MAX_ATTEMPTS bookings not cancelled.
+    mine = [b for b in bookings if plan is not None and b.plan_id == plan.id]
+    held = next((b for b in mine if b.status in ("booked", "checked_in")), None)
+    passed = any(b.paper is not None and b.paper.passed for b in mine)
+    attempts_left = max(0, settings().max_attempts - sum(1 for b in mine if b.status != "cancelled"))
     return render_template("exams/booking.html", plan=plan, eligible=eligible, bookings=bookings, waits=waits,
-                           notices=notices, now=clock.now(), form=FlaskForm(),
+                           notices=notices, now=clock.now(), form=FlaskForm(), held=held, passed=passed,
+                           attempts_left=attempts_left, max_attempts=settings().max_attempts,
                            waiting_sessions={w.session_id for w in waits})
 
 
@@ -239,7 +253,11 @@ def paper_page(paper_id: int) -> Any:
     if paper.status == "open" and clock.now() >= paper.deadline:
         with transaction() as s:
             paper = submit_paper(s, paper.id, by="timeout", person=current_user)
-    return render_template("exams/paper.html", paper=paper, data=paper_json(paper))
+    if paper.status == "open":
+        return render_template("exams/paper.html", paper=paper, data=paper_json(paper))
+    left = attempts_left(get_session(), current_user, paper.booking.plan, settings())
+    return render_template("exams/result.html", paper=paper, review=review(paper), attempts_left=left,
+                           max_attempts=settings().max_attempts)
 
 
 # ---- bureau: 考试计划 -------------------------------------------------------------------------------------
@@ -524,6 +542,17 @@ def api_paper(paper_id: int) -> Any:
         with transaction() as s:
             paper = submit_paper(s, paper.id, by="timeout", person=current_user)
     return paper_json(paper)
+
+
+@api.get("/papers/<int:paper_id>/review")
+@practitioner_required
+def api_review(paper_id: int) -> Any:
+    """One's submitted paper: right, wrong or unanswered per item; the key once the session is over."""
+    paper = own_paper(paper_id)
+    if paper.status != "submitted":
+        raise PaperOpen()
+    left = attempts_left(get_session(), current_user, paper.booking.plan, settings())
+    return result_json(paper) | {"attempts_left": left, "review": review(paper)}
 
 
 @api.post("/papers/<int:paper_id>/answers")

@@ -5,8 +5,8 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import select
-from ua_parser import parse as parse_user_agent
 from sqlalchemy.orm import Session
+from ua_parser import parse as parse_user_agent
 
 from ..catalogue.models import Chapter, Enrolment
 from .models import PresencePrompt, StudySegment
