@@ -5,8 +5,9 @@ issued certificate, an exam taken and graded). Each role logs in and follows eve
 HTML only, one URL of each endpoint such as /study/<id>), starting from START_URLS. Pages added later are
 covered as soon as a link or a start URL reaches them: COVERED below lists the endpoints that must be reached,
 and a page endpoint that no crawl reaches fails the test until it is reached or listed in NOT_CRAWLED with a
-reason. PENDING lists pages known to fail that their owner is fixing; the test fails when one of them passes,
-so that it is taken off the list. The pages visited are written to test-results/phone-pages.txt.
+reason. The same crawl checks that every form of a destructive action (DESTRUCTIVE) asks first. PENDING lists
+pages known to fail that their owner is fixing; the test fails when one of them passes, so that it is taken
+off the list. The pages visited are written to test-results/phone-pages.txt.
 """
 from __future__ import annotations
 
@@ -55,6 +56,13 @@ NOT_CRAWLED = {
 # Files, not pages: never opened by the crawl.
 FILES = {"static", "courseware.chapter_media", "hours.sheet", "hours.staff_sheet", "hours.certificate_download",
          "study.record_csv", "admin.record_csv", "exams.admin_roster_export"}
+# POST endpoints that destroy or take away: every form for them must ask first (data-confirm, app.js), saying
+# what will happen. {endpoint: a test on its URL arguments (None: always)}.
+DESTRUCTIVE: dict[str, Any] = {
+    "exams.cancel_view": None, "exams.withdraw_view": None, "exams.admin_unassign": None, "hours.revoke": None,
+    "admin.set_person_active": lambda a: a.get("active") == 0,
+    "admin.set_status": lambda a: a.get("status") != "published",
+}
 # Known failures that their owner is fixing: {endpoint: owner}. Remove a line when the page passes.
 PENDING: dict[str, str] = {}
 SHAPES_PER_PAGE = 1  # URLs of one endpoint (one course page, one record, …)
@@ -110,6 +118,23 @@ def seed(app: Any) -> None:
         s.commit()
 
 
+def unconfirmed(app: Any, page: Any) -> list[str]:
+    """Forms of destructive actions on this page that post without asking first."""
+    out = []
+    forms = page.eval_on_selector_all(
+        "form[method=post], form[method=POST]",
+        "fs => fs.map(f => [f.getAttribute('action') || location.pathname, !!f.dataset.confirm, f.innerText.trim()])")
+    for action, asks, text in forms:
+        try:
+            endpoint, args = app.url_map.bind("localhost").match(urlsplit(action).path, method="POST")
+        except Exception:
+            continue
+        rule = DESTRUCTIVE.get(endpoint, False)
+        if rule is not False and (rule is None or rule(args)) and not asks:
+            out.append(f"form '{text[:20]}' ({endpoint}) posts without a confirmation")
+    return out
+
+
 def endpoint_of(app: Any, url: str) -> str | None:
     parts = urlsplit(url)
     try:
@@ -140,7 +165,7 @@ def crawl(app: Any, page: Any, base: str, role: str) -> dict[str, dict[str, Any]
             if per_endpoint.get(landed, 0) >= SHAPES_PER_PAGE:
                 continue
             per_endpoint[landed] = per_endpoint.get(landed, 0) + 1
-        problems = page.evaluate(CHECK)
+        problems = page.evaluate(CHECK) + unconfirmed(app, page)
         seen[url] = {"endpoint": landed, "problems": problems}
         if problems:
             shoot(page, f"phone-{role}-{re.sub(r'[^a-z0-9]+', '-', urlsplit(url).path.lower()).strip('-') or 'root'}")
