@@ -118,7 +118,7 @@ def test_activity_inside_the_html_chapter_keeps_the_clock_running(live: Any, bro
     page.mouse.move(box["x"] + 10, box["y"] + 10)
     start = credited_ms(srv, ids["html"])
     wiggle(page, box, 9)
-    assert credited_ms(srv, ids["html"]) - start >= 6500
+    assert credited_ms(srv, ids["html"]) - start >= 5500  # the page alone would have stopped after 4 s
     assert "计时已暂停" not in page.inner_text("#status")
     # The chapter's script did not run, and the list follows the counter.
     assert page.frame_locator("#doc").locator("h1").inner_text() == "宪法精神"
@@ -210,7 +210,7 @@ def test_a_missed_presence_prompt_says_what_was_lost_and_the_note_stays(live: An
 
 
 def test_a_beat_answered_503_is_retried_a_beat_later_in_the_same_segment(live: Any, browser: Any) -> None:
-    srv = live(HEARTBEAT_SECONDS=2, HEARTBEAT_GRACE_SECONDS=1, IDLE_TIMEOUT_SECONDS=20)
+    srv = live(HEARTBEAT_SECONDS=3, HEARTBEAT_GRACE_SECONDS=1, IDLE_TIMEOUT_SECONDS=20)
     ids = arrange(srv)
     page = browser.new_page(viewport=PHONE, locale="zh-CN")
     log_in(page, srv.url)
@@ -225,14 +225,14 @@ def test_a_beat_answered_503_is_retried_a_beat_later_in_the_same_segment(live: A
                       body='{"error": "unavailable", "message": "数据库暂时不可用"}')
 
     page.route("**/api/v1/study/heartbeat", unavailable)
-    wiggle(page, {"x": 0, "y": 100, "width": 380}, 5.5)
+    wiggle(page, {"x": 0, "y": 100, "width": 380}, 6.5)
     assert "自动重试" in page.inner_text("#status")
     before = credited_ms(srv, ids["html"])
     page.unroute("**/api/v1/study/heartbeat")
     wiggle(page, {"x": 0, "y": 100, "width": 380}, 2.5)
-    # Retried after about Retry-After (1 s, jittered), not at the 2-s interval, and the server saw none of them.
+    # Retried after about Retry-After (1 s, jittered), not at the 3-s interval, and the server saw none of them.
     gaps = [b - a for a, b in zip(refused, refused[1:], strict=False)]
-    assert len(refused) >= 3 and max(gaps) < 1.6
+    assert len(refused) >= 3 and max(gaps) < 2.2
     assert credited_ms(srv, ids["html"]) > before
     assert segments(srv) == 1  # the outage was shorter than the idle timeout: the same segment goes on
     assert "正在计时" in page.inner_text("#status")
