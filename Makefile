@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
-.PHONY: run test install system-deps lint bench-heartbeat bench-booking bench-rules demo migrate clean vendor-pdfjs
+.PHONY: run test install system-deps pdf-font lint bench-heartbeat bench-booking bench-rules demo migrate clean vendor-pdfjs
 
 $(BIN)/activate: pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -15,8 +15,19 @@ $(BIN)/activate: pyproject.toml
 
 install: $(BIN)/activate
 
+# The TrueType CJK font embedded in PDFs (lms/pdf.py): WenQuanYi Micro Hei, Debian's fonts-wqy-microhei
+# (Apache-2.0). Skipped when PDF_FONT_PATH names another font that is there.
+PDF_FONT_PATH ?= /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+pdf-font:
+	@if [ ! -f "$(PDF_FONT_PATH)" ]; then \
+	  echo "installing fonts-wqy-microhei (Debian), the font embedded in PDFs"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq fonts-wqy-microhei >/dev/null; \
+	  test -f "$(PDF_FONT_PATH)" || { echo "PDF font $(PDF_FONT_PATH) still missing"; exit 1; }; \
+	fi
+
 # Debian's chromium and a CJK font for the browser tests (Playwright's own browser download does not work here).
-system-deps:
+system-deps: pdf-font
 	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi "noto.*cjk"; then \
 	  echo "installing chromium and fonts-noto-cjk (Debian)"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
@@ -31,7 +42,7 @@ demo: migrate
 
 # Rate-limit counters are shared by all gunicorn workers through Redis when it answers; memory otherwise.
 # gunicorn reads its settings from gunicorn.conf.py.
-run: demo
+run: pdf-font demo
 	@RL=memory://; \
 	  if $(BIN)/python -c "import redis; redis.Redis(socket_connect_timeout=0.5).ping()" 2>/dev/null; then RL=redis://127.0.0.1:6379/0; fi; \
 	  export RATELIMIT_STORAGE_URI=$${RATELIMIT_STORAGE_URI:-$$RL}; \

@@ -11,6 +11,16 @@ def _int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
+def public_base_url(value: str) -> str:
+    """Check PUBLIC_BASE_URL: an http(s) address with a host and no path, query or fragment."""
+    from urllib.parse import urlsplit
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.path.strip("/") or parts.query \
+            or parts.fragment:
+        raise ValueError(f"PUBLIC_BASE_URL must look like https://host[:port], not {value!r}")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def from_env() -> dict[str, object]:
     """Build the app config from environment variables with safe defaults."""
     instance = Path(os.environ.get("INSTANCE_PATH", ROOT / "instance"))
@@ -40,6 +50,12 @@ def from_env() -> dict[str, object]:
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
         "ARGON2_TIME_COST": _int("ARGON2_TIME_COST", 3),
         "ARGON2_MEMORY_KIB": _int("ARGON2_MEMORY_KIB", 65536),
+        # The address printed on documents and in their QR codes (never the request's host): set it to the public
+        # https address in production. The default is the address `make run` serves.
+        "PUBLIC_BASE_URL": public_base_url(os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")),
+        # The TrueType CJK font embedded in PDFs (lms/pdf.py); face index for a .ttc collection.
+        "PDF_FONT_PATH": os.environ.get("PDF_FONT_PATH", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
+        "PDF_FONT_INDEX": _int("PDF_FONT_INDEX", 0),
         "CITY_BUREAU_NAME": os.environ.get("CITY_BUREAU_NAME", "温州市人力资源和社会保障局"),
         "SQL_ECHO": os.environ.get("SQL_ECHO", "0") == "1",
         # Connections kept open per process: at least the worker's threads, or the pool opens and closes a

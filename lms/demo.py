@@ -21,7 +21,7 @@ from .catalogue.models import CourseOffering, Enrolment
 from .catalogue.operations import add_chapter, create_course, offer_again, set_offering_status
 from .db import Database, transaction
 from .hours.operations import register_hours
-from .hours.pdf import FONT
+from .pdf import font_name
 from .study.models import ChapterProgress, StudySegment
 
 MEDIA = Path(__file__).parent / "demo_media"
@@ -58,9 +58,10 @@ def demo_pdf(title: str, body: str) -> bytes:
     buf = io.BytesIO()
     c = canvas.Canvas(buf, pagesize=A4)
     c.setTitle(title)
-    c.setFont(FONT, 20)
+    font = font_name()  # the TrueType CJK font our documents embed (lms/pdf.py)
+    c.setFont(font, 20)
     c.drawString(60, 760, title)
-    c.setFont(FONT, 12)
+    c.setFont(font, 12)
     y = 720
     for i in range(0, len(body), 36):
         c.drawString(60, y, body[i:i + 36])

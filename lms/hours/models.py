@@ -56,6 +56,34 @@ class HoursCertificate(Base):
     professional: Mapped[Decimal] = mapped_column(Numeric(7, 2))
     policy: Mapped[str] = mapped_column(String(32))
     issued_at: Mapped[datetime]
+    # The HR bureau named on the certificate when it was issued (None on certificates issued before it was kept:
+    # those name the person's bureau through hours.issuer.issuing_bureau).
+    issuer: Mapped[str | None] = mapped_column(String(100))
     revoked_at: Mapped[datetime | None]
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     revoke_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class HoursSheet(Base):
+    """A printed 学时登记情况表 (浙人社发〔2016〕63号 第十五条): what it showed, verifiable at /verify/<code>.
+
+    One row per person, year and state of the data the sheet prints (`fingerprint`): printing the same data again
+    gives the same sheet and code; a new registration gives a new one. The verification page compares the stored
+    fingerprint with today's to say whether the year's registrations changed after the sheet was printed.
+    """
+
+    __tablename__ = "hours_sheet"
+    __table_args__ = (UniqueConstraint("person_id", "year", "fingerprint", name="uq_hours_sheet_person_year_data"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    year: Mapped[int]
+    code: Mapped[str] = mapped_column(String(40), unique=True)  # 128 random bits, as certificates'
+    fingerprint: Mapped[str] = mapped_column(String(64))        # sha256 of the registrations printed
+    policy: Mapped[str] = mapped_column(String(32))
+    issuer: Mapped[str] = mapped_column(String(100))
+    total_hours: Mapped[Decimal] = mapped_column(Numeric(7, 2))
+    general_public: Mapped[Decimal] = mapped_column(Numeric(7, 2))
+    industry_public: Mapped[Decimal] = mapped_column(Numeric(7, 2))
+    professional: Mapped[Decimal] = mapped_column(Numeric(7, 2))
+    complete: Mapped[bool]
+    issued_at: Mapped[datetime]

@@ -17,26 +17,36 @@ from .. import clock
 from ..accounts.models import Person
 from ..db import get_or_404, get_session, transaction
 from ..errors import DomainError, NotFound
+from ..links import public_url
+from ..pdf import configured_font
 from ..regions import REGIONS
 from ..security import bureau_required, limiter, practitioner_required
 from ..validation import DecimalField, Form
-from .certificates import certificate_hours, find_certificate, issue_certificate, revoke_certificate
+from .certificates import certificate_hours, certificate_issuer, find_document, issue_certificate, revoke_certificate
 from .models import HoursCertificate
 from .operations import register_by_hand, years_of
-from .pdf import certificate_pdf, registration_sheet
+from .pdf import CertificateData, SheetData, certificate_pdf, registration_sheet
+from .sheets import issue_sheet, sheet_changed, sheet_hours
 from .summary import year_summary
 
 bp = Blueprint("hours", __name__)
 
 
+def _pdf(data: bytes, filename: str) -> Response:
+    return Response(data, mimetype="application/pdf", headers={
+        "Content-Disposition": f"inline; filename={filename}", "Cache-Control": "private, no-store"})
+
+
 def _sheet(person: Person, year: int) -> Response:
-    s = get_session()
-    summary = year_summary(s, person, year)
-    pdf = registration_sheet(person=person, region_name=summary["region"].name, policy_title=summary["policy"].title,
-                             year=year, entries=summary["entries"], bars=summary["bars"], total=summary["total"],
-                             complete=summary["complete"], printed_at=clock.china_now())
-    return Response(pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f"inline; filename=hours-sheet-{year}.pdf", "Cache-Control": "no-store"})
+    font = configured_font()  # before anything is recorded: no font, no sheet
+    with transaction() as s:
+        sheet, summary = issue_sheet(s, person, year)
+    data = SheetData(person=person, year=year, region_name=summary["region"].name,
+                     policy_title=summary["policy"].title, unit=summary["unit"], bars=summary["bars"],
+                     totals=summary["totals"], total=summary["total"], complete=summary["complete"],
+                     entries=summary["entries"], issuer=sheet.issuer, code=sheet.code,
+                     verify_url=verify_url(sheet.code), issued_at=clock.china(sheet.issued_at) or sheet.issued_at)
+    return _pdf(registration_sheet(data, font), f"hours-sheet-{year}.pdf")
 
 
 @bp.get("/hours")
@@ -78,19 +88,21 @@ def _own_certificate(year: int) -> HoursCertificate:
 
 
 def verify_url(code: str) -> str:
-    return url_for("hours.verify", code=code, _external=True)
+    """The public verification address of a code, on PUBLIC_BASE_URL (printed and put in QR codes)."""
+    return public_url("hours.verify", code=code)
 
 
 @bp.get("/hours/<int:year>/certificate")
 @practitioner_required
 def certificate(year: int) -> Any:
     """The printable certificate page with its QR code."""
+    from rules import load_policy
     cert = _own_certificate(year)
     url = verify_url(cert.code)
     qr = segno.make(url, error="m").svg_inline(scale=4, border=2, title="验证二维码")
-    region = REGIONS.get(current_user.region) or REGIONS["wenzhou"]
     return render_template("hours/certificate.html", cert=cert, url=url, qr=qr, hours=certificate_hours(cert),
-                           issuer=region.bureau)
+                           issuer=certificate_issuer(get_session(), cert, current_user),
+                           unit=load_policy(cert.policy).unit)
 
 
 @bp.get("/hours/<int:year>/certificate.pdf")
@@ -98,13 +110,14 @@ def certificate(year: int) -> Any:
 def certificate_download(year: int) -> Any:
     """The certificate as a PDF."""
     from rules import load_policy
+    font = configured_font()
     cert = _own_certificate(year)
-    region = REGIONS.get(current_user.region) or REGIONS["wenzhou"]
-    pdf = certificate_pdf(person=current_user, year=year, cert=cert, hours=certificate_hours(cert),
-                          policy_title=load_policy(cert.policy).title, verify_url=verify_url(cert.code),
-                          issuer=region.bureau)
-    return Response(pdf, mimetype="application/pdf",
-                    headers={"Content-Disposition": f"inline; filename=certificate-{year}.pdf"})
+    policy = load_policy(cert.policy)
+    data = CertificateData(person=current_user, year=year, unit=policy.unit, hours=certificate_hours(cert),
+                           total=cert.total_hours, policy_title=policy.title,
+                           issuer=certificate_issuer(get_session(), cert, current_user), code=cert.code,
+                           verify_url=verify_url(cert.code), issued_at=clock.china(cert.issued_at) or cert.issued_at)
+    return _pdf(certificate_pdf(data, font), f"certificate-{year}.pdf")
 
 
 def _public_limit() -> str:
@@ -114,27 +127,37 @@ def _public_limit() -> str:
 @bp.get("/verify")
 @limiter.limit(_public_limit)
 def verify_form() -> Any:
-    """Public: enter a verification code."""
+    """Public: enter a verification code (as typed: the page below reads it)."""
     code = request.args.get("code", "").strip()
     if code:
-        return redirect(url_for("hours.verify", code=code))
-    return render_template("hours/verify.html", cert=None, person=None, code="", state="form")
+        return _verification(code)
+    return render_template("hours/verify.html", doc=None, code="", state="form")
 
 
 @bp.get("/verify/<code>")
 @limiter.limit(_public_limit)
 def verify(code: str) -> Any:
-    """Public, without login: check a certificate code (rate-limited; codes are long and random)."""
+    """Public, without login: check a certificate's or a registration sheet's code (rate-limited, long random codes)."""
+    return _verification(code)
+
+
+def _verification(code: str) -> Any:
+    from rules import load_policy
     s = get_session()
     try:
-        cert = find_certificate(s, code)
+        doc = find_document(s, code)
     except NotFound:
-        return render_template("hours/verify.html", cert=None, person=None, code=code, state="unknown"), 404
-    person = s.get(Person, cert.person_id)
-    state = "revoked" if cert.revoked_at else "valid"
-    resp = render_template("hours/verify.html", cert=cert, person=person, code=code, state=state,
-                           hours=certificate_hours(cert))
-    return resp, 200
+        return render_template("hours/verify.html", doc=None, code=code, state="unknown"), 404
+    person = s.get(Person, doc.person_id)
+    assert person is not None
+    unit = load_policy(doc.policy).unit
+    if isinstance(doc, HoursCertificate):
+        state = "revoked" if doc.revoked_at else "valid"
+        return render_template("hours/verify.html", kind="certificate", doc=doc, person=person, code=code,
+                               state=state, hours=certificate_hours(doc), unit=unit,
+                               issuer=certificate_issuer(s, doc, person))
+    return render_template("hours/verify.html", kind="sheet", doc=doc, person=person, code=code, state="valid",
+                           hours=sheet_hours(doc), unit=unit, issuer=doc.issuer, changed=sheet_changed(s, doc, person))
 
 
 # ---- bureau staff ----------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from lms import clock
 from lms.accounts.operations import create_staff, register_practitioner
 from lms.catalogue.models import CourseOffering
 from lms.catalogue.operations import add_chapter, create_course, enrol, set_offering_status
-from lms.hours.pdf import FONT
+from lms.pdf import font_name
 from lms.study.models import ChapterProgress, StudySegment
 from tests.browser.conftest import shoot
 from tests.conftest import PASSWORD, make_id_number
@@ -41,7 +41,7 @@ def three_page_pdf() -> bytes:
     buf = io.BytesIO()
     c = canvas.Canvas(buf, pagesize=A4)
     for n in range(1, 4):
-        c.setFont(FONT, 18)
+        c.setFont(font_name(), 18)
         c.drawString(60, 760, f"第 {n} 页 · 行政许可法要点")
         c.showPage()
     c.save()
