@@ -104,10 +104,12 @@ def wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
-def _error_response(status: int, code: str, message: str) -> Any:
+def _error_response(status: int, code: str, message: str, fields: dict[str, str] | None = None) -> Any:
     if "db_session" in g:
         g.db_session.rollback()
     if wants_json():
+        if fields:  # every problem at once, by field (InvalidFields)
+            return jsonify(error=code, message=message, fields=fields), status
         return jsonify(error=code, message=message), status
     return render_template("errors/error.html", status=status, message=message), status
 
@@ -118,7 +120,7 @@ def _register_errors(app: Flask) -> None:
         if exc.status == 401 and not wants_json():
             from flask import redirect, url_for
             return redirect(url_for("accounts.login", next=request.full_path))
-        return _error_response(exc.status, exc.code, exc.message)
+        return _error_response(exc.status, exc.code, exc.message, getattr(exc, "fields", None))
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError) -> Any:

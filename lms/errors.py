@@ -17,6 +17,14 @@ class InvalidInput(DomainError):
     status, code, message = 400, "invalid_input", "提交的内容有误"
 
 
+class InvalidFields(InvalidInput):
+    """Several inputs are wrong at once: every problem in one answer, by field (`fields`: name → message)."""
+
+    def __init__(self, fields: dict[str, str]) -> None:
+        super().__init__("；".join(fields.values()))
+        self.fields = dict(fields)
+
+
 class NotAllowed(DomainError):
     status, code, message = 403, "forbidden", "您没有权限进行此操作"
 

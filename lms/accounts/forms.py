@@ -1,11 +1,15 @@
 from __future__ import annotations
 
-from wtforms import PasswordField, SelectField, StringField
+from collections.abc import Callable
+
+from wtforms import Field, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from ..regions import INDUSTRIES, REGIONS
 from ..validation import Form
+from .idcard import id_number_problem
+from .operations import mobile_problem, name_problem, password_problem
 
 
 class LoginForm(Form):
@@ -13,15 +17,28 @@ class LoginForm(Form):
     password = PasswordField("密码", validators=[DataRequired("请输入密码"), Length(max=128)])
 
 
+def _check(problem_of: Callable[[str], str | None]) -> Callable[[Form, Field], None]:
+    """A field validator made of one of the domain's problem functions (the operation checks the same again)."""
+    def validate(form: Form, field: Field) -> None:
+        problem = problem_of(field.data or "")
+        if problem:
+            raise ValidationError(problem)
+    return validate
+
+
 class RegisterForm(Form):
-    name = StringField("真实姓名", validators=[DataRequired("请填写真实姓名"), Length(2, 50, "姓名应为 2–50 个字")])
-    id_number = StringField("居民身份证号码", validators=[DataRequired("请填写身份证号码"), Length(18, 18, "身份证号码应为 18 位")])
-    mobile = StringField("手机号码", validators=[DataRequired("请填写手机号码"), Length(11, 11, "手机号码应为 11 位")])
+    """Every field is checked in one round, the ID number's check digit included (GB 11643), and each problem
+    is shown beside its field."""
+
+    name = StringField("真实姓名", validators=[DataRequired("请填写真实姓名"), _check(name_problem)])
+    id_number = StringField("居民身份证号码", validators=[DataRequired("请填写身份证号码"), _check(id_number_problem)])
+    mobile = StringField("手机号码", validators=[DataRequired("请填写手机号码"), _check(mobile_problem)])
     region = SelectField("所在地区", choices=[SelectChoice(r.code, r.name) for r in REGIONS.values()])
     industry = SelectField("所属行业", choices=[SelectChoice(i, i) for i in INDUSTRIES])
-    employer = StringField("工作单位（选填）", validators=[Length(max=100)])
-    password = PasswordField("密码（至少 8 位，含字母和数字）", validators=[DataRequired("请设置密码"), Length(8, 128, "密码至少 8 位")])
-    confirm = PasswordField("确认密码", validators=[EqualTo("password", "两次输入的密码不一致")])
+    employer = StringField("工作单位（选填）", validators=[Length(max=100, message="工作单位不能超过 100 个字")])
+    password = PasswordField("密码（至少 8 位，含字母和数字）", validators=[DataRequired("请设置密码"), _check(password_problem)])
+    confirm = PasswordField("确认密码", validators=[DataRequired("请再次输入密码"),
+                                                EqualTo("password", "两次输入的密码不一致")])
 
 
 class StaffForm(Form):

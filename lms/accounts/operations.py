@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .. import audit, clock
-from ..errors import Conflict, InvalidInput
+from ..errors import Conflict, InvalidFields, InvalidInput
 from ..regions import INDUSTRIES, REGIONS
 from ..security import hash_password, verify_password
 from .idcard import id_number_problem
@@ -17,27 +17,50 @@ from .models import Person
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 
 
-def check_password_strength(password: str) -> None:
+def password_problem(password: str) -> str | None:
+    """What is wrong with a new password, in Chinese, or None."""
+    if len(password) > 128:
+        return "密码不能超过 128 位"
     if len(password) < 8 or not re.search(r"[A-Za-z]", password) or not re.search(r"\d", password):
-        raise InvalidInput("密码至少 8 位，并同时包含字母和数字")
+        return "密码至少 8 位，并同时包含字母和数字"
+    return None
+
+
+def check_password_strength(password: str) -> None:
+    problem = password_problem(password)
+    if problem:
+        raise InvalidInput(problem)
+
+
+def mobile_problem(mobile: str) -> str | None:
+    """What is wrong with a mobile number, in Chinese, or None."""
+    return None if MOBILE.match(mobile.strip()) else "手机号码应为 11 位中国大陆手机号"
+
+
+def name_problem(name: str) -> str | None:
+    return None if 2 <= len(name.strip()) <= 50 else "请填写 2–50 个字的真实姓名"
+
+
+def practitioner_problems(*, name: str, id_number: str, mobile: str, region: str, industry: str,
+                          password: str) -> dict[str, str]:
+    """Every problem of a practitioner's registration details, by field (empty when there is none)."""
+    found = {"name": name_problem(name), "id_number": id_number_problem(id_number),
+             "mobile": mobile_problem(mobile), "region": None if region in REGIONS else "请选择所在地区",
+             "industry": None if industry in INDUSTRIES else "请选择所属行业", "password": password_problem(password)}
+    return {k: v for k, v in found.items() if v}
 
 
 def register_practitioner(s: Session, *, name: str, id_number: str, mobile: str, region: str,
                           industry: str, password: str, employer: str = "") -> Person:
-    """Register a practitioner (专业技术人员) account; the ID number and mobile must be unique."""
+    """Register a practitioner (专业技术人员) account; the ID number and mobile must be unique.
+
+    Every problem of the details is reported at once (InvalidFields), not the first one only.
+    """
     name, id_number, mobile = name.strip(), id_number.strip().upper(), mobile.strip()
-    if not 2 <= len(name) <= 50:
-        raise InvalidInput("请填写 2–50 个字的真实姓名")
-    problem = id_number_problem(id_number)
-    if problem:
-        raise InvalidInput(problem)
-    if not MOBILE.match(mobile):
-        raise InvalidInput("手机号码应为 11 位中国大陆手机号")
-    if region not in REGIONS:
-        raise InvalidInput("请选择所在地区")
-    if industry not in INDUSTRIES:
-        raise InvalidInput("请选择所属行业")
-    check_password_strength(password)
+    problems = practitioner_problems(name=name, id_number=id_number, mobile=mobile, region=region,
+                                     industry=industry, password=password)
+    if problems:
+        raise InvalidFields(problems)
     taken = s.scalar(select(Person.id).where(or_(Person.id_number == id_number, Person.mobile == mobile)))
     if taken:
         raise Conflict("该身份证号码或手机号码已注册，请直接登录")

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from .. import clock
 from ..db import get_session, transaction
-from ..errors import DomainError
+from ..errors import DomainError, InvalidFields
 from ..security import limiter
 from .forms import LoginForm, RegisterForm
 from .operations import authenticate, register_practitioner
@@ -83,6 +83,9 @@ def register() -> Any:
                     s, name=form.name.data or "", id_number=form.id_number.data or "", mobile=form.mobile.data or "",
                     region=form.region.data or "", industry=form.industry.data or "",
                     password=form.password.data or "", employer=form.employer.data or "")
+        except InvalidFields as exc:  # the form checks the same; kept so that nothing is lost if they part
+            for name, message in exc.fields.items():
+                list.append(getattr(form, name).errors, message)
         except DomainError as exc:
             form.form_errors.append(exc.message)
         else:
