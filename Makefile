@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
-.PHONY: run test install system-deps pdf-font lint bench-heartbeat bench-booking bench-rules demo migrate clean vendor-pdfjs
+.PHONY: run test install system-deps pdf-font lint bench-heartbeat bench-booking bench-rules demo migrate clean vendor-pdfjs vendor-jsqr
 
 $(BIN)/activate: pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -81,6 +81,15 @@ vendor-pdfjs:
 	   /tmp/xst-pdfjs/package/LICENSE lms/static/vendor/pdfjs/
 	cp -r /tmp/xst-pdfjs/package/cmaps /tmp/xst-pdfjs/package/standard_fonts lms/static/vendor/pdfjs/
 	rm -rf /tmp/xst-pdfjs
+
+# jsQR for the proctor's camera scanner, from its npm package (see lms/static/vendor/README.md); run by hand to update.
+JSQR_VERSION := 1.4.0
+vendor-jsqr:
+	rm -rf /tmp/xst-jsqr && mkdir -p /tmp/xst-jsqr
+	cd /tmp/xst-jsqr && npm pack --silent jsqr@$(JSQR_VERSION) && tar xzf jsqr-$(JSQR_VERSION).tgz
+	rm -rf lms/static/vendor/jsqr && mkdir -p lms/static/vendor/jsqr
+	cp /tmp/xst-jsqr/package/dist/jsQR.js /tmp/xst-jsqr/package/LICENSE lms/static/vendor/jsqr/
+	rm -rf /tmp/xst-jsqr
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache

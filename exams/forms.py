@@ -54,6 +54,10 @@ class AssignProctorForm(Form):
 
 
 class CheckInForm(Form):
-    ticket_no = StringField("准考证号", validators=[DataRequired("请输入准考证号"), Length(max=20)])
+    # inputmode=numeric brings up the number pad; spaces (as printed in groups) are allowed and dropped
+    ticket_no = StringField("准考证号", validators=[
+        DataRequired("请输入准考证号"), Regexp(r"^[0-9\s]{1,30}$", message="准考证号为数字，请核对准考证")],
+        render_kw={"inputmode": "numeric", "autocomplete": "off", "enterkeyhint": "next"})
     id_last = StringField("身份证号后四位", validators=[
-        DataRequired("请输入身份证号后四位"), Regexp(r"^\s*[0-9]{3}[0-9Xx]\s*$", message="请输入身份证号后四位（数字或 X）")])
+        DataRequired("请输入身份证号后四位"), Regexp(r"^\s*[0-9]{3}[0-9Xx]\s*$", message="请输入身份证号后四位（数字或 X）")],
+        render_kw={"autocomplete": "off", "autocapitalize": "characters", "maxlength": "4", "enterkeyhint": "done"})

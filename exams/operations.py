@@ -653,7 +653,7 @@ def check_in(s: Session, proctor: Person, session: ExamSession, ticket_no: str, 
         raise CheckInRefused(f"签到将于考前 {settings.checkin_early_minutes} 分钟开始")
     if now >= session.ends_at:
         raise CheckInRefused("本场考试已结束，不能签到")
-    ticket_no, id_last = ticket_no.strip(), id_last.strip().upper()
+    ticket_no, id_last = "".join(ticket_no.split()), id_last.strip().upper()  # "26 0001 …" as printed in groups
     booking = s.scalar(select(Booking).where(Booking.ticket_no == ticket_no, Booking.session_id == session.id))
     if booking is None:
         raise CheckInRefused("准考证号不属于本场次，请核对准考证")

@@ -1,6 +1,7 @@
 """Check-in, the paper, time limits, grading and the exactly-once registration of 18 hours (第十条)."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -75,6 +76,22 @@ def test_proctor_checks_a_candidate_in_by_ticket_and_last_four_id_digits(world: 
     assert booking.status == "checked_in" and booking.checked_in_by_id == world.proctor.id
 
 
+def test_a_ticket_number_typed_in_groups_checks_in_and_the_field_brings_up_the_number_pad(world: ExamWorld,
+                                                                                          client: Any) -> None:
+    person, booking = booked(world)
+    login(client, world.proctor.username)
+    page = client.get(f"/exams/proctor/sessions/{world.session.id}").get_data(as_text=True)
+    field = re.search(r'<input[^>]*id="ticket_no"[^>]*>', page)
+    assert field and 'inputmode="numeric"' in field.group(0)
+    typed = f" {booking.ticket_no[:2]} {booking.ticket_no[2:6]} {booking.ticket_no[6:]} "
+    r = client.post(f"/exams/proctor/sessions/{world.session.id}",
+                    data={"ticket_no": typed, "id_last": person.id_number[-4:]}, follow_redirects=True)
+    assert "签到成功" in r.get_data(as_text=True)
+    r = client.post(f"/exams/proctor/sessions/{world.session.id}",
+                    data={"ticket_no": booking.ticket_no + "A", "id_last": person.id_number[-4:]})
+    assert "准考证号为数字" in r.get_data(as_text=True)
+
+
 def test_check_in_with_wrong_id_digits_is_refused_with_a_reason(world: ExamWorld, client: Any) -> None:
     person, booking = booked(world)
     login(client, world.proctor.username)
@@ -82,7 +99,7 @@ def test_check_in_with_wrong_id_digits_is_refused_with_a_reason(world: ExamWorld
     r = client.post(f"/exams/proctor/sessions/{world.session.id}", data={"ticket_no": booking.ticket_no,
                                                                          "id_last": wrong})
     assert r.status_code == 200 and "身份证号后四位与准考证不符" in r.get_data(as_text=True)
-    r = client.post(f"/exams/proctor/sessions/{world.session.id}", data={"ticket_no": "x", "id_last": "12"})
+    r = client.post(f"/exams/proctor/sessions/{world.session.id}", data={"ticket_no": "1", "id_last": "12"})
     assert "请输入身份证号后四位" in r.get_data(as_text=True)
 
 
