@@ -15,15 +15,16 @@ $(BIN)/activate: pyproject.toml
 
 install: $(BIN)/activate
 
-# The TrueType CJK font embedded in PDFs (lms/pdf.py): WenQuanYi Micro Hei, Debian's fonts-wqy-microhei
-# (Apache-2.0). Skipped when PDF_FONT_PATH names another font that is there.
+# The TrueType CJK fonts embedded in PDFs (lms/pdf.py): WenQuanYi Micro Hei (Debian fonts-wqy-microhei) and,
+# for the rare characters it lacks, Droid Sans Fallback (fonts-droid-fallback); both Apache-2.0.
 PDF_FONT_PATH ?= /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+PDF_FALLBACK_FONT_PATH ?= /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf
 pdf-font:
-	@if [ ! -f "$(PDF_FONT_PATH)" ]; then \
-	  echo "installing fonts-wqy-microhei (Debian), the font embedded in PDFs"; \
+	@if [ ! -f "$(PDF_FONT_PATH)" ] || [ ! -f "$(PDF_FALLBACK_FONT_PATH)" ]; then \
+	  echo "installing fonts-wqy-microhei and fonts-droid-fallback (Debian), the fonts embedded in PDFs"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq fonts-wqy-microhei >/dev/null; \
-	  test -f "$(PDF_FONT_PATH)" || { echo "PDF font $(PDF_FONT_PATH) still missing"; exit 1; }; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq fonts-wqy-microhei fonts-droid-fallback >/dev/null; \
+	  test -f "$(PDF_FONT_PATH)" -a -f "$(PDF_FALLBACK_FONT_PATH)" || { echo "PDF fonts still missing"; exit 1; }; \
 	fi
 
 # Debian's chromium and a CJK font for the browser tests (Playwright's own browser download does not work here).

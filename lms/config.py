@@ -56,6 +56,9 @@ def from_env() -> dict[str, object]:
         # The TrueType CJK font embedded in PDFs (lms/pdf.py); face index for a .ttc collection.
         "PDF_FONT_PATH": os.environ.get("PDF_FONT_PATH", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
         "PDF_FONT_INDEX": _int("PDF_FONT_INDEX", 0),
+        # The TrueType font for characters the first one lacks (rare ones in names); empty: none.
+        "PDF_FALLBACK_FONT_PATH": os.environ.get("PDF_FALLBACK_FONT_PATH",
+                                                 "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"),
         "CITY_BUREAU_NAME": os.environ.get("CITY_BUREAU_NAME", "温州市人力资源和社会保障局"),
         "SQL_ECHO": os.environ.get("SQL_ECHO", "0") == "1",
         # Connections kept open per process: at least the worker's threads, or the pool opens and closes a

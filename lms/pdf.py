@@ -3,11 +3,15 @@
 The font is embedded (reportlab writes a subset of the glyphs used, as TrueType `FontFile2`), so every viewer shows
 the document as printed. reportlab embeds TrueType (glyf) outlines only; the default is WenQuanYi Micro Hei (Debian
 `fonts-wqy-microhei`, Apache-2.0, all 20,902 CJK Unified Ideographs and the full-width punctuation). `PDF_FONT_PATH`
-and `PDF_FONT_INDEX` (face in a .ttc) choose another TrueType font. A missing font is an error that says what to
-install; there is no silent fallback to a font the reader's viewer would have to substitute.
+and `PDF_FONT_INDEX` (face in a .ttc) choose another TrueType font. Characters the font lacks — rare ones in
+names, from CJK Extension A — are set in a second embedded font, Droid Sans Fallback (Debian `fonts-droid-fallback`,
+Apache-2.0, the design WenQuanYi Micro Hei grew from; 6,582 Extension A characters), `PDF_FALLBACK_FONT_PATH`.
+A missing font is an error that says what to install; there is no silent fallback to a font the reader's viewer
+would have to substitute.
 """
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 import threading
@@ -31,6 +35,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_FONT_PATH = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
 FONT_PACKAGE = "fonts-wqy-microhei"
+DEFAULT_FALLBACK_PATH = "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"
+FALLBACK_PACKAGE = "fonts-droid-fallback"
 CELL_PADDING = 4.0  # points, left and right of every table cell
 
 
@@ -40,37 +46,69 @@ class PdfFontMissing(DomainError):
     status, code, message = 503, "pdf_font_missing", "服务器缺少生成 PDF 所需的中文字体，暂时无法生成 PDF，请联系系统管理员。"
 
 
-_registered: dict[tuple[str, int], str] = {}
+_fonts: dict[tuple[str, int, str | None], str] = {}  # (path, face, fallback path) → registered name
+_fallback_fonts: dict[str, str] = {}                    # fallback path → registered name
+_fallback_of: dict[str, str] = {}   # a font's name → the name of the font set for the characters it lacks
+_glyphs: dict[str, frozenset[int]] = {}
 _lock = threading.Lock()
 
 
-def font_name(path: str = DEFAULT_FONT_PATH, index: int = 0) -> str:
-    """Register the TrueType font at path (face index in a collection) once per process and return its name."""
-    key = (path, index)
-    name = _registered.get(key)
+def _load(name: str, path: str, index: int, package: str) -> TTFont:
+    if not Path(path).is_file():
+        log.error("PDF font %s not found: install the Debian package %s (make system-deps) or configure "
+                  "another TrueType CJK font (PDF_FONT_PATH, PDF_FALLBACK_FONT_PATH)", path, package)
+        raise PdfFontMissing()
+    try:
+        return TTFont(name, path, subfontIndex=index)
+    except (TTFError, OSError) as exc:  # e.g. an OpenType/CFF font, which reportlab cannot embed
+        log.error("PDF font %s (face %d) cannot be embedded: %s", path, index, exc)
+        raise PdfFontMissing() from exc
+
+
+def font_name(path: str = DEFAULT_FONT_PATH, index: int = 0, fallback: str | None = DEFAULT_FALLBACK_PATH) -> str:
+    """Register the TrueType font at path (face index in a collection) with the font for the characters it lacks,
+    once per process and combination; return its name."""
+    key = (path, index, fallback or None)
+    name = _fonts.get(key)
     if name is not None:
         return name
     with _lock:
-        if key not in _registered:
-            if not Path(path).is_file():
-                log.error("PDF font %s not found: install the Debian package %s (make system-deps) or set "
-                          "PDF_FONT_PATH to a TrueType CJK font", path, FONT_PACKAGE)
-                raise PdfFontMissing()
-            name = f"XstCJK{len(_registered)}"
-            try:
-                pdfmetrics.registerFont(TTFont(name, path, subfontIndex=index))
-            except (TTFError, OSError) as exc:  # e.g. an OpenType/CFF font, which reportlab cannot embed
-                log.error("PDF font %s (face %d) cannot be embedded: %s", path, index, exc)
-                raise PdfFontMissing() from exc
-            _registered[key] = name
-    return _registered[key]
+        if key not in _fonts:
+            font = _load(f"XstCJK{len(_fonts)}", path, index, FONT_PACKAGE)
+            extra = None
+            if fallback and fallback not in _fallback_fonts:
+                extra = _load(f"XstCJKFallback{len(_fallback_fonts)}", fallback, 0, FALLBACK_PACKAGE)
+            pdfmetrics.registerFont(font)
+            _glyphs[font.fontName] = frozenset(font.face.charToGlyph)
+            if extra is not None and fallback:
+                pdfmetrics.registerFont(extra)
+                _fallback_fonts[fallback] = extra.fontName
+            if fallback:
+                _fallback_of[font.fontName] = _fallback_fonts[fallback]
+            _fonts[key] = font.fontName
+    return _fonts[key]
 
 
 def configured_font() -> str:
-    """The font of this app's documents (PDF_FONT_PATH, PDF_FONT_INDEX), registered on first use."""
+    """The font of this app's documents (PDF_FONT_PATH, PDF_FONT_INDEX, PDF_FALLBACK_FONT_PATH), registered once."""
     from flask import current_app
-    return font_name(str(current_app.config.get("PDF_FONT_PATH") or DEFAULT_FONT_PATH),
-                     int(current_app.config.get("PDF_FONT_INDEX") or 0))
+    cfg = current_app.config
+    fallback = cfg.get("PDF_FALLBACK_FONT_PATH", DEFAULT_FALLBACK_PATH)
+    return font_name(str(cfg.get("PDF_FONT_PATH") or DEFAULT_FONT_PATH), int(cfg.get("PDF_FONT_INDEX") or 0),
+                     str(fallback) if fallback else None)
+
+
+def markup(text: str, font: str) -> str:
+    """Paragraph markup of plain text: escaped, with the characters font lacks set in its fallback font."""
+    fallback = _fallback_of.get(font)
+    have = _glyphs.get(font)
+    if not fallback or have is None:
+        return escape(text)
+    out: list[str] = []
+    for covered, run in itertools.groupby(text, key=lambda ch: ord(ch) in have or ch.isspace()):
+        chunk = escape("".join(run))
+        out.append(chunk if covered else f'<font name="{fallback}">{chunk}</font>')
+    return "".join(out)
 
 
 @dataclass(frozen=True)
@@ -165,7 +203,7 @@ class Text(Flowable):
 
     def _paragraph(self, width: float) -> Paragraph:
         lines = wrap_lines(self.text, self.style.fontName, self.style.fontSize, width)
-        return Paragraph("<br/>".join(escape(line) for line in lines), self.style)
+        return Paragraph("<br/>".join(markup(line, self.style.fontName) for line in lines), self.style)
 
     def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
         self._para = self._paragraph(availWidth)

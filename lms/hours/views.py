@@ -99,7 +99,7 @@ def certificate(year: int) -> Any:
     from rules import load_policy
     cert = _own_certificate(year)
     url = verify_url(cert.code)
-    qr = segno.make(url, error="m").svg_inline(scale=4, border=2, title="验证二维码")
+    qr = segno.make_qr(url, error="m").svg_inline(scale=4, border=4, light="#fff", title="验证二维码")
     return render_template("hours/certificate.html", cert=cert, url=url, qr=qr, hours=certificate_hours(cert),
                            issuer=certificate_issuer(get_session(), cert, current_user),
                            unit=load_policy(cert.policy).unit)

@@ -56,12 +56,18 @@ def sheet_of(app: Any, person: Any, year: int = 2025) -> bytes:
     return bytes(resp.data)
 
 
-def test_every_font_in_the_sheet_and_certificate_is_embedded_as_a_subset(public_app: Any, db: Any, make: Any) -> None:
-    person = make.practitioner(name="欧阳明华")
-    completed_2025(public_app, db, person)
-    client = public_app.test_client()
+def certified(app: Any, db: Any, person: Any) -> Any:
+    """A client logged in as person, who completed 2025 and has had its certificate issued."""
+    completed_2025(app, db, person)
+    client = app.test_client()
     web_login(client, person)
     assert client.post("/hours/2025/certificate").status_code == 302
+    return client
+
+
+def test_every_font_in_the_sheet_and_certificate_is_embedded_as_a_subset(public_app: Any, db: Any, make: Any) -> None:
+    person = make.practitioner(name="欧阳明华")
+    client = certified(public_app, db, person)
     for data in (sheet_of(public_app, person), client.get("/hours/2025/certificate.pdf").data):
         fonts = fonts_of(data)
         assert fonts and all(f["embedded"] for f in fonts), fonts
@@ -69,6 +75,17 @@ def test_every_font_in_the_sheet_and_certificate_is_embedded_as_a_subset(public_
         assert all(f["name"][7] == "+" and f["name"][1:7].isupper() for f in fonts), fonts
         text, _ = pdf_text(data)
         assert "欧阳明华" in text and "一般公需科目" in text
+
+
+def test_a_rare_character_in_a_name_is_printed_from_the_fallback_font_also_embedded(
+        public_app: Any, db: Any, make: Any) -> None:
+    person = make.practitioner(name="欧阳㛃华")  # 㛃 U+36C3, CJK Extension A: not in WenQuanYi Micro Hei
+    completed_2025(public_app, db, person)
+    data = sheet_of(public_app, person)
+    _, lines = pdf_text(data)
+    assert "欧阳㛃华" in lines
+    fonts = fonts_of(data)
+    assert all(f["embedded"] for f in fonts) and any("DroidSansFallback" in f["name"] for f in fonts), fonts
 
 
 def test_the_sheet_lists_every_category_and_prints_a_code_and_the_public_verification_address(
@@ -128,10 +145,7 @@ def test_lines_break_at_the_last_sensible_point_that_fits() -> None:
 
 def test_a_tonglu_certificate_and_sheet_count_credits_not_hours(public_app: Any, db: Any, make: Any) -> None:
     person = make.practitioner(region="tonglu")
-    completed_2025(public_app, db, person)
-    client = public_app.test_client()
-    web_login(client, person)
-    assert client.post("/hours/2025/certificate").status_code == 302
+    client = certified(public_app, db, person)
     html = client.get("/hours/2025/certificate").get_data(as_text=True)
     card = html.split('<section class="card certificate">')[1].split("</section>")[0]
     assert "学分电子证书" in card and "90.0</strong> 学分" in card and "学时" not in card
@@ -160,9 +174,10 @@ def test_printing_the_same_data_again_gives_the_same_sheet_and_new_data_a_new_on
     assert len(codes) == 2 and codes[1] in later and code not in later
 
 
+@pytest.mark.parametrize("setting", ["PDF_FONT_PATH", "PDF_FALLBACK_FONT_PATH"])
 def test_a_missing_font_refuses_the_pdf_with_a_clear_message_and_records_nothing(
-        make_app: Any, db: Any, make: Any, tmp_path: Any) -> None:
-    app = make_app(PDF_FONT_PATH=str(tmp_path / "no-such-font.ttc"))
+        make_app: Any, db: Any, make: Any, tmp_path: Any, setting: str) -> None:
+    app = make_app(**{setting: str(tmp_path / "no-such-font.ttf")})
     person = make.practitioner()
     completed_2025(app, db, person)
     client = app.test_client()

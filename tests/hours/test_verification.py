@@ -8,8 +8,7 @@ from sqlalchemy import select
 
 from lms.hours.certificates import code_readings
 from lms.hours.models import HoursCertificate, HoursSheet
-from tests.hours.test_documents import sheet_of
-from tests.test_access import web_login
+from tests.hours.test_documents import certified, sheet_of
 from tests.test_hours import completed_2025, give
 
 CODE = "OB2I-LQ7S-ZA3K-M5GH-TY4U-WXCD-EF"  # has O, B, I and L: the letters people mistype
@@ -43,11 +42,7 @@ def test_what_cannot_be_a_code_is_not_looked_up(typed: str) -> None:
 
 @pytest.fixture
 def certificate(app: Any, db: Any, make: Any) -> Any:
-    person = make.practitioner(name="欧阳明华", region="tonglu")
-    completed_2025(app, db, person)
-    client = app.test_client()
-    web_login(client, person)
-    assert client.post("/hours/2025/certificate").status_code == 302
+    certified(app, db, make.practitioner(name="欧阳明华", region="tonglu"))
     cert = db.scalars(select(HoursCertificate)).one()
     cert.code = CODE  # a known code with the letters people mistype
     db.commit()
