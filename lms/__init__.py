@@ -58,13 +58,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from courseware.views import bp as courseware_bp
 
     from .accounts.views import bp as accounts_bp
+    from .admin.audit_views import bp as audit_bp
     from .admin.views import bp as admin_bp
     from .api import bp as api_bp
     from .catalogue.views import bp as catalogue_bp
     from .hours.views import bp as hours_bp
     from .study.views import bp as study_bp
 
-    for bp in (accounts_bp, catalogue_bp, study_bp, hours_bp, admin_bp, api_bp, courseware_bp):
+    for bp in (accounts_bp, catalogue_bp, study_bp, hours_bp, admin_bp, audit_bp, api_bp, courseware_bp):
         app.register_blueprint(bp)
     try:
         from exams.views import register as register_exams

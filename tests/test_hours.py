@@ -63,7 +63,7 @@ def test_ledger_and_audit_log_cannot_be_edited_or_deleted_even_in_sql(app: Any, 
     give(app, db, person, 2026, "professional", 10, "x1")
     with app.app_context():
         from lms import audit
-        audit.record(db, None, "test.action", ("Thing", 1))
+        audit.record(db, None, "account.activate", person)
         db.commit()
     for stmt in (f"UPDATE {table} SET id = id", f"DELETE FROM {table}"):
         with pytest.raises(DBAPIError, match="append-only"):

@@ -16,7 +16,6 @@ from .. import clock
 from ..accounts.forms import StaffForm
 from ..accounts.models import Person
 from ..accounts.operations import create_staff, set_active
-from ..audit import AuditEntry
 from ..catalogue.models import Chapter, Course, CourseOffering, Enrolment
 from ..catalogue.operations import (
     add_chapter,
@@ -296,13 +295,3 @@ def staff() -> Any:
             return redirect(url_for("admin.staff"))
     rows = s.scalars(select(Person).where(Person.role != "practitioner").order_by(Person.id)).all()
     return render_template("admin/staff.html", form=form, rows=rows, action_form=FlaskForm())
-
-
-@bp.get("/audit")
-def audit_log() -> Any:
-    """The audit trail, newest first."""
-    s = get_session()
-    page = query_int("page", 1)
-    rows = s.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).offset((page - 1) * 50).limit(50)).all()
-    actors = {p.id: p for p in s.scalars(select(Person).where(Person.id.in_({r.actor_id for r in rows if r.actor_id})))}
-    return render_template("admin/audit.html", rows=rows, actors=actors, page=page)

@@ -95,7 +95,7 @@ def set_offering_status(s: Session, actor: Person, offering: CourseOffering, sta
     offering.status = status
     if status == "published":
         offering.published_at = clock.now()
-    audit.record(s, actor, f"course.{'publish' if status == 'published' else 'unpublish'}",
+    audit.record(s, actor, "course.publish" if status == "published" else "course.unpublish",
                  ("CourseOffering", f"{offering.course_id}/{offering.year}"), ip=ip)
 
 
