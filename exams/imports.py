@@ -22,7 +22,7 @@ from lms.catalogue.models import Course
 from lms.errors import InvalidInput
 
 from .models import ExamPlan, ExamSession, Question
-from .operations import SessionSpec, add_sessions
+from .operations import SessionSpec, add_sessions, session_problems
 
 
 class ImportProblems(InvalidInput):
@@ -118,8 +118,8 @@ def parse_china_datetime(value: str) -> datetime:
     raise ValueError(value)
 
 
-def parse_session_rows(rows: Iterable[tuple[int, dict[str, str]]]) -> list[SessionSpec]:
-    """Turn upload rows into session specs, or raise ImportProblems listing every bad row."""
+def parse_session_rows(rows: Iterable[tuple[int, dict[str, str]]], year: int | None = None) -> list[SessionSpec]:
+    """Turn upload rows into session specs, or raise ImportProblems listing every problem of every bad row."""
     specs, problems = [], []
     for n, row in rows:
         row_problems: list[str] = []
@@ -128,29 +128,40 @@ def parse_session_rows(rows: Iterable[tuple[int, dict[str, str]]]) -> list[Sessi
             try:
                 return parse_china_datetime(raw)
             except ValueError:
-                problems.append(f"{label}“{raw}”应写成 2026-03-10 09:00 的格式")
+                problems.append(f"{label}“{raw.strip()}”应写成 2026-03-10 09:00 的格式")
                 return None
 
         day = _pick(row, "考试日期", "date")
-        starts = when("开始时间", f"{day} {_pick(row, '开始时间', 'start')}")
-        ends = when("结束时间", f"{day} {_pick(row, '结束时间', 'end')}")
+        starts = ends = None
+        try:
+            datetime.strptime(day.strip().replace("/", "-"), "%Y-%m-%d")
+        except ValueError:
+            row_problems.append(f"考试日期“{day}”应写成 2026-03-10 的格式")
+        else:
+            starts = when("开始时间", f"{day} {_pick(row, '开始时间', 'start')}")
+            ends = when("结束时间", f"{day} {_pick(row, '结束时间', 'end')}")
         opens = when("报名开始", _pick(row, "报名开始", "booking_opens"))
         closes = when("报名截止", _pick(row, "报名截止", "booking_closes"))
         cancel = when("取消截止", _pick(row, "取消截止", "cancel_deadline"))
         raw_seats = _pick(row, "座位数", "seats")
+        seats: int | None
         try:
             seats = int(raw_seats)
         except ValueError:
             row_problems.append(f"座位数“{raw_seats}”应为整数")
-            seats = 0
-        if starts and ends and opens and closes and cancel and not row_problems:
-            spec = SessionSpec(venue_name=_pick(row, "考点名称", "venue_name"),
-                               venue_address=_pick(row, "考点地址", "venue_address"), room=_pick(row, "考场", "room"),
-                               starts_at=starts, ends_at=ends, seats=seats, booking_opens_at=opens,
-                               booking_closes_at=closes, cancel_deadline=cancel,
-                               allowed_cidrs=_pick(row, "IP范围", "cidrs").replace(";", "\n"))
-            row_problems.extend(spec.problems())
-            specs.append(spec)
+            seats = None
+        venue, address, room = _pick(row, "考点名称", "venue_name"), _pick(row, "考点地址", "venue_address"), \
+            _pick(row, "考场", "room")
+        cidrs = _pick(row, "IP范围", "cidrs").replace(";", "\n")
+        # Every check that the readable cells allow, so that one upload reports the whole row.
+        row_problems.extend(session_problems(venue_name=venue, room=room, seats=seats, starts_at=starts, ends_at=ends,
+                                             booking_opens_at=opens, booking_closes_at=closes, cancel_deadline=cancel,
+                                             allowed_cidrs=cidrs, year=year))
+        if not row_problems:
+            assert starts and ends and opens and closes and cancel and seats is not None
+            specs.append(SessionSpec(venue_name=venue, venue_address=address, room=room, starts_at=starts,
+                                     ends_at=ends, seats=seats, booking_opens_at=opens, booking_closes_at=closes,
+                                     cancel_deadline=cancel, allowed_cidrs=cidrs))
         problems.extend(f"第 {n} 行：{p}" for p in row_problems)
     if problems:
         raise ImportProblems(problems)
@@ -160,7 +171,7 @@ def parse_session_rows(rows: Iterable[tuple[int, dict[str, str]]]) -> list[Sessi
 def import_sessions(s: Session, actor: Person, plan: ExamPlan, filename: str, stream: IO[bytes],
                     ip: str | None = None) -> list[ExamSession]:
     """Import a plan's sessions from a CSV or XLSX file: every row or none."""
-    specs = parse_session_rows(read_table(filename, stream))
+    specs = parse_session_rows(read_table(filename, stream), year=plan.year)
     return add_sessions(s, actor, plan, specs, ip=ip)
 
 

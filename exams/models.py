@@ -21,6 +21,7 @@ from lms.catalogue.models import Course, Enrolment
 from lms.db import Base
 
 ACTIVE_BOOKING = "status IN ('booked','checked_in')"
+ACTIVE_BOOKING_STATES = ("booked", "checked_in")
 BOOKING_STATES = ("booked", "cancelled", "checked_in", "absent", "finished")
 QUESTION_KINDS = ("single", "multiple", "truefalse")
 KIND_NAMES = {"single": "单选题", "multiple": "多选题", "truefalse": "判断题"}
@@ -59,6 +60,7 @@ class ExamSession(Base):
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         CheckConstraint("booking_closes_at > booking_opens_at", name="booking_window"),
         CheckConstraint("booking_state IN ('scheduled','open','closed')", name="booking_state"),
+        CheckConstraint("(cancelled_at IS NULL) = (cancel_reason IS NULL)", name="cancelled_with_reason"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("exam_plan.id"), index=True)
@@ -78,6 +80,10 @@ class ExamSession(Base):
     # Optional: the venue's networks (CIDR, one per line) from which the exam may be started.
     allowed_cidrs: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime]
+    # Cancelled by the bureau before it started (exams/schedule.py): its bookings were cancelled, nobody books it.
+    cancelled_at: Mapped[datetime | None]
+    cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    cancel_reason: Mapped[str | None] = mapped_column(String(200))
     plan: Mapped[ExamPlan] = relationship(back_populates="sessions")
     proctors: Mapped[list[Person]] = relationship(
         secondary="exam_proctor_assignment", order_by="Person.id", viewonly=True,

@@ -170,25 +170,39 @@ class SessionSpec:
     cancel_deadline: datetime
     allowed_cidrs: str = ""
 
-    def problems(self) -> list[str]:
-        """What is wrong with this session, in words a clerk can act on."""
-        out = []
-        if not self.venue_name.strip():
-            out.append("考点名称不能为空")
-        if not self.room.strip():
-            out.append("考场不能为空")
-        if self.seats <= 0 or self.seats > 10000:
-            out.append("座位数应为 1–10000")
-        if self.ends_at <= self.starts_at:
-            out.append("结束时间应晚于开始时间")
-        if self.booking_closes_at <= self.booking_opens_at:
-            out.append("报名截止时间应晚于报名开始时间")
-        if self.booking_closes_at > self.ends_at:
-            out.append("报名截止时间不能晚于考试结束时间")
-        if self.cancel_deadline > self.ends_at:
-            out.append("取消截止时间不能晚于考试结束时间")
-        out.extend(cidr_problems(self.allowed_cidrs))
-        return out
+    def problems(self, year: int | None = None) -> list[str]:
+        """What is wrong with this session (in a plan of year), in words a clerk can act on."""
+        return session_problems(venue_name=self.venue_name, room=self.room, seats=self.seats,
+                                starts_at=self.starts_at, ends_at=self.ends_at, booking_opens_at=self.booking_opens_at,
+                                booking_closes_at=self.booking_closes_at, cancel_deadline=self.cancel_deadline,
+                                allowed_cidrs=self.allowed_cidrs, year=year)
+
+
+def session_problems(*, venue_name: str, room: str, seats: int | None, starts_at: datetime | None,
+                     ends_at: datetime | None, booking_opens_at: datetime | None, booking_closes_at: datetime | None,
+                     cancel_deadline: datetime | None, allowed_cidrs: str, year: int | None) -> list[str]:
+    """Every problem of a session, also of one whose times or seats could not be read (None): a row of an upload
+    is reported whole, not one problem per round."""
+    out = []
+    if not venue_name.strip():
+        out.append("考点名称不能为空")
+    if not room.strip():
+        out.append("考场不能为空")
+    if seats is not None and (seats <= 0 or seats > 10000):
+        out.append("座位数应为 1–10000")
+    if starts_at and ends_at and ends_at <= starts_at:
+        out.append("结束时间应晚于开始时间")
+    # 温人社发〔2020〕125号 第十条: the exam of a study year's general public course is sat in that year.
+    if starts_at and year is not None and (day := clock.china(starts_at)) is not None and day.year != year:
+        out.append(f"考试日期 {day:%Y-%m-%d} 不在 {year} 年度内，{year} 年度的考试计划只能安排 {year} 年的场次")
+    if booking_opens_at and booking_closes_at and booking_closes_at <= booking_opens_at:
+        out.append("报名截止时间应晚于报名开始时间")
+    if booking_closes_at and ends_at and booking_closes_at > ends_at:
+        out.append("报名截止时间不能晚于考试结束时间")
+    if cancel_deadline and ends_at and cancel_deadline > ends_at:
+        out.append("取消截止时间不能晚于考试结束时间")
+    out.extend(cidr_problems(allowed_cidrs))
+    return out
 
 
 def cidr_problems(cidrs: str) -> list[str]:
@@ -206,7 +220,7 @@ def add_sessions(s: Session, actor: Person, plan: ExamPlan, specs: list[SessionS
                  ip: str | None = None) -> list[ExamSession]:
     """Add sessions to a plan, all or none."""
     _require_role(actor, "bureau")
-    problems = [f"第 {i} 个场次：{p}" for i, spec in enumerate(specs, 1) for p in spec.problems()]
+    problems = [f"第 {i} 个场次：{p}" for i, spec in enumerate(specs, 1) for p in spec.problems(year=plan.year)]
     if problems:
         raise InvalidInput("；".join(problems))
     now = clock.now()
@@ -310,7 +324,7 @@ def book_seat(s: Session, person: Person, session: ExamSession, settings: ExamSe
     row is locked only for the moment before commit and can never be oversold.
     """
     now = clock.now()
-    if not session.booking_opens_at <= now < session.booking_closes_at:
+    if session.cancelled_at is not None or not session.booking_opens_at <= now < session.booking_closes_at:
         raise BookingClosed(_closed_message(session, now))
     if session.taken >= session.seats:  # a courtesy read; the conditional UPDATE below is the guard
         raise NoSeatsLeft()
@@ -318,7 +332,7 @@ def book_seat(s: Session, person: Person, session: ExamSession, settings: ExamSe
     booking = _insert_booking(s, person, session, enrolment)
     took = s.execute(update(ExamSession).where(
         ExamSession.id == session.id, ExamSession.taken < ExamSession.seats,
-        ExamSession.booking_opens_at <= now, ExamSession.booking_closes_at > now,
+        ExamSession.booking_opens_at <= now, ExamSession.booking_closes_at > now, ExamSession.cancelled_at.is_(None),
     ).values(taken=ExamSession.taken + 1).execution_options(synchronize_session=False))
     if _rowcount(took) != 1:
         raise NoSeatsLeft()
@@ -345,7 +359,7 @@ WITH r AS (
   SELECT * FROM unnest(%(pid)s::int[], %(sv)s::int[], %(serial)s::text[]) WITH ORDINALITY AS r(pid, sv, serial, n)
 ), s AS (
   SELECT es.id, es.plan_id, ep.year, ep.category, es.taken >= es.seats AS full_,
-         es.booking_opens_at <= %(now)s AND %(now)s < es.booking_closes_at AS open_
+         es.booking_opens_at <= %(now)s AND %(now)s < es.booking_closes_at AND es.cancelled_at IS NULL AS open_
   FROM exam_session es JOIN exam_plan ep ON ep.id = es.plan_id
   WHERE es.id = %(sid)s
 ), c AS (
@@ -371,7 +385,7 @@ WITH r AS (
 ), lk AS (
   SELECT es.id, es.seats - es.taken AS left_ FROM exam_session es
   WHERE es.id = %(sid)s AND es.taken < es.seats AND es.booking_opens_at <= %(now)s AND es.booking_closes_at > %(now)s
-    AND EXISTS (SELECT 1 FROM go)
+    AND es.cancelled_at IS NULL AND EXISTS (SELECT 1 FROM go)
   FOR UPDATE
 ), ins AS (
   INSERT INTO exam_booking (person_id, plan_id, session_id, enrolment_id, ticket_no, status, created_at)
@@ -455,6 +469,8 @@ def book_seat_pg(s: Session, person_id: int, session_version: int, session_id: i
 
 
 def _closed_message(session: ExamSession, now: datetime) -> str:
+    if session.cancelled_at is not None:
+        return f"该场次已取消（{session.cancel_reason}），请选择其他场次"
     if now < session.booking_opens_at:
         return f"该场次尚未开始报名，报名开始时间：{clock.china(session.booking_opens_at):%Y-%m-%d %H:%M}"
     return "该场次报名已截止"
@@ -515,7 +531,7 @@ def _offer_next(s: Session, session: ExamSession, now: datetime, minutes: int) -
 def join_waitlist(s: Session, person: Person, session: ExamSession, settings: ExamSettings) -> WaitlistEntry:
     """Join the waiting list (候补) of a full session."""
     now = clock.now()
-    if not session.booking_opens_at <= now < session.booking_closes_at:
+    if session.cancelled_at is not None or not session.booking_opens_at <= now < session.booking_closes_at:
         raise BookingClosed(_closed_message(session, now))
     _check_can_book(s, person, session.plan, settings)
     if session.taken < session.seats:
@@ -588,7 +604,8 @@ def update_booking_windows(s: Session) -> int:
     """Open and close booking windows on time and close the waiting lists of closed sessions; idempotent."""
     now = clock.now()
     n = 0
-    for state, cond in (("open", and_(ExamSession.booking_opens_at <= now, ExamSession.booking_closes_at > now)),
+    for state, cond in (("open", and_(ExamSession.booking_opens_at <= now, ExamSession.booking_closes_at > now,
+                                      ExamSession.cancelled_at.is_(None))),
                         ("closed", ExamSession.booking_closes_at <= now)):
         n += _rowcount(s.execute(update(ExamSession).where(cond, ExamSession.booking_state != state)
                                  .values(booking_state=state).execution_options(synchronize_session=False)))

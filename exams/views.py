@@ -73,7 +73,7 @@ proctor_required = roles_required("proctor")
 
 def register(app: Flask) -> None:
     """Register the exams pages and API on the app."""
-    from . import audit_targets  # noqa: F401  (names and links of exam objects in the audit log)
+    from . import audit_targets, schedule_views  # noqa: F401  (audit log names; the pages that change sessions)
     app.register_blueprint(bp)
     app.register_blueprint(api)
     app.jinja_env.globals["KIND_NAMES"] = KIND_NAMES

@@ -29,6 +29,8 @@ ACTION_NAMES: dict[str, str] = {
     "certificate.revoke": "撤销电子证书",
     "exam.plan.create": "创建考试计划",
     "exam.session.create": "添加考试场次",
+    "exam.session.update": "修改考试场次",
+    "exam.session.cancel": "取消考试场次",
     "exam.proctor.assign": "指派监考员",
     "exam.proctor.unassign": "取消指派监考员",
     "exam.questions.import": "导入题库",

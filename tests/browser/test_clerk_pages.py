@@ -72,3 +72,60 @@ def test_a_clerk_filters_and_pages_the_audit_log_on_a_phone(live: Any, browser: 
     assert page.locator("ol.audit li.entry").count() == 8
     assert fits_the_screen(page)
     shoot(page, "audit-log-390-page-2")
+
+
+def test_a_clerk_edits_then_cancels_a_session_on_a_phone_and_candidates_are_told(live: Any, browser: Any) -> None:
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from sqlalchemy import select
+
+    from exams.models import Booking, ExamSession, OutboxMessage
+    from exams.operations import ExamSettings, SessionSpec, add_sessions, book_seat, create_plan
+    from lms.accounts.operations import create_staff, register_practitioner
+    from lms.catalogue.models import CourseOffering
+    from lms.catalogue.operations import create_course, enrol
+    from tests.conftest import make_id_number
+    srv = live()
+    with srv.app.app_context(), srv.session() as s:
+        clerk = create_staff(s, None, role="bureau", username="zhangke", name="张科员", password=PASSWORD)
+        year, now = clock.study_year(), clock.now()
+        course = create_course(s, clerk, title="数字经济", summary="", category="general_public",
+                               credited_hours=Decimal(18), year=year)
+        s.get_one(CourseOffering, (course.id, year)).status = "published"  # (no chapters needed here)
+        plan = create_plan(s, clerk, year=year, category="general_public", title="考试")
+        start = now + timedelta(days=2)
+        (session,) = add_sessions(s, clerk, plan, [SessionSpec("人才市场考点", "市府路 500 号", "第一考场", start,
+                                                              start + timedelta(hours=1), 30, now - timedelta(days=1),
+                                                              start - timedelta(hours=2), start - timedelta(hours=3))])
+        for n in (1, 2):
+            person = register_practitioner(s, name=f"考生{n}号", id_number=make_id_number(n), mobile=f"1390000000{n}",
+                                           region="wenzhou", industry="教育", password=PASSWORD)
+            enrol(s, person, course.id, year).completed_at = now
+            book_seat(s, person, session, ExamSettings())
+        s.commit()
+        session_id = session.id
+    page = browser.new_context(viewport=PHONE).new_page()
+    page.on("dialog", lambda d: d.accept())
+    log_in(page, srv.url, "zhangke")
+    page.goto(f"{srv.url}/exams/admin/sessions/{session_id}")
+    page.click("#edit-session-link")
+    assert page.inner_text("#affected") == "2"
+    page.fill("#room", "第九考场")
+    page.click("#edit-session button")
+    page.wait_for_load_state()
+    assert "场次已修改：考场；已通知 2 名考生" in page.inner_text(".flash")
+    assert fits_the_screen(page)
+    page.click("#edit-session-link")
+    page.fill("#reason", "考点临时停电")
+    assert fits_the_screen(page)
+    shoot(page, "session-edit-390")
+    page.click("#cancel-session button")
+    page.wait_for_load_state()
+    assert "场次已取消，已通知 2 名考生" in page.inner_text(".flash")
+    assert "已取消" in page.inner_text("table.list")
+    with srv.session() as s:
+        kinds = sorted(s.scalars(select(OutboxMessage.kind)))
+        assert kinds == ["session_cancelled"] * 2 + ["session_changed"] * 2
+        assert set(s.scalars(select(Booking.status))) == {"cancelled"}
+        assert s.get(ExamSession, session_id).room == "第九考场"

@@ -122,8 +122,10 @@ def test_reminders_go_out_the_day_before_once(world: ExamWorld, frozen_clock: An
     assert msg.kind == "reminder" and "明天" in msg.subject and msg.sent_at is None
 
 
-def test_the_demo_loads_idempotently_with_a_bank_of_at_least_thirty_questions(world: ExamWorld) -> None:
+def test_the_demo_loads_idempotently_with_a_bank_of_at_least_thirty_questions(world: ExamWorld,
+                                                                            frozen_clock: Any) -> None:
     other = world.make.course(title="demo 课程", year=2027)
+    frozen_clock.current = START.replace(year=2027)  # the 2027 demo plan's sessions are dated in 2027
     lines = load_exam_demo(world.db, world.bureau, world.proctor, 2027)
     world.db.commit()
     again = load_exam_demo(world.db, world.bureau, world.proctor, 2027)
@@ -133,8 +135,9 @@ def test_the_demo_loads_idempotently_with_a_bank_of_at_least_thirty_questions(wo
     assert len(plan.sessions) == 3
     assert world.db.scalar(select(func.count()).select_from(Question).where(Question.course_id == other.id)) == len(
         DEMO_QUESTIONS)
-    open_now = [x for x in plan.sessions if x.booking_opens_at <= START < x.booking_closes_at
-                and x.starts_at <= START < x.ends_at]
+    now = frozen_clock.current
+    open_now = [x for x in plan.sessions if x.booking_opens_at <= now < x.booking_closes_at
+                and x.starts_at <= now < x.ends_at]
     assert open_now and all(world.proctor in x.proctors for x in plan.sessions)
 
 
