@@ -41,18 +41,27 @@ migrate: install
 demo: migrate
 	$(BIN)/flask --app lms demo
 
-# Rate-limit counters are shared by all gunicorn workers through Redis when it answers; memory otherwise.
-# gunicorn reads its settings from gunicorn.conf.py.
-run: pdf-font demo
+# `make run`: refuse a port already in use (lms/ports.py: gunicorn's reuse_port would share it silently), migrate,
+# load or renew the demo once, then serve; the demo's lines (accounts and password) are printed once the server
+# answers. Rate-limit counters are shared by all gunicorn workers through Redis when it answers; memory otherwise.
+# gunicorn reads its settings from gunicorn.conf.py (WEB_BIND, exported here). If the web server or the scheduler
+# stops, the other is stopped too.
+WEB_BIND ?= 127.0.0.1:5000
+export WEB_BIND
+run: pdf-font install
+	@$(BIN)/python -m lms.ports $(WEB_BIND)
+	@$(BIN)/flask --app lms db-upgrade
 	@RL=memory://; \
 	  if $(BIN)/python -c "import redis; redis.Redis(socket_connect_timeout=0.5).ping()" 2>/dev/null; then RL=redis://127.0.0.1:6379/0; fi; \
 	  export RATELIMIT_STORAGE_URI=$${RATELIMIT_STORAGE_URI:-$$RL}; \
-	  echo "学时通: http://127.0.0.1:5000  (rate limits: $$RATELIMIT_STORAGE_URI; the scheduler runs beside the web server; Ctrl-C stops both)"; \
+	  DEMO="$$($(BIN)/flask --app lms demo)" || exit 1; \
 	  trap 'kill 0' EXIT INT TERM; \
-	  $(BIN)/flask --app lms scheduler & \
 	  $(BIN)/gunicorn & \
-	  sleep 2; $(BIN)/flask --app lms demo | tail -n 6; \
-	  wait
+	  $(BIN)/flask --app lms scheduler & \
+	  $(BIN)/python -m lms.ports --wait $(WEB_BIND) || exit 1; \
+	  echo "$$DEMO"; \
+	  echo "学时通: http://$(WEB_BIND)  (rate limits: $$RATELIMIT_STORAGE_URI; the scheduler runs beside the web server; Ctrl-C stops both)"; \
+	  wait -n
 
 test: install system-deps
 	$(BIN)/ruff check .

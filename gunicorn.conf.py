@@ -20,3 +20,9 @@ reuse_port = True
 keepalive = 75
 worker_connections = 4000
 backlog = 2048
+
+
+def on_starting(server):  # gunicorn calls it in the master, before any worker binds
+    """Refuse a port another server listens on: with reuse_port the workers' sockets would share it silently."""
+    from lms.ports import refuse_taken
+    refuse_taken(server.cfg.address)

@@ -104,33 +104,57 @@ def _at(day: datetime, hour: int, minute: int = 0) -> datetime:
     return day.replace(hour=hour, minute=minute, second=0, microsecond=0) - clock.CHINA
 
 
+OPEN_VENUE, OPEN_ROOM = "温州市人才市场考点", "第一考场"
+
+
+def _open_now_spec() -> SessionSpec:
+    """The demo's all-day session of today: booking open now, the exam can start now (China time)."""
+    now, today = clock.now(), clock.china_now()
+    starts = min(_at(today, 0), now - timedelta(minutes=30))
+    ends = max(_at(today, 23, 30), now + timedelta(hours=3))
+    return SessionSpec(OPEN_VENUE, "温州市鹿城区市府路 500 号", OPEN_ROOM, starts, ends, 40, starts - timedelta(days=7),
+                       ends - timedelta(minutes=60), ends - timedelta(minutes=90))
+
+
+def _is_open_now(x: ExamSession) -> bool:
+    """Bookable now, and an exam booked now can be sat now (at least an hour of it left)."""
+    now = clock.now()
+    return (x.cancelled_at is None and x.booking_opens_at <= now < x.booking_closes_at and x.starts_at <= now
+            and x.ends_at - now >= timedelta(hours=1))
+
+
 def load_exam_demo(s: Session, bureau: Person, proctor: Person, year: int) -> list[str]:
-    """Create (idempotently) the year's exam plan with sessions, assign the proctor, import the question banks."""
+    """Create (idempotently) the year's exam plan with sessions, assign the proctor, import the question banks.
+
+    Every run leaves a session open now: the first creates it; a later run on another day adds today's (the
+    earlier ones are kept: bookings and papers may hang on them). A run that finds everything in place writes
+    nothing (no audit entries either).
+    """
     lines: list[str] = []
     plan = s.scalar(select(ExamPlan).where(ExamPlan.year == year, ExamPlan.category == "general_public"))
     if plan is None:
         plan = create_plan(s, bureau, year=year, category="general_public", title=f"{year} 年度一般公需科目现场电子化考试",
                            pass_mark=60, duration_minutes=60, question_count=20, ip="demo")
-    if not plan.sessions:
-        now = clock.now()
+    sessions = list(s.scalars(select(ExamSession).where(ExamSession.plan_id == plan.id)))
+    if not sessions:
         today = clock.china_now()
         tomorrow = today + timedelta(days=1)
-        opens = now - timedelta(days=7)
+        opens = clock.now() - timedelta(days=7)
         specs = [
-            # Open now: an all-day sitting today so that the demo can be walked through at once.
-            SessionSpec("温州市人才市场考点", "温州市鹿城区市府路 500 号", "第一考场", now - timedelta(minutes=30),
-                        max(_at(today, 23, 30), now + timedelta(hours=2)), 40, opens, now + timedelta(minutes=10),
-                        now + timedelta(minutes=5)),
-            SessionSpec("温州市人才市场考点", "温州市鹿城区市府路 500 号", "第二考场", _at(tomorrow, 9),
+            _open_now_spec(),
+            SessionSpec(OPEN_VENUE, "温州市鹿城区市府路 500 号", "第二考场", _at(tomorrow, 9),
                         _at(tomorrow, 10, 30), 30, opens, _at(tomorrow, 8), _at(today, 23)),
             SessionSpec("瑞安市人力社保局考点", "瑞安市万松东路 18 号", "机房 A", _at(tomorrow, 14),
                         _at(tomorrow, 15, 30), 2, opens, _at(tomorrow, 12), _at(tomorrow, 8)),
         ]
-        made = add_sessions(s, bureau, plan, specs, ip="demo")
-        lines.append(f"考试计划：{plan.title}，{len(made)} 个场次（第一场正在报名、现在即可开考）")
-    for session in s.scalars(select(ExamSession).where(ExamSession.plan_id == plan.id)):
+        sessions = add_sessions(s, bureau, plan, specs, ip="demo")
+        lines.append(f"考试计划：{plan.title}，{len(sessions)} 个场次（第一场正在报名、现在即可开考）")
+    elif not any(_is_open_now(x) for x in sessions):
+        sessions += add_sessions(s, bureau, plan, [_open_now_spec()], ip="demo")
+        lines.append(f"考试计划：已添加今天的场次（{OPEN_VENUE} {OPEN_ROOM}，正在报名、现在即可开考）")
+    for session in sessions:
         assign_proctor(s, bureau, session, proctor, ip="demo")
-    lines.append(f"监考员 {proctor.username} 已指派到 {len(plan.sessions)} 个场次")
+    lines.append(f"监考员 {proctor.username} 已指派到 {len(sessions)} 个场次")
     courses = s.scalars(select(Course).join(CourseOffering).where(
         CourseOffering.year == year, Course.category == "general_public")).all()
     for course in courses:

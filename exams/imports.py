@@ -258,7 +258,8 @@ def add_questions(s: Session, actor: Person | None, course: Course, specs: list[
         existing.add(spec.stem)
         added += 1
     s.flush()
-    audit.record(s, actor, "exam.questions.import", course, ip=ip, added=added, skipped=len(specs) - added)
+    if added:  # an import that adds nothing changes nothing, and the audit log is kept for changes
+        audit.record(s, actor, "exam.questions.import", course, ip=ip, added=added, skipped=len(specs) - added)
     return added, len(specs) - added
 
 

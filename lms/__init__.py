@@ -76,6 +76,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _register_errors(app)
     _register_template_helpers(app)
 
+    @app.get("/favicon.ico")
+    def favicon() -> Any:
+        """The site icon, where browsers look for it by default (pages also link favicon.svg)."""
+        return app.send_static_file("favicon.ico")
+
     @app.after_request
     def security_headers(resp: Any) -> Any:
         resp.headers.setdefault("X-Content-Type-Options", "nosniff")

@@ -98,18 +98,19 @@ def _add_course(s: Session, actor: Person, store: MediaStore, spec: tuple, year:
 
 
 def load_demo(app: Flask) -> list[str]:
-    """Create the demo data once; always return the lines describing the demo accounts."""
+    """Create the demo data once (renewing what must be current: an exam session open today); always return the
+    lines describing it, the demo password beside the accounts."""
     db: Database = app.extensions["xst_db"]
     year = clock.study_year()
     last = year - 1
-    lines = [f"演示账号（密码均为 {DEMO_PASSWORD}）："]
+    lines: list[str] = []
     with app.app_context(), db.factory() as s:
         if s.scalar(select(Person.id).where(Person.username == "admin")) is None:
             with transaction(s):
                 _create(s, app, year, last)
-            lines.insert(0, "已载入演示数据。")
+            lines.append("已载入演示数据。")
         else:
-            lines.insert(0, "演示数据已存在，未重复载入。")
+            lines.append("演示数据已存在，未重复载入。")
         try:
             from exams.demo import load_exam_demo
         except ImportError:
@@ -121,6 +122,7 @@ def load_demo(app: Flask) -> list[str]:
                 assert bureau is not None and proctor is not None
                 lines += load_exam_demo(s, bureau, proctor, year)
     lines += [
+        f"演示账号（密码均为 {DEMO_PASSWORD}）：",
         "  人社局工作人员  用户名 admin",
         "  监考员          用户名 proctor1",
         "  专业技术人员    张伟 手机 13900000001（温州；去年已学并完成 90 学时，可出具证书；本年课程已学完，可报名考试）",

@@ -1,0 +1,71 @@
+"""The demo `make run` loads: the password printed beside the accounts, an exam session open whenever it runs,
+and a run that finds everything in place writes nothing (the audit log is append-only: no noise in it)."""
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+
+from exams.models import Booking, ExamSession, Question
+from lms import clock
+from lms.accounts.models import Person
+from lms.audit import AuditEntry
+from lms.demo import DEMO_PASSWORD, load_demo
+
+
+def counts(db: Any) -> dict[str, int]:
+    db.rollback()
+    return {m.__name__: int(db.scalar(select(func.count()).select_from(m)))
+            for m in (AuditEntry, ExamSession, Question, Person, Booking)}
+
+
+def open_now(db: Any) -> list[ExamSession]:
+    db.rollback()
+    now = clock.now()
+    return [x for x in db.scalars(select(ExamSession))
+            if x.booking_opens_at <= now < x.booking_closes_at and x.starts_at <= now < x.ends_at
+            and x.ends_at - now >= timedelta(hours=1)]
+
+
+def test_the_demo_prints_the_password_with_the_accounts_and_a_second_run_writes_nothing(app: Any, db: Any) -> None:
+    first = load_demo(app)
+    assert first[0] == "已载入演示数据。"
+    assert "监考员 proctor1 已指派到 3 个场次" in first  # (it used to count the sessions before they were made)
+    at = first.index(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
+    assert first[at + 1].strip() == "人社局工作人员  用户名 admin" and len(first) - at == 6  # the last six lines
+    before = counts(db)
+    again = load_demo(app)
+    assert again[0] == "演示数据已存在，未重复载入。" and f"演示账号（密码均为 {DEMO_PASSWORD}）：" in again
+    assert counts(db) == before  # not one audit entry, session, question or account more
+    assert len(open_now(db)) == 1
+
+
+def test_the_demo_renews_its_open_session_on_a_later_day_without_duplicating(app: Any, db: Any,
+                                                                             frozen_clock: Any) -> None:
+    load_demo(app)
+    (first,) = open_now(db)
+    frozen_clock.advance(2 * 86400)  # two days later the first day's session has ended
+    assert open_now(db) == []
+    before = counts(db)
+    lines = load_demo(app)
+    assert any("已添加今天的场次" in line for line in lines)
+    (today,) = open_now(db)
+    assert today.id != first.id and clock.china(today.starts_at).date() == clock.china_today()
+    after = counts(db)
+    assert after["ExamSession"] == before["ExamSession"] + 1 and after["Question"] == before["Question"]
+    assert after["AuditEntry"] == before["AuditEntry"] + 2  # the session added and its proctor assigned
+    load_demo(app)  # the same day again: nothing more
+    assert counts(db) == after
+
+
+def test_the_site_has_an_icon_where_browsers_look_and_pages_link_it(client: Any) -> None:
+    resp = client.get("/favicon.ico")
+    assert resp.status_code == 200 and resp.data[:4] == b"\x00\x00\x01\x00"  # an ICO file
+    resp.close()
+    assert resp.mimetype in ("image/vnd.microsoft.icon", "image/x-icon")
+    page = client.get("/login").get_data(as_text=True)
+    assert 'rel="icon" href="/static/favicon.svg"' in page
+    svg = client.get("/static/favicon.svg")
+    assert svg.status_code == 200 and svg.mimetype == "image/svg+xml" and svg.data.startswith(b"<svg")
+    svg.close()
