@@ -138,12 +138,23 @@ def bureau_study_record_csv(w: ExamWorld) -> None:
     assert_neutral(csv_cells(clerk.get(f"/admin/records/{enrolment.id}.csv")), HOSTILE_AGENT)
 
 
+def audit_log_xlsx(w: ExamWorld) -> None:
+    from lms import audit
+    person = w.candidate(name=HOSTILE_NAME)
+    audit.record(w.db, person, "enrolment.change", ("Enrolment", 1), from_course=1, to_course=2, year=2026)
+    w.db.commit()
+    clerk = w.app.test_client()
+    web_login(clerk, w.bureau)
+    assert_neutral(xlsx_cells(clerk.get("/admin/audit.xlsx")), HOSTILE_NAME)
+
+
 # endpoint (with its format where one route gives both) -> a check that fails when the export lets a formula through
 EXPORTS: dict[str, Callable[[ExamWorld], None]] = {
     "exams.admin_roster_export:csv": roster_csv,
     "exams.admin_roster_export:xlsx": roster_xlsx,
     "study.record_csv": own_study_record_csv,
     "admin.record_csv": bureau_study_record_csv,
+    "audit.export": audit_log_xlsx,
 }
 
 

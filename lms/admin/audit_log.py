@@ -204,7 +204,9 @@ def _wanted(detail: dict[str, Any], into: dict[str, set[str]]) -> None:
 class ShownEntry:
     entry: AuditEntry
     action: str
-    actor: Link | None
+    actor: Link | None  # None: the system (a job, the demo)
+    actor_name: str
+    actor_account: str  # role and username, or the masked ID number of a practitioner
     target: Link
     details: list[DetailLine]
 
@@ -220,7 +222,9 @@ def parse_detail(raw: str | None) -> dict[str, Any]:
 def show(s: Session, entries: Sequence[AuditEntry]) -> list[ShownEntry]:
     """Turn entries into what the page and the export show, with one query per kind of object."""
     details = [parse_detail(e.detail) for e in entries]
-    wanted: dict[str, set[str]] = {"Person": {str(e.actor_id) for e in entries if e.actor_id}}
+    actors = {p.id: p for p in s.scalars(select(Person).where(Person.id.in_({e.actor_id for e in entries
+                                                                              if e.actor_id})))}
+    wanted: dict[str, set[str]] = {}
     for e, d in zip(entries, details, strict=True):
         wanted.setdefault(e.target_type, set()).add(e.target_id)
         _wanted(d, wanted)
@@ -235,8 +239,10 @@ def show(s: Session, entries: Sequence[AuditEntry]) -> list[ShownEntry]:
         found = links.get((e.target_type, e.target_id))
         # an object deleted since (a released enrolment, an unassigned proctor) keeps its kind and id
         target = Link(f"{kind_name} {found.label}", found.url) if found else Link(f"{kind_name} #{e.target_id}")
-        actor = links.get(("Person", str(e.actor_id))) if e.actor_id else None
-        out.append(ShownEntry(e, action_name(e.action), actor, target, detail_lines(d, links)))
+        p = actors.get(e.actor_id) if e.actor_id else None
+        account = "" if p is None else p.masked_id_number if p.role == "practitioner" else f"{p.role_name} {p.username}"
+        out.append(ShownEntry(e, action_name(e.action), person_link(p) if p else None, p.name if p else "系统",
+                              account, target, detail_lines(d, links)))
     return out
 
 

@@ -197,3 +197,33 @@ def test_exam_objects_are_named_and_linked_to_their_pages(app: Any, db: Any, mak
     assert "监考员 王科员（监考员 jiankao）" in assign
     assert "对象：考试计划 2026 年度一般公需科目考试" in create and "场次 温州市人才市场考点 第一考场" in create
     assert f'href="/exams/admin/sessions/{session.id}"' in page and f'href="/exams/admin/plans/{plan.id}"' in page
+
+
+def test_the_export_holds_every_filtered_entry_in_chinese_not_only_one_page(app: Any, db: Any, make: Any,
+                                                                           clerk_client: Any) -> None:
+    import io
+
+    from openpyxl import load_workbook
+    clerk, client = clerk_client
+    person = make.practitioner("赵敏")
+    long_reason = "证明材料与原件不符，" * 20
+    with app.app_context():
+        for i in range(30):
+            audit.record(db, clerk, "account.deactivate" if i % 3 else "account.activate", person, ip="10.0.0.8")
+        audit.record(db, clerk, "certificate.revoke", ("HoursCertificate", 5), reason=long_reason)
+        db.commit()
+    page = client.get("/admin/audit?action=account.deactivate").get_data(as_text=True)
+    assert 'href="/admin/audit.xlsx?action=account.deactivate"' in page
+    resp = client.get("/admin/audit.xlsx?action=account.deactivate")
+    assert resp.status_code == 200 and "audit-log-20260302.xlsx" in resp.headers["Content-Disposition"]
+    rows = [[c.value for c in r] for r in load_workbook(io.BytesIO(resp.data)).active.iter_rows()]
+    assert rows[0] == ["时间", "操作", "操作人", "操作人账号", "对象", "详情", "IP"]
+    assert len(rows) == 1 + 20  # every matching entry (more than a page would hold with the other filter off)
+    assert rows[1][1:] == ["停用账号", "王科员", "人社局工作人员 zhangke", f"账号 赵敏（{person.masked_id_number}）",
+                           None, "10.0.0.8"]  # (no details: an empty cell)
+    assert rows[1][0] == "2026-03-02 10:00:00"  # China time
+    everything = [[c.value for c in r] for r in load_workbook(io.BytesIO(
+        client.get("/admin/audit.xlsx").data)).active.iter_rows()]
+    revoke = next(r for r in everything if r[1] == "撤销电子证书")
+    assert revoke[5] == f"原因：{long_reason}"  # whole, not cut off
+    assert client.get("/admin/audit.xlsx?since=2026-03-05&until=2026-03-01").status_code == 400
