@@ -106,7 +106,6 @@ def test_a_clerk_edits_then_cancels_a_session_on_a_phone_and_candidates_are_told
         s.commit()
         session_id = session.id
     page = browser.new_context(viewport=PHONE).new_page()
-    page.on("dialog", lambda d: d.accept())
     log_in(page, srv.url, "zhangke")
     page.goto(f"{srv.url}/exams/admin/sessions/{session_id}")
     page.click("#edit-session-link")
@@ -121,7 +120,9 @@ def test_a_clerk_edits_then_cancels_a_session_on_a_phone_and_candidates_are_told
     assert fits_the_screen(page)
     shoot(page, "session-edit-390")
     page.click("#cancel-session button")
-    page.wait_for_load_state()
+    assert "2 名考生的报名或候补将被取消" in page.inner_text("dialog.confirm")  # the shared confirmation dialog
+    page.click("#confirm-ok")
+    page.wait_for_url("**/exams/admin/plans/*")
     assert "场次已取消，已通知 2 名考生" in page.inner_text(".flash")
     assert "已取消" in page.inner_text("table.list")
     with srv.session() as s:
