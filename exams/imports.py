@@ -177,6 +177,7 @@ def import_sessions(s: Session, actor: Person, plan: ExamPlan, filename: str, st
 
 # ---- question banks ---------------------------------------------------------------------------------------
 
+QUESTION_COLUMNS = ("题型", "题干", "选项A", "选项B", "选项C", "选项D", "选项E", "选项F", "答案", "解析")
 KIND_ALIASES = {"单选": "single", "单选题": "single", "single": "single", "多选": "multiple", "多选题": "multiple",
                 "multiple": "multiple", "判断": "truefalse", "判断题": "truefalse", "truefalse": "truefalse"}
 TRUE_FALSE = ["正确", "错误"]

@@ -25,6 +25,7 @@ ACTIVE_BOOKING_STATES = ("booked", "checked_in")
 BOOKING_STATES = ("booked", "cancelled", "checked_in", "absent", "finished")
 QUESTION_KINDS = ("single", "multiple", "truefalse")
 KIND_NAMES = {"single": "单选题", "multiple": "多选题", "truefalse": "判断题"}
+DEFAULT_QUESTION_COUNT = 20  # questions on a paper unless the plan says otherwise
 
 
 class ExamPlan(Base):
@@ -44,7 +45,7 @@ class ExamPlan(Base):
     title: Mapped[str] = mapped_column(String(200))
     pass_mark: Mapped[int] = mapped_column(default=60)
     duration_minutes: Mapped[int] = mapped_column(default=60)
-    question_count: Mapped[int] = mapped_column(default=20)
+    question_count: Mapped[int] = mapped_column(default=DEFAULT_QUESTION_COUNT)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     created_at: Mapped[datetime]
     sessions: Mapped[list[ExamSession]] = relationship(back_populates="plan", order_by="ExamSession.starts_at")

@@ -73,7 +73,9 @@ proctor_required = roles_required("proctor")
 
 def register(app: Flask) -> None:
     """Register the exams pages and API on the app."""
-    from . import audit_targets, schedule_views  # noqa: F401  (audit log names; the pages that change sessions)
+    # names of exam objects in the audit log, the pages that change sessions or prepare exams, and the exams'
+    # parts of the bureau's person and course pages
+    from . import admin_sections, audit_targets, prepare_views, schedule_views  # noqa: F401
     app.register_blueprint(bp)
     app.register_blueprint(api)
     app.jinja_env.globals["KIND_NAMES"] = KIND_NAMES

@@ -23,6 +23,7 @@ ACTION_NAMES: dict[str, str] = {
     "course.unpublish": "下架课程",
     "chapter.add": "添加章节",
     "chapter.replace": "修改章节",
+    "chapter.reorder": "调整章节顺序",
     "enrolment.change": "更换所选课程",
     "hours.register": "登记学时",
     "certificate.issue": "出具电子证书",

@@ -66,6 +66,9 @@ def test_a_good_package_becomes_a_draft_course_with_ordered_chapters(app: Any, d
 @pytest.mark.parametrize("manifest,files,message", [
     (GOOD, {k: v for k, v in FILES.items() if k != "media/02.pdf"}, "media/02.pdf"),
     (GOOD, FILES | {"media/01.mp4": b"this is not a video"}, "media/01.mp4"),
+    # a picture renamed to .mp4: the page names the chapter, the file, and what the file really is
+    (GOOD, FILES | {"media/01.mp4": bytes.fromhex("89504e470d0a1a0a0000000d49484452") + b"\x00" * 64},
+     "第 1 章“数字经济概论”：文件 media/01.mp4 的扩展名是 .mp4，应为 MP4 视频，但内容实际是 PNG 图片，已拒绝"),
     (GOOD | {"category": "entertainment"}, FILES, "类别"),
     (GOOD | {"chapters": []}, FILES, "章"),
 ])

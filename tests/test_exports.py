@@ -148,6 +148,23 @@ def audit_log_xlsx(w: ExamWorld) -> None:
     assert_neutral(xlsx_cells(clerk.get("/admin/audit.xlsx")), HOSTILE_NAME)
 
 
+def _template(w: ExamWorld, url: str, fmt: str) -> None:
+    """An upload template holds no user data: check that it holds no formula either, and its example rows."""
+    clerk = w.app.test_client()
+    web_login(clerk, w.bureau)
+    resp = clerk.get(url)
+    cells = csv_cells(resp) if fmt == "csv" else xlsx_cells(resp)
+    assert not [c for c in cells if isinstance(c, str) and c.startswith(("=", "+", "-", "@"))] and len(cells) > 11
+
+
+def sessions_template(fmt: str) -> Callable[[ExamWorld], None]:
+    return lambda w: _template(w, f"/exams/admin/plans/{w.plan.id}/sessions-template.{fmt}", fmt)
+
+
+def questions_template(fmt: str) -> Callable[[ExamWorld], None]:
+    return lambda w: _template(w, f"/exams/admin/questions-template.{fmt}", fmt)
+
+
 # endpoint (with its format where one route gives both) -> a check that fails when the export lets a formula through
 EXPORTS: dict[str, Callable[[ExamWorld], None]] = {
     "exams.admin_roster_export:csv": roster_csv,
@@ -155,6 +172,10 @@ EXPORTS: dict[str, Callable[[ExamWorld], None]] = {
     "study.record_csv": own_study_record_csv,
     "admin.record_csv": bureau_study_record_csv,
     "audit.export": audit_log_xlsx,
+    "exams.admin_sessions_template:csv": sessions_template("csv"),
+    "exams.admin_sessions_template:xlsx": sessions_template("xlsx"),
+    "exams.admin_questions_template:csv": questions_template("csv"),
+    "exams.admin_questions_template:xlsx": questions_template("xlsx"),
 }
 
 

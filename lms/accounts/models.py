@@ -48,6 +48,10 @@ class Person(UserMixin, Base):
         return mask_id_number(self.id_number)
 
     @property
+    def masked_mobile(self) -> str:
+        return mask_mobile(self.mobile)
+
+    @property
     def masked_name(self) -> str:
         return mask_name(self.name)
 
@@ -68,3 +72,10 @@ def mask_name(name: str) -> str:
     if len(name) == 2:
         return name[0] + "*"
     return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+def mask_mobile(value: str | None) -> str:
+    """A mobile number as staff lists show it: 139****0001 (enough to recognise, not to call)."""
+    if not value:
+        return ""
+    return value[:3] + "****" + value[-4:] if len(value) >= 8 else "*" * len(value)

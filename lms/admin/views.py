@@ -20,12 +20,14 @@ from ..catalogue.models import Chapter, Course, CourseOffering, Enrolment
 from ..catalogue.operations import (
     add_chapter,
     create_course,
+    move_chapter,
     offer_again,
     replace_chapter,
     set_offering_status,
 )
 from ..db import get_or_404, get_session, transaction
-from ..errors import DomainError
+from ..docs import render_doc
+from ..errors import DomainError, InvalidInput
 from ..hours.models import HoursCertificate
 from ..hours.operations import entries, years_of
 from ..security import bureau_required
@@ -34,6 +36,7 @@ from ..study.record import study_record
 from ..study.views import record_csv_response
 from ..validation import query_int
 from .forms import ChapterForm, CourseForm, OfferForm, PackageForm, PersonSearchForm
+from .sections import course_sections, person_sections, publish_warnings
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -130,7 +133,40 @@ def course(course_id: int) -> Any:
     s = get_session()
     c = get_or_404(s, Course, course_id)
     return render_template("admin/course.html", course=c, chapter_form=ChapterForm(), offer_form=OfferForm(),
-                           form=FlaskForm())
+                           form=FlaskForm(), sections=course_sections(s, c))
+
+
+@bp.get("/courses/<int:course_id>/preview")
+def preview(course_id: int) -> Any:
+    """The course as a learner sees it, chapter by chapter; nothing is timed or recorded."""
+    s = get_session()
+    c = get_or_404(s, Course, course_id)
+    chosen = query_int("chapter", 0, 0)
+    chapter = next((ch for ch in c.chapters if ch.id == chosen), c.chapters[0] if c.chapters else None)
+    return render_template("admin/preview.html", course=c, chapter=chapter)
+
+
+@bp.post("/chapters/<int:chapter_id>/move/<any(up, down):direction>")
+def move_chapter_view(chapter_id: int, direction: str) -> Any:
+    """Move a chapter one place up or down in its course."""
+    if not FlaskForm().validate_on_submit():
+        raise InvalidInput("页面已过期，请刷新后重试")
+    s = get_session()
+    ch = get_or_404(s, Chapter, chapter_id)
+    try:
+        with transaction():
+            move_chapter(s, current_user, ch, direction, ip=request.remote_addr)
+    except DomainError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(f"已调整章节顺序：“{ch.title}”{'上移' if direction == 'up' else '下移'}一位", "success")
+    return redirect(url_for("admin.course", course_id=ch.course_id) + "#chapters")
+
+
+@bp.get("/courseware-format")
+def courseware_format() -> Any:
+    """《课件包格式说明》: docs/courseware-package.md as a page."""
+    return render_template("admin/doc.html", title="课件包格式说明", html=render_doc("courseware-package.md"))
 
 
 @bp.post("/courses/<int:course_id>/chapters")
@@ -202,6 +238,9 @@ def set_status(course_id: int, year: int, status: str) -> Any:
         with transaction():
             set_offering_status(s, current_user, offering, status, ip=request.remote_addr)
         flash("已发布" if status == "published" else "已下架", "success")
+        if status == "published":
+            for warning in publish_warnings(s, offering):
+                flash(warning, "warning")
     return redirect(url_for("admin.course", course_id=course_id))
 
 
@@ -218,23 +257,30 @@ def offer(course_id: int) -> Any:
     return redirect(url_for("admin.course", course_id=course_id))
 
 
+PEOPLE_PAGE = 20
+
+
 @bp.get("/people")
 def people() -> Any:
-    """Find practitioners by name, ID number or mobile."""
+    """Practitioners, the most recently registered first, or those a search finds (name, ID number or mobile)."""
     s = get_session()
     form = PersonSearchForm(request.args)
-    q = (form.q.data or "").strip()
-    rows: list[Person] = []
+    q = (form.q.data or "").strip() if form.validate() else ""
+    where = [Person.role == "practitioner"]
     if q:
-        like = f"%{q}%"
-        rows = list(s.scalars(select(Person).where(Person.role == "practitioner", or_(
-            Person.name.like(like), Person.id_number == q.upper(), Person.mobile == q)).limit(50)))
-    return render_template("admin/people.html", form=form, rows=rows, q=q)
+        where.append(or_(Person.name.contains(q, autoescape=True), Person.id_number == q.upper(), Person.mobile == q))
+    total = int(s.scalar(select(func.count()).select_from(Person).where(*where)) or 0)
+    pages = max(1, -(-total // PEOPLE_PAGE))
+    page = min(query_int("page", 1), pages)
+    rows = s.scalars(select(Person).where(*where).order_by(Person.created_at.desc(), Person.id.desc())
+                     .offset((page - 1) * PEOPLE_PAGE).limit(PEOPLE_PAGE)).all()
+    return render_template("admin/people.html", form=form, rows=rows, q=q, total=total, page=page, pages=pages,
+                           page_url=lambda n: url_for("admin.people", page=n, **({"q": q} if q else {})))
 
 
 @bp.get("/people/<int:person_id>")
 def person(person_id: int) -> Any:
-    """A practitioner: enrolments with progress, hours bank."""
+    """A practitioner: contact, employer, enrolments with progress, exam results, hours bank."""
     s = get_session()
     p = get_or_404(s, Person, person_id)
     enrolments = s.scalars(select(Enrolment).where(Enrolment.person_id == p.id)
@@ -243,7 +289,8 @@ def person(person_id: int) -> Any:
                       .order_by(HoursCertificate.year.desc())).all()
     years = sorted({clock.study_year(), *years_of(s, p.id)}, reverse=True)
     return render_template("admin/person.html", person=p, form=FlaskForm(), certs=certs, years=years,
-                           rows=[(e, course_progress(s, e)) for e in enrolments], entries=entries(s, p.id))
+                           rows=[(e, course_progress(s, e)) for e in enrolments], entries=entries(s, p.id),
+                           sections=person_sections(s, p))
 
 
 @bp.post("/people/<int:person_id>/active/<int:active>")

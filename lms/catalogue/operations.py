@@ -85,6 +85,28 @@ def replace_chapter(s: Session, actor: Person, store: MediaStore, chapter: Chapt
     return chapter
 
 
+def move_chapter(s: Session, actor: Person, chapter: Chapter, direction: str, ip: str | None = None) -> list[Chapter]:
+    """Move a chapter one place up or down in its course (the order learners see); return the new order.
+
+    Study already recorded stays with each chapter: only the order changes.
+    """
+    if direction not in ("up", "down"):
+        raise InvalidInput("方向无效")
+    course = chapter.course
+    chapters = sorted(course.chapters, key=lambda c: (c.position, c.id))
+    i = chapters.index(chapter)
+    j = i - 1 if direction == "up" else i + 1
+    if not 0 <= j < len(chapters):
+        raise Conflict("该章节已是第一章" if direction == "up" else "该章节已是最后一章")
+    chapters[i], chapters[j] = chapters[j], chapters[i]
+    for n, c in enumerate(chapters, start=1):  # numbered 1..n again, whatever gaps there were
+        c.position = n
+    s.flush()
+    s.expire(course, ["chapters"])
+    audit.record(s, actor, "chapter.reorder", course, ip=ip, title=chapter.title, order=[c.title for c in chapters])
+    return chapters
+
+
 def set_offering_status(s: Session, actor: Person, offering: CourseOffering, status: str,
                         ip: str | None = None) -> None:
     """Publish or unpublish a course for its study year."""
