@@ -1,6 +1,9 @@
 """Forms of the exams pages; every one validated on the server (Flask-WTF, CSRF)."""
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     DateField,
@@ -13,8 +16,12 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
 
+from lms import clock
 from lms.admin.forms import CATEGORY_CHOICES
 from lms.validation import Form
+
+from .models import ExamSession
+from .operations import SessionSpec
 
 DT = "%Y-%m-%dT%H:%M"
 
@@ -43,6 +50,36 @@ class SessionForm(Form):
     booking_closes = DateTimeLocalField("报名截止", format=DT, validators=[InputRequired("请填写报名截止时间")])
     cancel_deadline = DateTimeLocalField("取消截止", format=DT, validators=[InputRequired("请填写取消截止时间")])
     allowed_cidrs = TextAreaField("允许开考的 IP 范围（可选，每行一个，如 10.1.2.0/24）", validators=[Length(max=2000)])
+
+
+    def spec(self) -> SessionSpec:
+        """The session a valid form describes (times entered in China time, kept in UTC)."""
+        def china(day: Any, t: Any) -> datetime:
+            return datetime.combine(day, t) - clock.CHINA
+        return SessionSpec(venue_name=self.venue_name.data or "", venue_address=self.venue_address.data or "",
+                           room=self.room.data or "", starts_at=china(self.day.data, self.start.data),
+                           ends_at=china(self.day.data, self.end.data), seats=self.seats.data or 0,
+                           booking_opens_at=self.booking_opens.data - clock.CHINA,  # type: ignore[operator]
+                           booking_closes_at=self.booking_closes.data - clock.CHINA,  # type: ignore[operator]
+                           cancel_deadline=self.cancel_deadline.data - clock.CHINA,  # type: ignore[operator]
+                           allowed_cidrs=self.allowed_cidrs.data or "")
+
+    @classmethod
+    def of(cls, session: ExamSession) -> SessionForm:
+        """The form filled with a session as it is (in China time), for editing it."""
+        starts, ends = clock.china(session.starts_at), clock.china(session.ends_at)
+        assert starts is not None and ends is not None
+        return cls(data={
+            "venue_name": session.venue_name, "venue_address": session.venue_address, "room": session.room,
+            "day": starts.date(), "start": starts.time(), "end": ends.time(), "seats": session.seats,
+            "booking_opens": clock.china(session.booking_opens_at),
+            "booking_closes": clock.china(session.booking_closes_at),
+            "cancel_deadline": clock.china(session.cancel_deadline), "allowed_cidrs": session.allowed_cidrs})
+
+
+class CancelSessionForm(Form):
+    reason = TextAreaField("取消原因（将通知考生）", validators=[
+        DataRequired("请填写取消原因，考生会收到这段说明"), Length(max=200, message="取消原因不超过 200 字")])
 
 
 class UploadForm(Form):

@@ -1,58 +1,25 @@
 """Bureau pages that change a session after it was planned: edit it, cancel it (exams.schedule)."""
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from wtforms import TextAreaField
-from wtforms.validators import DataRequired, Length
 
 from lms import clock
 from lms.db import get_or_404, get_session, transaction
 from lms.errors import DomainError
 from lms.security import bureau_required
 
-from .forms import SessionForm
+from .forms import CancelSessionForm, SessionForm
 from .models import ExamSession
-from .operations import SessionSpec
 from .schedule import cancel_session, candidates, update_session
 from .views import bp, settings
 
 
-class CancelSessionForm(FlaskForm):
-    reason = TextAreaField("取消原因（将通知考生）", validators=[
-        DataRequired("请填写取消原因，考生会收到这段说明"), Length(max=200, message="取消原因不超过 200 字")])
-
-
-def _china(day: Any, t: Any) -> datetime:
-    return datetime.combine(day, t) - clock.CHINA
-
-
 def session_form(session: ExamSession, posted: bool) -> SessionForm:
-    """The session form, filled from the request when it was posted, else from the session (in China time)."""
-    if posted:
-        return SessionForm()
-    starts, ends = clock.china(session.starts_at), clock.china(session.ends_at)
-    assert starts is not None and ends is not None
-    return SessionForm(data={
-        "venue_name": session.venue_name, "venue_address": session.venue_address, "room": session.room,
-        "day": starts.date(), "start": starts.time(), "end": ends.time(), "seats": session.seats,
-        "booking_opens": clock.china(session.booking_opens_at), "booking_closes": clock.china(session.booking_closes_at),
-        "cancel_deadline": clock.china(session.cancel_deadline), "allowed_cidrs": session.allowed_cidrs})
-
-
-def spec_of(form: SessionForm) -> SessionSpec:
-    """The session a valid form describes (times converted from China time to UTC)."""
-    return SessionSpec(venue_name=form.venue_name.data or "", venue_address=form.venue_address.data or "",
-                       room=form.room.data or "", starts_at=_china(form.day.data, form.start.data),
-                       ends_at=_china(form.day.data, form.end.data), seats=form.seats.data or 0,
-                       booking_opens_at=form.booking_opens.data - clock.CHINA,  # type: ignore[operator]
-                       booking_closes_at=form.booking_closes.data - clock.CHINA,  # type: ignore[operator]
-                       cancel_deadline=form.cancel_deadline.data - clock.CHINA,  # type: ignore[operator]
-                       allowed_cidrs=form.allowed_cidrs.data or "")
+    """The session form, filled from the request when it was posted, else from the session."""
+    return SessionForm() if posted else SessionForm.of(session)
 
 
 @bp.route("/admin/sessions/<int:session_id>/edit", methods=["GET", "POST"])
@@ -65,7 +32,7 @@ def admin_session_edit(session_id: int) -> Any:
     if form.validate_on_submit():
         try:
             with transaction() as tx:
-                change = update_session(tx, current_user, session, spec_of(form), settings(),
+                change = update_session(tx, current_user, session, form.spec(), settings(),
                                         ip=request.remote_addr)
         except DomainError as exc:
             form.form_errors.append(exc.message)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import datetime
 from typing import Any
 
 import segno
@@ -36,7 +35,6 @@ from .models import (
 )
 from .operations import (
     ExamSettings,
-    SessionSpec,
     accept_offer,
     add_sessions,
     assign_proctor,
@@ -294,10 +292,6 @@ def admin_plans() -> Any:
     return render_template("exams/admin_plans.html", plans=plans, form=form)
 
 
-def _china(day: Any, t: Any) -> datetime:
-    return datetime.combine(day, t) - clock.CHINA
-
-
 @bp.route("/admin/plans/<int:plan_id>", methods=["GET", "POST"])
 @bureau_required
 def admin_plan(plan_id: int) -> Any:
@@ -305,16 +299,9 @@ def admin_plan(plan_id: int) -> Any:
     plan = _bureau_plan(plan_id)
     form = SessionForm()
     if form.validate_on_submit():
-        spec = SessionSpec(venue_name=form.venue_name.data or "", venue_address=form.venue_address.data or "",
-                           room=form.room.data or "", starts_at=_china(form.day.data, form.start.data),
-                           ends_at=_china(form.day.data, form.end.data), seats=form.seats.data or 0,
-                           booking_opens_at=form.booking_opens.data - clock.CHINA,  # type: ignore[operator]
-                           booking_closes_at=form.booking_closes.data - clock.CHINA,  # type: ignore[operator]
-                           cancel_deadline=form.cancel_deadline.data - clock.CHINA,  # type: ignore[operator]
-                           allowed_cidrs=form.allowed_cidrs.data or "")
         try:
             with transaction() as s:
-                add_sessions(s, current_user, plan, [spec], ip=ip())
+                add_sessions(s, current_user, plan, [form.spec()], ip=ip())
         except DomainError as exc:
             form.form_errors.append(exc.message.removeprefix("第 1 个场次："))
         else:

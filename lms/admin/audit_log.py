@@ -14,7 +14,6 @@ from decimal import Decimal
 from typing import Any
 
 from flask import url_for
-from flask_wtf import FlaskForm
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 from wtforms import DateField, StringField, ValidationError
@@ -26,6 +25,7 @@ from ..audit import ACTION_NAMES, TARGET_NAMES, AuditEntry, action_name
 from ..catalogue.models import Chapter, Course, Enrolment
 from ..hours.models import HoursCertificate, HoursEntry
 from ..regions import CATEGORY_NAMES
+from ..validation import Form
 
 PAGE_SIZE = 20
 
@@ -261,7 +261,7 @@ def flat_details(lines: list[DetailLine]) -> str:
 
 # ---- filters ----------------------------------------------------------------------------------------------------
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(Form):
     """Filters of the audit log, read from the query string (a GET form: no CSRF token)."""
 
     class Meta:

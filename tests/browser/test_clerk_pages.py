@@ -7,18 +7,11 @@ import pytest
 
 from lms import audit, clock
 from tests.browser.conftest import shoot
+from tests.browser.test_exam_flow import log_in
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
-
-
-def log_in(page: Any, base: str, login: str) -> None:
-    page.goto(base + "/login")
-    page.fill("input[name=login]", login)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form button")
-    page.wait_for_load_state()
 
 
 def fits_the_screen(page: Any) -> bool:
