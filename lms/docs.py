@@ -17,4 +17,6 @@ from .config import ROOT
 def render_doc(name: str) -> Markup:
     """docs/<name> as HTML."""
     text = (ROOT / "docs" / name).read_text(encoding="utf-8")
-    return Markup(MarkdownIt("commonmark", {"html": False}).enable("table").render(text))
+    html = MarkdownIt("commonmark", {"html": False}).enable("table").render(text)
+    # the app's tables (app.css): rows become cards at phone width, each cell headed by its column's name
+    return Markup(html.replace("<table>", '<table class="list">'))

@@ -118,7 +118,7 @@ def test_the_courseware_package_format_is_a_page_linked_from_the_upload_form(cle
     assert 'href="/admin/courseware-format"' in upload
     page = clerk.get("/admin/courseware-format").get_data(as_text=True)
     assert "<h1>课件包格式 <code>xueshitong-courseware/1</code></h1>" in page
-    assert "<table>" in page and "manifest.json" in page
+    assert '<table class="list">' in page and "manifest.json" in page  # the app's tables: cards on a phone
 
 
 def test_publishing_warns_when_the_bank_cannot_fill_a_paper(app: Any, db: Any, make: Any, clerk: Any) -> None:

@@ -37,8 +37,9 @@ COVERED = {
     "practitioner": {"study.home", "catalogue.enrol_page", "study.my_courses", "study.player", "study.record",
                      "hours.history", "hours.certificate", "exams.booking", "exams.ticket", "exams.paper_page"},
     "bureau": {"admin.home", "admin.courses", "admin.course", "admin.people", "admin.person", "admin.record",
-               "admin.staff", "admin.audit_log", "exams.admin_plans", "exams.admin_plan", "exams.admin_session",
-               "exams.admin_questions", "hours.hand_entry"},
+               "admin.staff", "audit.log", "exams.admin_plans", "exams.admin_plan", "exams.admin_session",
+               "exams.admin_questions", "hours.hand_entry", "admin.preview", "exams.admin_session_edit",
+               "exams.admin_bank", "admin.courseware_format"},
     "proctor": {"exams.proctor_home", "exams.proctor_session"},
 }
 # GET endpoints that are not pages a role browses, or that no seeded link reaches, and why.
@@ -52,14 +53,18 @@ NOT_CRAWLED = {
     "exams.exam_entry": "redirects to the paper once started (covered by test_exam_paper.py)",
     "admin.chapter_edit": "form page without tables", "admin.course_new": "form page without tables",
     "admin.upload": "form page without tables", "accounts.profile": "form page without tables",
+    "audit.export": "XLSX", "exams.admin_sessions_template": "CSV/XLSX", "exams.admin_questions_template": "CSV/XLSX",
+    "favicon": "an icon",
 }
 # Files, not pages: never opened by the crawl.
 FILES = {"static", "courseware.chapter_media", "hours.sheet", "hours.staff_sheet", "hours.certificate_download",
-         "study.record_csv", "admin.record_csv", "exams.admin_roster_export"}
+         "study.record_csv", "admin.record_csv", "exams.admin_roster_export", "audit.export",
+         "exams.admin_sessions_template", "exams.admin_questions_template", "favicon"}
 # POST endpoints that destroy or take away: every form for them must ask first (data-confirm, app.js), saying
 # what will happen. {endpoint: a test on its URL arguments (None: always)}.
 DESTRUCTIVE: dict[str, Any] = {
     "exams.cancel_view": None, "exams.withdraw_view": None, "exams.admin_unassign": None, "hours.revoke": None,
+    "exams.admin_session_cancel": None,
     "admin.set_person_active": lambda a: a.get("active") == 0,
     "admin.set_status": lambda a: a.get("status") != "published",
 }
