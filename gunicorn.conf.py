@@ -24,5 +24,10 @@ backlog = 2048
 
 def on_starting(server):  # gunicorn calls it in the master, before any worker binds
     """Refuse a port another server listens on: with reuse_port the workers' sockets would share it silently."""
-    from lms.ports import refuse_taken
-    refuse_taken(server.cfg.address)
+    # lms/ports.py by its path: the standard library only, so the master does not import the app for it
+    import importlib.util
+    import pathlib
+    spec = importlib.util.spec_from_file_location("xst_ports", pathlib.Path(__file__).parent / "lms" / "ports.py")
+    ports = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(ports)
+    ports.refuse_taken(server.cfg.address)
