@@ -21,18 +21,40 @@ def public_base_url(value: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
+def instance_secret_key(instance: Path) -> str:
+    """The random key an install without SECRET_KEY keeps in its instance folder (no secret in the repository).
+
+    Every process must read the same key (gunicorn's workers start at once on a fresh folder): the key is
+    written whole to a private temporary file (created with mode 0600, never readable by others even for a
+    moment) and linked to its final name, which fails if another process got there first; the loser then
+    reads the winner's key. A reader thus never sees a missing-then-replaced or half-written file.
+    """
+    instance.mkdir(parents=True, exist_ok=True)
+    key_file = instance / "secret_key"
+    if not key_file.exists():
+        tmp = instance / f".secret_key.{os.getpid()}.{os.urandom(4).hex()}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            os.write(fd, os.urandom(32).hex().encode())
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        try:
+            os.link(tmp, key_file)
+        except FileExistsError:
+            pass  # another process's key won
+        finally:
+            tmp.unlink()
+    secret = key_file.read_text().strip()
+    if not secret:
+        raise RuntimeError(f"{key_file} is empty: delete it (every session then ends) or set SECRET_KEY")
+    return secret
+
+
 def from_env() -> dict[str, object]:
     """Build the app config from environment variables with safe defaults."""
     instance = Path(os.environ.get("INSTANCE_PATH", ROOT / "instance"))
-    secret = os.environ.get("SECRET_KEY")
-    if not secret:
-        # No secret in the repo: an embedded install keeps a random one in instance/.
-        instance.mkdir(parents=True, exist_ok=True)
-        key_file = instance / "secret_key"
-        if not key_file.exists():
-            key_file.write_text(os.urandom(32).hex())
-            key_file.chmod(0o600)
-        secret = key_file.read_text().strip()
+    secret = os.environ.get("SECRET_KEY") or instance_secret_key(instance)
     return {
         "SECRET_KEY": secret,
         "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{instance / 'xueshitong.db'}"),
