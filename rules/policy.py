@@ -1,25 +1,21 @@
-"""Policies: load the YAML data, compile conversions once, evaluate study years.
+"""Policies: a compiled policy evaluates study years, judges standing and claim deadlines.
 
-A policy file (``rules/policies/<id>.yaml``) is compiled into plain Python closures
-and precomputed ``Decimal`` constants when it is loaded; :meth:`Policy.evaluate`
-does no YAML or dictionary-of-spec lookups per activity.
+Loading (YAML, ``extends``) lives in :mod:`rules.loading`, compiling conversions into closures in
+:mod:`rules.compiling`; this module holds what is evaluated per person.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
-from importlib import resources
 from typing import Any
 
-import yaml
-
+from .compiling import Cap, CompileContext, Compiler, Conversion, dates_of, dec
+from .loading import PolicyError, available_policies, resolve
 from .model import (
     CATEGORIES,
-    CATEGORY_LABELS,
     KINDS,
     ZERO,
     Activity,
@@ -30,526 +26,15 @@ from .model import (
     RequirementResult,
     Standing,
     fmt,
-    q2,
 )
 
-__all__ = ["Policy", "available_policies", "load_policy"]
-
-LEVEL_LABELS = {
-    "national": "国家级",
-    "provincial": "省级",
-    "city": "市级",
-    "county": "县级",
-    "district": "区级",
-}
-JOURNAL_LABELS = {"core": "核心期刊", "ordinary": "一般期刊", "supplement": "增刊或内部刊物"}
-PATENT_LABELS = {"invention": "发明专利", "utility": "实用新型专利", "design": "外观设计专利"}
-FIELD_VALUE_LABELS: dict[str, Mapping[Any, str]] = {
-    "level": LEVEL_LABELS,
-    "journal": JOURNAL_LABELS,
-    "patent": PATENT_LABELS,
-    "grade": {"A": "A级", "B": "B级", "C": "C级"},
-}
-METHODS = frozenset({"hours", "minutes", "per_day", "per_unit", "fixed", "table", "split"})
-CONVERSION_KEYS = frozenset(
-    {
-        "label",
-        "method",
-        "rule",
-        "note",
-        "category",
-        "subjects",
-        "caps",
-        "daily",
-        "by_subject",
-        "amount",
-        "rate",
-        "field",
-        "unit_size",
-        "whole_units",
-        "table",
-        "bonus_field",
-        "bonus",
-        "outputs",
-        "prorate_field",
-        "_document",
-    }
-)
-TWELVE = Decimal(12)
-
-Compute = Callable[[Activity], tuple[Credit, ...]]
-
-
-class PolicyError(ValueError):
-    """A policy file is malformed."""
-
-
-# --------------------------------------------------------------------------- loading
-
-
-def _policy_dir() -> Any:
-    return resources.files("rules").joinpath("policies")
-
-
-def available_policies() -> list[str]:
-    """The ids of the policies shipped with the package, sorted."""
-    names = [p.name for p in _policy_dir().iterdir() if p.name.endswith(".yaml")]
-    return sorted(n[: -len(".yaml")] for n in names)
-
-
-def _read_raw(policy_id: str) -> dict[str, Any]:
-    if policy_id not in available_policies():
-        raise KeyError(f"unknown policy {policy_id!r}; available: {', '.join(available_policies())}")
-    text = _policy_dir().joinpath(f"{policy_id}.yaml").read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
-    if not isinstance(data, dict) or data.get("id") != policy_id:
-        raise PolicyError(f"policy file {policy_id}.yaml must be a mapping with id: {policy_id}")
-    return data
-
-
-def _stamp(items: Any, document: str) -> Any:
-    """Record on each rule which document defines it (so inherited rules cite their source)."""
-    if isinstance(items, dict):
-        out = dict(items)
-        out.setdefault("_document", document)
-        return out
-    return items
-
-
-def _resolved(policy_id: str, seen: tuple[str, ...] = ()) -> dict[str, Any]:
-    """The policy's data with ``extends`` applied (child overrides parent)."""
-    if policy_id in seen:
-        raise PolicyError(f"circular extends: {' -> '.join(seen + (policy_id,))}")
-    raw = _read_raw(policy_id)
-    doc = str(raw.get("document", policy_id))
-    own_convs = {
-        k: (_stamp(v, doc) if v is not None else None) for k, v in (raw.get("conversions") or {}).items()
-    }
-    own_caps = [_stamp(c, doc) for c in (raw.get("caps") or [])]
-    own_reqs = [_stamp(r, doc) for r in raw["requirements"]] if "requirements" in raw else None
-    own_cons = {
-        k: (_stamp(v, doc) if k != "not_stated" else v) for k, v in (raw.get("consequences") or {}).items()
-    }
-    parent_id = raw.get("extends")
-    if parent_id is None:
-        data = dict(raw)
-        data["conversions"] = {k: v for k, v in own_convs.items() if v is not None}
-        data["caps"] = own_caps
-        data["requirements"] = own_reqs or []
-        data["consequences"] = own_cons
-        for key in ("daily_cap", "same_item", "claim_deadline"):
-            data[key] = _stamp(raw.get(key), doc)
-        data["lineage"] = [policy_id]
-        return data
-    parent = _resolved(str(parent_id), seen + (policy_id,))
-    data = dict(parent)
-    for key, value in raw.items():
-        if key not in ("conversions", "caps", "requirements", "consequences"):
-            data[key] = _stamp(value, doc) if key in ("daily_cap", "same_item", "claim_deadline") else value
-    convs = dict(parent["conversions"])
-    for kind, spec in own_convs.items():
-        if spec is None:
-            convs.pop(kind, None)
-        else:
-            convs[kind] = spec
-    data["conversions"] = convs
-    caps = {c["id"]: c for c in parent["caps"]}
-    for cap in own_caps:
-        caps[cap["id"]] = cap
-    data["caps"] = list(caps.values())
-    if own_reqs is not None:
-        data["requirements"] = own_reqs
-    cons = dict(parent["consequences"])
-    cons.update(own_cons)
-    data["consequences"] = cons
-    data["lineage"] = parent["lineage"] + [policy_id]
-    return data
+__all__ = ["Policy", "PolicyError", "available_policies", "load_policy"]
 
 
 @functools.cache
 def load_policy(policy_id: str) -> Policy:
     """Load and compile a policy by id (e.g. ``"weihai-2022"``); cached, policies are immutable."""
-    return Policy(_resolved(policy_id))
-
-
-# --------------------------------------------------------------------------- compiling
-
-
-def _dec(value: Any, where: str) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
-        raise PolicyError(f"{where}: expected a number, got {value!r}")
-    return Decimal(str(value))
-
-
-@dataclass(frozen=True, slots=True)
-class _Cap:
-    id: str
-    label: str
-    limit: Decimal
-    rule: str
-
-
-class _Conversion:
-    """One compiled conversion rule for one kind of activity."""
-
-    __slots__ = ("caps", "compute", "daily", "kind", "label")
-
-    def __init__(
-        self, kind: str, label: str, compute: Compute, caps: dict[str, tuple[int, ...]], daily: bool
-    ) -> None:
-        self.kind = kind
-        self.label = label
-        self.compute = compute
-        self.caps = caps
-        self.daily = daily
-
-
-class _Compiler:
-    def __init__(self, policy: Policy, cap_index: Mapping[str, int]) -> None:
-        self.policy = policy
-        self.cap_index = cap_index
-        self.unit = policy.unit
-
-    def missing(self, kind: str, field: str, rule: str, why: str = "is required") -> ValueError:
-        return ValueError(
-            f"Activity field {field!r} {why} for kind {kind!r} under policy {self.policy.id} ({rule})"
-        )
-
-    def cap_ids(self, spec: Mapping[str, Any], kind: str) -> tuple[int, ...]:
-        ids = []
-        for cap_id in spec.get("caps") or ():
-            if cap_id not in self.cap_index:
-                raise PolicyError(f"{self.policy.id}: conversion {kind} names unknown cap {cap_id!r}")
-            ids.append(self.cap_index[cap_id])
-        return tuple(ids)
-
-    def compile(self, kind: str, spec: Mapping[str, Any]) -> _Conversion:
-        if kind not in KINDS:
-            raise PolicyError(f"{self.policy.id}: unknown activity kind {kind!r} in conversions")
-        unknown = set(spec) - CONVERSION_KEYS
-        if unknown:
-            raise PolicyError(f"{self.policy.id}: conversion {kind} has unknown keys {sorted(unknown)}")
-        by_subject = spec.get("by_subject")
-        if not by_subject:
-            return self.compile_one(kind, spec)
-        base_spec = {k: v for k, v in spec.items() if k != "by_subject"}
-        base = self.compile_one(kind, base_spec)
-        subs: dict[str | None, _Conversion] = {}
-        caps = dict(base.caps)
-        for subject, override in by_subject.items():
-            if subject not in CATEGORIES or "category" in (override or {}):
-                raise PolicyError(
-                    f"{self.policy.id}: {kind}.by_subject must be keyed by subject, no category"
-                )
-            sub = self.compile_one(kind, {**base_spec, **(override or {})})
-            subs[subject] = sub
-            caps[subject] = sub.caps.get(subject, ())
-        get = subs.get
-        base_compute = base.compute
-
-        def compute(a: Activity) -> tuple[Credit, ...]:
-            sub = get(a.subject)
-            return sub.compute(a) if sub is not None else base_compute(a)
-
-        return _Conversion(kind, base.label, compute, caps, base.daily)
-
-    def compile_one(self, kind: str, spec: Mapping[str, Any]) -> _Conversion:
-        method = spec.get("method")
-        if method not in METHODS:
-            raise PolicyError(f"{self.policy.id}: conversion {kind} has unknown method {method!r}")
-        document = spec.get("_document", self.policy.document)
-        rule = f"{document} {spec['rule']}"
-        label = str(spec.get("label", kind))
-        fixed_category = spec.get("category")
-        if fixed_category is not None and fixed_category not in CATEGORIES:
-            raise PolicyError(f"{self.policy.id}: {kind}.category {fixed_category!r} is not a category")
-        subjects = tuple(spec.get("subjects") or CATEGORIES)
-        caps = self.cap_ids(spec, kind)
-        daily = bool(spec.get("daily", False))
-        unit = self.unit
-        missing = self.missing
-
-        def category_of(a: Activity) -> str:
-            if fixed_category is not None:
-                return str(fixed_category)
-            subject = a.subject
-            if subject is None:
-                raise missing(kind, "subject", rule)
-            if subject not in subjects:
-                allowed = "、".join(CATEGORY_LABELS[s] for s in subjects)
-                raise missing(kind, "subject", rule, f"must be one of {list(subjects)} (只认定{allowed})")
-            return subject
-
-        compute: Compute
-        if method == "hours":
-            compute = self.hours(kind, label, rule, category_of, daily)
-        elif method == "minutes":
-            per_hour = self.policy.minutes_per_hour
-            mph = fmt(per_hour)
-
-            def compute(a: Activity) -> tuple[Credit, ...]:
-                minutes = a.minutes
-                if minutes is None:
-                    raise missing(kind, "minutes", rule)
-                category = category_of(a)
-                h = q2(minutes / per_hour)
-                text = f"{label}：{fmt(minutes)}分钟÷{mph}分钟/{unit}={fmt(h)}{unit}，计入{CATEGORY_LABELS[category]}"
-                return (Credit(h, category, rule, text),)
-
-        elif method == "per_day":
-            rate = _dec(spec["rate"], f"{kind}.rate")
-            srate = fmt(rate)
-
-            def compute(a: Activity) -> tuple[Credit, ...]:
-                days = _days(a, kind, rule, missing)
-                category = category_of(a)
-                h = q2(rate * days)
-                text = (
-                    f"{label}：{fmt(days)}天×{srate}{unit}/天={fmt(h)}{unit}，计入{CATEGORY_LABELS[category]}"
-                )
-                return (Credit(h, category, rule, text),)
-
-        elif method == "per_unit":
-            compute = self.per_unit(kind, label, rule, spec, category_of)
-        elif method == "fixed":
-            amount = _dec(spec["amount"], f"{kind}.amount")
-            templates: dict[str, tuple[Credit, ...]] = {}
-            for category in CATEGORIES:
-                text = f"{label}：{fmt(amount)}{unit}，计入{CATEGORY_LABELS[category]}"
-                templates[category] = (Credit(amount, category, rule, text),)
-            if fixed_category is not None:
-                constant = templates[str(fixed_category)]
-
-                def compute(a: Activity) -> tuple[Credit, ...]:
-                    return constant
-
-            else:
-
-                def compute(a: Activity) -> tuple[Credit, ...]:
-                    return templates[category_of(a)]
-
-        elif method == "table":
-            compute, caps_by_category = self.table(kind, label, rule, spec, category_of)
-            if caps_by_category:
-                return _Conversion(kind, label, compute, caps_by_category, daily)
-        else:  # split
-            compute, caps_by_category = self.split(kind, label, rule, spec)
-            return _Conversion(kind, label, compute, caps_by_category, daily)
-        cap_map = {c: caps for c in CATEGORIES} if caps else {}
-        return _Conversion(kind, label, compute, cap_map, daily)
-
-    def hours(
-        self, kind: str, label: str, rule: str, category_of: Callable[[Activity], str], daily: bool
-    ) -> Compute:
-        unit = self.unit
-        missing = self.missing
-        if not daily:
-
-            def compute(a: Activity) -> tuple[Credit, ...]:
-                hours = a.hours
-                if hours is None:
-                    raise missing(kind, "hours", rule)
-                category = category_of(a)
-                text = f"{label}：{fmt(hours)}{unit}，计入{CATEGORY_LABELS[category]}"
-                return (Credit(hours, category, rule, text),)
-
-            return compute
-        daily_cap = self.policy._daily_limit
-        daily_rule = self.policy._daily_rule
-        if daily_cap is None:
-            raise PolicyError(f"{self.policy.id}: {kind} is daily but the policy has no daily_cap")
-        limit = daily_cap
-        slimit = fmt(limit)
-
-        def compute_daily(a: Activity) -> tuple[Credit, ...]:
-            hours = a.hours
-            if hours is None:
-                raise missing(kind, "hours", rule)
-            days = _days(a, kind, rule, missing)
-            category = category_of(a)
-            ceiling = limit * days
-            if hours > ceiling:
-                text = (
-                    f"{label}：申报{fmt(hours)}{unit}，每天不超过{slimit}{unit}（{daily_rule}），"
-                    f"{fmt(days)}天认定{fmt(ceiling)}{unit}，计入{CATEGORY_LABELS[category]}"
-                )
-                return (Credit(ceiling, category, rule, text, hours),)
-            text = f"{label}：{fmt(days)}天{fmt(hours)}{unit}，计入{CATEGORY_LABELS[category]}"
-            return (Credit(hours, category, rule, text),)
-
-        return compute_daily
-
-    def per_unit(
-        self,
-        kind: str,
-        label: str,
-        rule: str,
-        spec: Mapping[str, Any],
-        category_of: Callable[[Activity], str],
-    ) -> Compute:
-        field = str(spec["field"])
-        if field not in ("modules", "count", "characters"):
-            raise PolicyError(f"{self.policy.id}: {kind}.field {field!r} is not countable")
-        rate = _dec(spec["rate"], f"{kind}.rate")
-        unit_size = int(spec.get("unit_size", 1))
-        whole = bool(spec.get("whole_units", True))
-        unit = self.unit
-        missing = self.missing
-        srate = fmt(rate)
-        noun = {"modules": "个模块", "count": "门（科）", "characters": "字"}[field]
-
-        def compute(a: Activity) -> tuple[Credit, ...]:
-            n = getattr(a, field)
-            if n is None:
-                raise missing(kind, field, rule)
-            category = category_of(a)
-            if unit_size == 1:
-                h = rate * n
-                text = f"{label}：{n}{noun}×{srate}{unit}={fmt(h)}{unit}，计入{CATEGORY_LABELS[category]}"
-            else:
-                units = Decimal(n // unit_size) if whole else Decimal(n) / unit_size
-                h = q2(rate * units)
-                text = (
-                    f"{label}：{n}{noun}，每{unit_size}字{srate}{unit}"
-                    f"{'（不足' + str(unit_size) + '字的部分不计）' if whole and n % unit_size else ''}"
-                    f"，认定{fmt(h)}{unit}，计入{CATEGORY_LABELS[category]}"
-                )
-            return (Credit(h, category, rule, text),)
-
-        return compute
-
-    def table(
-        self,
-        kind: str,
-        label: str,
-        rule: str,
-        spec: Mapping[str, Any],
-        category_of: Callable[[Activity], str],
-    ) -> tuple[Compute, dict[str, tuple[int, ...]]]:
-        field = str(spec["field"])
-        unit = self.unit
-        missing = self.missing
-        bonus_field = spec.get("bonus_field")
-        bonus = {k: _dec(v, f"{kind}.bonus") for k, v in (spec.get("bonus") or {}).items()}
-        value_labels = FIELD_VALUE_LABELS.get(field, {})
-        fixed_category = spec.get("category")
-        caps_by_category: dict[str, tuple[int, ...]] = {}
-        # (value, with_bonus) -> credits; precomputed so evaluation allocates nothing.
-        table: dict[tuple[Any, bool], tuple[Credit, ...]] = {}
-        for value, entry in (spec.get("table") or {}).items():
-            if isinstance(entry, Mapping):
-                amount = _dec(entry["amount"], f"{kind}.table")
-                category = entry.get("category", fixed_category)
-                name = str(entry.get("text", value))
-                if category is not None:
-                    caps_by_category[str(category)] = self.cap_ids(entry, kind)
-            else:
-                amount = _dec(entry, f"{kind}.table")
-                category = fixed_category
-                name = value_labels.get(value, str(value))
-            if category is None:
-                raise PolicyError(f"{self.policy.id}: {kind}.table needs a category")
-            cat = str(category)
-            table[(value, False)] = (
-                Credit(
-                    amount, cat, rule, f"{label}（{name}）：{fmt(amount)}{unit}，计入{CATEGORY_LABELS[cat]}"
-                ),
-            )
-            extra = bonus.get(value)
-            if extra is not None:
-                total = amount + extra
-                table[(value, True)] = (
-                    Credit(
-                        total,
-                        cat,
-                        rule,
-                        f"{label}（{name}）：{fmt(amount)}{unit}+第一作者{fmt(extra)}{unit}={fmt(total)}{unit}，"
-                        f"计入{CATEGORY_LABELS[cat]}",
-                    ),
-                )
-            else:
-                table[(value, True)] = table[(value, False)]
-        caps = self.cap_ids(spec, kind)
-        if caps and not caps_by_category:
-            caps_by_category = {c: caps for c in CATEGORIES}
-        allowed = sorted({str(v) for v, _ in table})
-        get = table.get
-
-        def compute(a: Activity) -> tuple[Credit, ...]:
-            value = getattr(a, field)
-            if value is None:
-                raise missing(kind, field, rule)
-            with_bonus = bool(getattr(a, bonus_field)) if bonus_field else False
-            credits = get((value, with_bonus))
-            if credits is None:
-                raise missing(kind, field, rule, f"must be one of {allowed}, got {value!r},")
-            return credits
-
-        return compute, caps_by_category
-
-    def split(
-        self, kind: str, label: str, rule: str, spec: Mapping[str, Any]
-    ) -> tuple[Compute, dict[str, tuple[int, ...]]]:
-        unit = self.unit
-        missing = self.missing
-        prorate_field = spec.get("prorate_field")
-        if prorate_field not in (None, "months"):
-            raise PolicyError(f"{self.policy.id}: {kind}.prorate_field must be months")
-        outputs: list[tuple[str, Decimal]] = []
-        caps: dict[str, tuple[int, ...]] = {}
-        for out in spec["outputs"]:
-            category = str(out["category"])
-            if category not in CATEGORIES:
-                raise PolicyError(f"{self.policy.id}: {kind}.outputs category {category!r}")
-            outputs.append((category, _dec(out["amount"], f"{kind}.outputs")))
-            caps[category] = self.cap_ids(out, kind)
-        # Precompute every proration (1..12 months): evaluation then allocates nothing.
-        by_months: dict[int, tuple[Credit, ...]] = {}
-        for months in range(1, 13):
-            credits = []
-            for category, amount in outputs:
-                if months == 12:
-                    h = amount
-                    text = f"{label}：全年{CATEGORY_LABELS[category]}{fmt(amount)}{unit}"
-                else:
-                    h = q2(amount * months / TWELVE)
-                    text = (
-                        f"{label}：{months}个月，{CATEGORY_LABELS[category]}年定额{fmt(amount)}{unit}"
-                        f"×{months}/12={fmt(h)}{unit}"
-                    )
-                credits.append(Credit(h, category, rule, text))
-            by_months[months] = tuple(credits)
-        full = by_months[12]
-
-        def compute(a: Activity) -> tuple[Credit, ...]:
-            if prorate_field is None:
-                return full
-            months = a.months
-            if months is None:
-                raise missing(kind, "months", rule)
-            return by_months[months]
-
-        return compute, caps
-
-
-def _days(a: Activity, kind: str, rule: str, missing: Callable[..., ValueError]) -> Decimal:
-    if a.days is not None:
-        if not a.days:
-            raise missing(kind, "days", rule, "must be > 0")
-        return a.days
-    if a.start is not None:
-        end = a.end if a.end is not None else a.start
-        return Decimal((end - a.start).days + 1)
-    raise missing(kind, "days", rule, "(or 'start'/'end') is required")
-
-
-def _dates(a: Activity) -> list[date]:
-    assert a.start is not None
-    end = a.end if a.end is not None else a.start
-    return [a.start + timedelta(days=i) for i in range((end - a.start).days + 1)]
-
-
-# --------------------------------------------------------------------------- the policy
+    return Policy(resolve(policy_id))
 
 
 class Policy:
@@ -562,7 +47,7 @@ class Policy:
         self.unit: str = str(data["unit"])
         if self.unit not in ("学时", "学分"):
             raise PolicyError(f"{self.id}: unit must be 学时 or 学分")
-        self.minutes_per_hour: Decimal = _dec(data["minutes_per_hour"], "minutes_per_hour")
+        self.minutes_per_hour: Decimal = dec(data["minutes_per_hour"], "minutes_per_hour")
         self.extends: str | None = data.get("extends")
         self.lineage: tuple[str, ...] = tuple(data["lineage"])
         reqs = []
@@ -573,20 +58,20 @@ class Policy:
             reqs.append(
                 Requirement(
                     cats,
-                    _dec(r["minimum"], "minimum"),
+                    dec(r["minimum"], "minimum"),
                     str(r["label"]),
                     f"{r['_document']} {r['rule']}",
                     r.get("note"),
                 )
             )
         self.requirements: tuple[Requirement, ...] = tuple(reqs)
-        self._caps: tuple[_Cap, ...] = tuple(
-            _Cap(str(c["id"]), str(c["label"]), _dec(c["limit"], "limit"), f"{c['_document']} {c['rule']}")
+        self._caps: tuple[Cap, ...] = tuple(
+            Cap(str(c["id"]), str(c["label"]), dec(c["limit"], "limit"), f"{c['_document']} {c['rule']}")
             for c in data["caps"]
         )
         self._cap_limits: list[Decimal] = [c.limit for c in self._caps]
         daily = data.get("daily_cap")
-        self._daily_limit: Decimal | None = _dec(daily["limit"], "daily_cap") if daily else None
+        self._daily_limit: Decimal | None = dec(daily["limit"], "daily_cap") if daily else None
         self._daily_rule: str = f"{daily['_document']} {daily['rule']}" if daily else ""
         same = data.get("same_item")
         self._same_item_rule: str | None = f"{same['_document']} {same['rule']}" if same else None
@@ -597,8 +82,11 @@ class Policy:
             month, day = str(deadline["year_end_cutoff"]).split("-")
             self._deadline_cutoff = (int(month), int(day))
         self._consequences: dict[str, Any] = dict(data.get("consequences") or {})
-        compiler = _Compiler(self, {c.id: i for i, c in enumerate(self._caps)})
-        self._conversions: dict[str, _Conversion] = {
+        context = CompileContext(
+            self.id, self.document, self.unit, self.minutes_per_hour, self._daily_limit, self._daily_rule
+        )
+        compiler = Compiler(context, {c.id: i for i, c in enumerate(self._caps)})
+        self._conversions: dict[str, Conversion] = {
             kind: compiler.compile(kind, spec) for kind, spec in data["conversions"].items()
         }
         self._req_plan = tuple((r, r.categories, r.minimum) for r in self.requirements)
@@ -611,7 +99,7 @@ class Policy:
         """The activity kinds this policy converts."""
         return tuple(k for k in KINDS if k in self._conversions)
 
-    def _conversion(self, kind: str) -> _Conversion:
+    def _conversion(self, kind: str) -> Conversion:
         conv = self._conversions.get(kind)
         if conv is None:
             raise NotCovered(self.id, self.document, kind)
@@ -626,7 +114,7 @@ class Policy:
     def evaluate(self, activities: Iterable[Activity], year: int) -> Compliance:
         """Evaluate one person's study ``year``: convert, dedupe items, apply caps, check requirements."""
         conversions = self._conversions
-        entries: list[tuple[_Conversion, Activity, tuple[Credit, ...]] | None] = []
+        entries: list[tuple[Conversion, Activity, tuple[Credit, ...]] | None] = []
         skipped: list[str] = []
         same_rule = self._same_item_rule
         best: dict[str, tuple[int, Decimal]] | None = None
@@ -722,7 +210,7 @@ class Policy:
         left = hours
         granted = ZERO
         full_days: list[date] = []
-        for day in _dates(a):
+        for day in dates_of(a):
             if not left:
                 break
             room = limit - used.get(day, ZERO)

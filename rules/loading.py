@@ -1,0 +1,99 @@
+"""Loading policies: read ``rules/policies/<id>.yaml`` and apply ``extends``.
+
+The result is plain data (dicts and lists, each rule stamped with the document that defines it);
+:mod:`rules.compiling` turns it into closures and :class:`rules.policy.Policy` evaluates with them.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import Any
+
+import yaml
+
+__all__ = ["PolicyError", "available_policies", "resolve"]
+
+STAMPED = ("daily_cap", "same_item", "claim_deadline")
+
+
+class PolicyError(ValueError):
+    """A policy file is malformed."""
+
+
+def _policy_dir() -> Any:
+    return resources.files("rules").joinpath("policies")
+
+
+def available_policies() -> list[str]:
+    """The ids of the policies shipped with the package, sorted."""
+    names = [p.name for p in _policy_dir().iterdir() if p.name.endswith(".yaml")]
+    return sorted(n[: -len(".yaml")] for n in names)
+
+
+def _read_raw(policy_id: str) -> dict[str, Any]:
+    if policy_id not in available_policies():
+        raise KeyError(f"unknown policy {policy_id!r}; available: {', '.join(available_policies())}")
+    text = _policy_dir().joinpath(f"{policy_id}.yaml").read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    if not isinstance(data, dict) or data.get("id") != policy_id:
+        raise PolicyError(f"policy file {policy_id}.yaml must be a mapping with id: {policy_id}")
+    return data
+
+
+def _stamp(items: Any, document: str) -> Any:
+    """Record on each rule which document defines it (so inherited rules cite their source)."""
+    if isinstance(items, dict):
+        out = dict(items)
+        out.setdefault("_document", document)
+        return out
+    return items
+
+
+def resolve(policy_id: str, seen: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The policy's data with ``extends`` applied (child overrides parent)."""
+    if policy_id in seen:
+        raise PolicyError(f"circular extends: {' -> '.join(seen + (policy_id,))}")
+    raw = _read_raw(policy_id)
+    doc = str(raw.get("document", policy_id))
+    own_convs = {
+        k: (_stamp(v, doc) if v is not None else None) for k, v in (raw.get("conversions") or {}).items()
+    }
+    own_caps = [_stamp(c, doc) for c in (raw.get("caps") or [])]
+    own_reqs = [_stamp(r, doc) for r in raw["requirements"]] if "requirements" in raw else None
+    own_cons = {
+        k: (_stamp(v, doc) if k != "not_stated" else v) for k, v in (raw.get("consequences") or {}).items()
+    }
+    parent_id = raw.get("extends")
+    if parent_id is None:
+        data = dict(raw)
+        data["conversions"] = {k: v for k, v in own_convs.items() if v is not None}
+        data["caps"] = own_caps
+        data["requirements"] = own_reqs or []
+        data["consequences"] = own_cons
+        for key in STAMPED:
+            data[key] = _stamp(raw.get(key), doc)
+        data["lineage"] = [policy_id]
+        return data
+    parent = resolve(str(parent_id), seen + (policy_id,))
+    data = dict(parent)
+    for key, value in raw.items():
+        if key not in ("conversions", "caps", "requirements", "consequences"):
+            data[key] = _stamp(value, doc) if key in STAMPED else value
+    convs = dict(parent["conversions"])
+    for kind, spec in own_convs.items():
+        if spec is None:
+            convs.pop(kind, None)
+        else:
+            convs[kind] = spec
+    data["conversions"] = convs
+    caps = {c["id"]: c for c in parent["caps"]}
+    for cap in own_caps:
+        caps[cap["id"]] = cap
+    data["caps"] = list(caps.values())
+    if own_reqs is not None:
+        data["requirements"] = own_reqs
+    cons = dict(parent["consequences"])
+    cons.update(own_cons)
+    data["consequences"] = cons
+    data["lineage"] = parent["lineage"] + [policy_id]
+    return data
