@@ -16,7 +16,7 @@ from typing import Any
 from .loading import PolicyError
 from .model import CATEGORIES, CATEGORY_LABELS, KINDS, Activity, Credit, fmt, q2
 
-__all__ = ["Cap", "CompileContext", "Compiler", "Conversion", "dates_of", "dec"]
+__all__ = ["Cap", "CompileContext", "Compiler", "Conversion", "DailyCap", "dates_of", "dec"]
 
 LEVEL_LABELS = {
     "national": "国家级",
@@ -83,7 +83,7 @@ class Conversion:
     __slots__ = ("caps", "compute", "daily", "kind", "label")
 
     def __init__(
-        self, kind: str, label: str, compute: Compute, caps: dict[str, tuple[int, ...]], daily: bool
+        self, kind: str, label: str, compute: Compute, caps: dict[str, tuple[int, ...]], daily: int | None
     ) -> None:
         self.kind = kind
         self.label = label
@@ -100,8 +100,17 @@ class CompileContext:
     document: str
     unit: str
     minutes_per_hour: Decimal
-    daily_limit: Decimal | None
-    daily_rule: str
+    daily_caps: tuple[DailyCap, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DailyCap:
+    """A budget of hours per calendar day that the conversions naming it share (e.g. 8 a day)."""
+
+    id: str
+    label: str
+    limit: Decimal
+    rule: str
 
 
 class Compiler:
@@ -122,6 +131,14 @@ class Compiler:
                 raise PolicyError(f"{self.policy.id}: conversion {kind} names unknown cap {cap_id!r}")
             ids.append(self.cap_index[cap_id])
         return tuple(ids)
+
+    def daily_index(self, name: Any, kind: str) -> int | None:
+        if name is None or name is False:
+            return None
+        for i, budget in enumerate(self.policy.daily_caps):
+            if budget.id == name:
+                return i
+        raise PolicyError(f"{self.policy.id}: conversion {kind} names unknown daily budget {name!r}")
 
     def compile(self, kind: str, spec: Mapping[str, Any]) -> Conversion:
         if kind not in KINDS:
@@ -165,7 +182,7 @@ class Compiler:
             raise PolicyError(f"{self.policy.id}: {kind}.category {fixed_category!r} is not a category")
         subjects = tuple(spec.get("subjects") or CATEGORIES)
         caps = self.cap_ids(spec, kind)
-        daily = bool(spec.get("daily", False))
+        daily = self.daily_index(spec.get("daily"), kind)
         unit = self.unit
         missing = self.missing
 
@@ -239,11 +256,11 @@ class Compiler:
         return Conversion(kind, label, compute, cap_map, daily)
 
     def hours(
-        self, kind: str, label: str, rule: str, category_of: Callable[[Activity], str], daily: bool
+        self, kind: str, label: str, rule: str, category_of: Callable[[Activity], str], daily: int | None
     ) -> Compute:
         unit = self.unit
         missing = self.missing
-        if not daily:
+        if daily is None:
 
             def compute(a: Activity) -> tuple[Credit, ...]:
                 hours = a.hours
@@ -254,11 +271,9 @@ class Compiler:
                 return (Credit(hours, category, rule, text),)
 
             return compute
-        daily_cap = self.policy.daily_limit
-        daily_rule = self.policy.daily_rule
-        if daily_cap is None:
-            raise PolicyError(f"{self.policy.id}: {kind} is daily but the policy has no daily_cap")
-        limit = daily_cap
+        budget = self.policy.daily_caps[daily]
+        limit = budget.limit
+        daily_rule = budget.rule
         slimit = fmt(limit)
 
         def compute_daily(a: Activity) -> tuple[Credit, ...]:

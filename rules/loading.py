@@ -13,7 +13,9 @@ import yaml
 
 __all__ = ["PolicyError", "available_policies", "resolve"]
 
-STAMPED = ("daily_cap", "same_item", "claim_deadline")
+STAMPED = ("same_item", "claim_deadline")
+LISTS = ("caps", "daily_caps")  # lists of rules with an id: a child replaces its parent's by id
+OWN = ("region", "in_force")  # facts of one document, never inherited
 
 
 class PolicyError(ValueError):
@@ -54,11 +56,13 @@ def resolve(policy_id: str, seen: tuple[str, ...] = ()) -> dict[str, Any]:
     if policy_id in seen:
         raise PolicyError(f"circular extends: {' -> '.join(seen + (policy_id,))}")
     raw = _read_raw(policy_id)
+    if "daily_cap" in raw:
+        raise PolicyError(f"{policy_id}: daily_cap is now daily_caps (a list of budgets with an id)")
     doc = str(raw.get("document", policy_id))
     own_convs = {
         k: (_stamp(v, doc) if v is not None else None) for k, v in (raw.get("conversions") or {}).items()
     }
-    own_caps = [_stamp(c, doc) for c in (raw.get("caps") or [])]
+    own_lists = {key: [_stamp(c, doc) for c in (raw.get(key) or [])] for key in LISTS}
     own_reqs = [_stamp(r, doc) for r in raw["requirements"]] if "requirements" in raw else None
     own_cons = {
         k: (_stamp(v, doc) if k != "not_stated" else v) for k, v in (raw.get("consequences") or {}).items()
@@ -67,7 +71,7 @@ def resolve(policy_id: str, seen: tuple[str, ...] = ()) -> dict[str, Any]:
     if parent_id is None:
         data = dict(raw)
         data["conversions"] = {k: v for k, v in own_convs.items() if v is not None}
-        data["caps"] = own_caps
+        data.update(own_lists)
         data["requirements"] = own_reqs or []
         data["consequences"] = own_cons
         for key in STAMPED:
@@ -75,9 +79,9 @@ def resolve(policy_id: str, seen: tuple[str, ...] = ()) -> dict[str, Any]:
         data["lineage"] = [policy_id]
         return data
     parent = resolve(str(parent_id), seen + (policy_id,))
-    data = dict(parent)
+    data = {k: v for k, v in parent.items() if k not in OWN}
     for key, value in raw.items():
-        if key not in ("conversions", "caps", "requirements", "consequences"):
+        if key not in ("conversions", "requirements", "consequences", *LISTS):
             data[key] = _stamp(value, doc) if key in STAMPED else value
     convs = dict(parent["conversions"])
     for kind, spec in own_convs.items():
@@ -86,10 +90,11 @@ def resolve(policy_id: str, seen: tuple[str, ...] = ()) -> dict[str, Any]:
         else:
             convs[kind] = spec
     data["conversions"] = convs
-    caps = {c["id"]: c for c in parent["caps"]}
-    for cap in own_caps:
-        caps[cap["id"]] = cap
-    data["caps"] = list(caps.values())
+    for key in LISTS:
+        merged = {c["id"]: c for c in parent[key]}
+        for item in own_lists[key]:
+            merged[item["id"]] = item
+        data[key] = list(merged.values())
     if own_reqs is not None:
         data["requirements"] = own_reqs
     cons = dict(parent["consequences"])

@@ -295,3 +295,5 @@ class Standing:
     at_most_basically_competent: bool
     may_apply_for_title: bool
     reasons: tuple[str, ...]
+    title_years: tuple[int, ...] = ()
+    """The years the title consequence judged (empty when the policy states none)."""

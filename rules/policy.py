@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from .compiling import Cap, CompileContext, Compiler, Conversion, dates_of, dec
+from .compiling import Cap, CompileContext, Compiler, Conversion, DailyCap, dates_of, dec
 from .loading import PolicyError, available_policies, resolve
 from .model import (
     CATEGORIES,
@@ -27,6 +27,7 @@ from .model import (
     Standing,
     fmt,
 )
+from .standing import judge_standing, title_period
 
 __all__ = ["Policy", "PolicyError", "available_policies", "load_policy"]
 
@@ -70,9 +71,10 @@ class Policy:
             for c in data["caps"]
         )
         self._cap_limits: list[Decimal] = [c.limit for c in self._caps]
-        daily = data.get("daily_cap")
-        self._daily_limit: Decimal | None = dec(daily["limit"], "daily_cap") if daily else None
-        self._daily_rule: str = f"{daily['_document']} {daily['rule']}" if daily else ""
+        self._daily_caps: tuple[DailyCap, ...] = tuple(
+            DailyCap(str(d["id"]), str(d["label"]), dec(d["limit"], "daily_caps"), f"{d['_document']} {d['rule']}")
+            for d in data["daily_caps"]
+        )
         same = data.get("same_item")
         self._same_item_rule: str | None = f"{same['_document']} {same['rule']}" if same else None
         deadline = data.get("claim_deadline")
@@ -83,7 +85,7 @@ class Policy:
             self._deadline_cutoff = (int(month), int(day))
         self._consequences: dict[str, Any] = dict(data.get("consequences") or {})
         context = CompileContext(
-            self.id, self.document, self.unit, self.minutes_per_hour, self._daily_limit, self._daily_rule
+            self.id, self.document, self.unit, self.minutes_per_hour, self._daily_caps
         )
         compiler = Compiler(context, {c.id: i for i, c in enumerate(self._caps)})
         self._conversions: dict[str, Conversion] = {
@@ -145,7 +147,7 @@ class Policy:
 
         remaining = self._cap_limits[:]
         caps = self._caps
-        day_used: dict[date, Decimal] | None = None
+        day_used: dict[tuple[int, date], Decimal] | None = None
         totals = {"general_public": ZERO, "industry_public": ZERO, "professional": ZERO}
         lines: list[Credit] = []
         append = lines.append
@@ -157,10 +159,10 @@ class Policy:
             for c in credits:
                 h = c.hours
                 why = ""
-                if conv.daily and a.start is not None:
+                if conv.daily is not None and a.start is not None:
                     if day_used is None:
                         day_used = {}
-                    h, why = self._allocate_days(a, h, day_used)
+                    h, why = self._allocate_days(a, h, self._daily_caps[conv.daily], conv.daily, day_used)
                 if cap_map:
                     cap_ids = cap_map.get(c.category)
                     if cap_ids:
@@ -203,22 +205,29 @@ class Policy:
     def _duplicate_text(self, label: str, item_id: str, value: Decimal, rule: str) -> str:
         return f"{label}（item_id={item_id}，{fmt(value)}{self.unit}）：同一成果已按最高{self.unit}计入，不重复计算（{rule}）"
 
-    def _allocate_days(self, a: Activity, hours: Decimal, used: dict[date, Decimal]) -> tuple[Decimal, str]:
-        """Spread ``hours`` over the activity's dates, at most the daily limit per date across activities."""
-        limit = self._daily_limit
-        assert limit is not None
+    def _allocate_days(
+        self,
+        a: Activity,
+        hours: Decimal,
+        budget: DailyCap,
+        index: int,
+        used: dict[tuple[int, date], Decimal],
+    ) -> tuple[Decimal, str]:
+        """Spread ``hours`` over the activity's dates, at most the budget's limit per date across activities."""
+        limit = budget.limit
         left = hours
         granted = ZERO
         full_days: list[date] = []
         for day in dates_of(a):
             if not left:
                 break
-            room = limit - used.get(day, ZERO)
+            key = (index, day)
+            room = limit - used.get(key, ZERO)
             if room <= 0:
                 full_days.append(day)
                 continue
             take = min(left, room)
-            used[day] = used.get(day, ZERO) + take
+            used[key] = used.get(key, ZERO) + take
             granted += take
             left -= take
             if left:
@@ -226,73 +235,23 @@ class Policy:
         if not left:
             return granted, ""
         shown = "、".join(d.isoformat() for d in full_days[:3]) + ("等" if len(full_days) > 3 else "")
-        return granted, f"{shown}当日合计已达{fmt(limit)}{self.unit}/天上限（{self._daily_rule}），"
+        return granted, f"{shown}当日{budget.label}合计已达{fmt(limit)}{self.unit}/天上限（{budget.rule}），"
 
     # ---------------------------------------------------------------- multi-year
 
-    def standing(self, reports: Sequence[Compliance]) -> Standing:
-        """What the reports (one per year, this policy) mean for the latest year's review and title."""
-        if not reports:
-            raise ValueError("Standing needs at least one report in 'reports'")
-        by_year: dict[int, Compliance] = {}
-        for report in reports:
-            if report.policy != self.id:
-                raise ValueError(f"'reports' must all be evaluated under {self.id}, got {report.policy}")
-            if report.year in by_year:
-                raise ValueError(f"'reports' has two reports for {report.year}")
-            by_year[report.year] = report
-        latest = max(by_year)
-        current = by_year[latest]
-        cons = self._consequences
-        unit = self.unit
-        may_be_excellent = True
-        basically_competent = False
-        may_apply = True
-        reasons: list[str] = []
+    def standing(self, reports: Sequence[Compliance], title_years: Iterable[int] | None = None) -> Standing:
+        """What the reports (one per year, this policy) mean for the latest year's review and a title.
 
-        excellent = cons.get("excellent_if_incomplete")
-        if excellent and not current.complete:
-            may_be_excellent = False
-            note = (
-                "（限国家机关、事业单位和社会团体人员无正当理由未完成的情形）"
-                if self.id == "sichuan-2016"
-                else ""
-            )
-            reasons.append(
-                f"{latest}年度未完成{unit}要求，{excellent['text']}{note}（{excellent['_document']} {excellent['rule']}）"
-            )
-        consecutive = cons.get("consecutive_incomplete")
-        previous = by_year.get(latest - 1)
-        if consecutive and not current.complete and previous is not None and not previous.complete:
-            basically_competent = True
-            may_be_excellent = False
-            reasons.append(
-                f"{latest - 1}、{latest}年度连续未完成{unit}要求，{latest}年度考核等次确定为基本合格及以下"
-                f"（{consecutive['_document']} {consecutive['rule']}）"
-            )
-        title = cons.get("title_if_incomplete")
-        if title:
-            span = int(title.get("years", 3))
-            window = range(latest - span + 1, latest + 1)
-            failed = [y for y in window if y in by_year and not by_year[y].complete]
-            absent = [y for y in window if y not in by_year]
-            if failed:
-                may_apply = False
-                years = "、".join(str(y) for y in failed)
-                reasons.append(
-                    f"近{span}年（{window[0]}–{latest}）中{years}年度未完成{unit}要求，{title['text']}"
-                    f"（{title['_document']} {title['rule']}）"
-                )
-            if absent:
-                reasons.append(
-                    f"近{span}年中{'、'.join(str(y) for y in absent)}年度没有报告，未纳入判断"
-                    f"（{title['_document']} {title['rule']}）"
-                )
-        if not current.complete and not (excellent or consecutive or title):
-            reasons.append(
-                f"{latest}年度未完成{unit}要求；{self.document}未规定对年度考核或职称申报的具体后果"
-            )
-        return Standing(self.id, latest, may_be_excellent, basically_competent, may_apply, tuple(reasons))
+        ``title_years``: the years a title application covers, where the document leaves the period to the
+        application (:attr:`title_period` is ``"application"``: 浙人社发〔2016〕63号 第十六条); by default the
+        latest year reported. Passing it under a policy with a fixed period (Tonglu 第十五条 近三年) is an error.
+        """
+        return judge_standing(self.id, self.document, self.unit, self._consequences, reports, title_years)
+
+    @property
+    def title_period(self) -> int | str | None:
+        """The years the title consequence looks at: N (the last N years), ``"application"``, or None."""
+        return title_period(self._consequences)
 
     # ---------------------------------------------------------------- deadlines
 

@@ -91,10 +91,24 @@ CAP_CASES: list[Any] = [
     ),
     pytest.param(
         "weihai-2022",
-        [a("training", hours=6, start="2025-03-02"), a("expert_service", hours=6, start="2025-03-02")],
+        [a("training", hours=6, start="2025-03-02"), a("conference", hours=6, start="2025-03-02")],
         PR,
         "8",
-        id="weihai 二(二)1(1) 二(二)2(1): activities on the same day share 8 hours",
+        id="weihai 二(二)1(1): a training and a conference on the same day share 8 hours",
+    ),
+    pytest.param(
+        "weihai-2022",
+        [a("training", hours=8, start="2025-03-02"), a("expert_service", hours=8, start="2025-03-02")],
+        PR,
+        "16",
+        id="weihai 二(二)1(1) and 二(二)2(1) are separate clauses: training and expert service on one day earn 8 each",
+    ),
+    pytest.param(
+        "weihai-2022",
+        [a("expert_service", hours=6, start="2025-03-02"), a("expert_service", hours=6, start="2025-03-02")],
+        PR,
+        "8",
+        id="weihai 二(二)2(1): two expert services on the same day share 8 hours",
     ),
     pytest.param(
         "weihai-2022",
@@ -178,10 +192,10 @@ def test_a_credit_fully_absorbed_by_a_cap_stays_as_a_zero_line() -> None:
 def test_a_day_already_full_is_named_in_the_trimmed_line() -> None:
     report = evaluate(
         "weihai-2022",
-        [a("training", hours=8, start="2025-06-01"), a("expert_service", hours=3, start="2025-06-01")],
+        [a("training", hours=8, start="2025-06-01"), a("conference", hours=3, start="2025-06-01")],
     )
     assert report.lines[1].hours == 0
-    assert "2025-06-01当日合计已达8学时/天上限" in report.lines[1].explanation
+    assert "2025-06-01当日培训进修类合计已达8学时/天上限（威人社字〔2022〕2号 二(二)1(1)）" in report.lines[1].explanation
 
 
 def test_weihai_counts_the_same_item_once() -> None:

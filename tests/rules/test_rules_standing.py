@@ -128,11 +128,54 @@ def test_missing_years_in_the_window_are_reported_not_assumed() -> None:
     assert any("2023、2024年度没有报告" in r for r in standing.reasons)
 
 
-def test_zhejiang_an_incomplete_year_blocks_a_title_application_but_not_excellence() -> None:
+def test_zhejiang_16_states_no_period_so_an_earlier_incomplete_year_does_not_block_by_default() -> None:
+    # 浙人社发〔2016〕63号 第十六条 names no period: no invented three-year window; by default the latest year.
     reports = [year("zhejiang-2016", 2024, False), year("zhejiang-2016", 2025, True)]
     standing = load_policy("zhejiang-2016").standing(reports)
+    assert standing.may_be_excellent and standing.may_apply_for_title
+    assert standing.title_years == (2025,)
+
+
+def test_zhejiang_16_an_incomplete_year_the_title_application_covers_blocks_it() -> None:
+    reports = [year("zhejiang-2016", 2024, False), year("zhejiang-2016", 2025, True)]
+    standing = load_policy("zhejiang-2016").standing(reports, title_years=[2025, 2024])
     assert standing.may_be_excellent and not standing.may_apply_for_title
-    assert any("浙人社发〔2016〕63号 第十六条" in r for r in standing.reasons)
+    assert standing.title_years == (2024, 2025)
+    assert standing.reasons == (
+        "职称申报所涉年度（2024、2025）中2024年度未完成学时要求，取消其专业技术职务任职资格的申报资格"
+        "（浙人社发〔2016〕63号 第十六条）",
+    )
+
+
+def test_zhejiang_16_a_chosen_year_without_a_report_is_named_not_assumed() -> None:
+    standing = load_policy("wenzhou-2020").standing([year("wenzhou-2020", 2025, True)], title_years=[2023, 2025])
+    assert standing.may_apply_for_title
+    assert any("2023年度没有报告，未纳入判断（浙人社发〔2016〕63号 第十六条）" in r for r in standing.reasons)
+
+
+@pytest.mark.parametrize(
+    ("policy_id", "period"),
+    [
+        pytest.param("zhejiang-2016", "application", id="zhejiang 第十六条: the years of the application"),
+        pytest.param("wenzhou-2020", "application", id="wenzhou inherits 浙 第十六条"),
+        pytest.param("tonglu-2018", 3, id="tonglu 第十五条: 近三年"),
+        pytest.param("sichuan-2016", None, id="sichuan 四 bars no title"),
+        pytest.param("weihai-2022", None, id="weihai states no consequence"),
+    ],
+)
+def test_each_policy_says_which_years_its_title_consequence_judges(policy_id: str, period: object) -> None:
+    assert load_policy(policy_id).title_period == period
+
+
+@pytest.mark.parametrize("policy_id", ["tonglu-2018", "weihai-2022"])
+def test_title_years_cannot_be_chosen_where_the_document_fixes_or_states_no_period(policy_id: str) -> None:
+    with pytest.raises(ValueError, match="title_years"):
+        load_policy(policy_id).standing([year(policy_id, 2025, False)], title_years=[2025])
+
+
+def test_title_years_must_name_years() -> None:
+    with pytest.raises(ValueError, match="title_years"):
+        load_policy("zhejiang-2016").standing([year("zhejiang-2016", 2025, False)], title_years=[])
 
 
 def test_wenzhou_inherits_the_provincial_title_consequence() -> None:
