@@ -31,6 +31,7 @@ import time
 from collections.abc import Callable, Hashable, Iterable
 from typing import Any, Generic, NamedTuple, Protocol, TypeVar
 
+import psycopg
 from flask import Flask
 from flask_wtf.csrf import same_origin
 from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
@@ -39,6 +40,7 @@ from psycopg.pq import TransactionStatus
 from werkzeug.http import parse_cookie
 
 from .db import Database
+from .validation import is_json
 
 MAX_BODY = 1024
 GENERIC_PLANS = "-c plan_cache_mode=force_generic_plan"
@@ -104,7 +106,7 @@ class Lane:
 
     def _account(self, headers: dict[str, str], scheme: str) -> Account | None:
         """The account when the cookie and CSRF pass the checks Flask would make; None: Flask decides."""
-        if not headers.get("content-type", "").startswith("application/json"):
+        if not is_json(headers.get("content-type", "")):
             return None
         app = self.app
         cookie = parse_cookie(headers.get("cookie", "")).get(app.config["SESSION_COOKIE_NAME"])
@@ -228,7 +230,7 @@ class Batches(Generic[B]):
 
     async def run(self, item: B) -> Any:
         """The request's row of the statement, or None; the statement's error if its batch failed (then
-        nothing of the batch was committed)."""
+        nothing of the batch was committed; see _answers)."""
         done: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         group = item.group
         self.waiting.setdefault(group, []).append((item, done))
@@ -261,20 +263,15 @@ class Batches(Generic[B]):
         batch: list[tuple[B, asyncio.Future[Any]]] = []
         try:
             while batch := self._take(group):
-                try:
-                    rows = await self.connections.fetch_all(self.sql, self.params([item for item, _ in batch]))
-                except Exception as exc:  # nothing of the batch was committed
-                    by_person, failed = {}, exc
-                else:
-                    by_person, failed = {row[0]: row for row in rows}, None
-                for item, done in batch:
+                answers = await self._answers([item for item, _ in batch])
+                for (item, done), answer in zip(batch, answers, strict=True):
                     self.people.discard(item.person_id)
                     if done.done():
                         continue
-                    if failed is not None:
-                        done.set_exception(failed)
+                    if isinstance(answer, Exception):
+                        done.set_exception(answer)
                     else:
-                        done.set_result(by_person.get(item.person_id))
+                        done.set_result(answer)
         finally:
             self.busy[group] -= 1
             if not self.busy[group]:
@@ -283,6 +280,22 @@ class Batches(Generic[B]):
                 self.people.discard(item.person_id)
                 if not done.done():
                     done.set_exception(RuntimeError("lane: batch not finished"))
+
+
+    async def _answers(self, items: list[B]) -> list[Any]:
+        """Each item's row (or None), or the exception that failed its statement (nothing of it committed).
+
+        A batch the database refuses for its data (a value out of a column's range, text it cannot store: the
+        checks before the lane should let none through) is sent again one request at a time, so that one bad
+        request fails alone and never the requests batched with it. A lost connection fails the batch whole."""
+        try:
+            rows = await self.connections.fetch_all(self.sql, self.params(items))
+        except Exception as exc:
+            if len(items) == 1 or isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError):
+                return [exc] * len(items)
+            return [answer for item in items for answer in await self._answers([item])]
+        by_person = {row[0]: row for row in rows}
+        return [by_person.get(item.person_id) for item in items]
 
 
 class _Verified:

@@ -3,7 +3,9 @@
 Every learner with the player open sends a beat every HEARTBEAT_SECONDS; at the year-end peak these are
 most of the requests the servers see. After the lane's checks of cookie and CSRF, the route answers when:
 
-* the body is a JSON object that check_beat_input() accepts;
+* the body is a JSON object that check_beat_input() accepts; one it refuses (bad JSON, a NUL or a lone
+  surrogate, nesting too deep, a number out of range) is refused here with Flask's 400 and its reason, on its
+  own: it never joins a batch;
 * the one-statement steady beat (operations._HEARTBEAT_PG, in autocommit) decides it: the account is
   active with the same session version, the stream holds the clock, and the beat credits time or comes
   too soon after the last one (429, Flask's error body; nothing changed).
@@ -22,9 +24,9 @@ from flask import Flask
 
 from .. import clock
 from ..db import Database, transaction
-from ..errors import DomainError
+from ..errors import DomainError, InvalidInput
 from ..lane import Account, Batches, Connections, json_body
-from ..validation import parse_json
+from ..validation import JSONRefused, parse_json
 from .operations import _HEARTBEAT_PG, SteadyBeat, StudySettings, check_beat_input, refresh_completion
 
 PATH = "/api/v1/study/heartbeat"
@@ -49,8 +51,10 @@ class HeartbeatRoute:
         too frequent with Flask's own error body — else None (nothing changed)."""
         try:
             stream, seq, position = check_beat_input(parse_json(body))
-        except (ValueError, DomainError):
-            return None
+        except JSONRefused as refused:  # Flask's request check refuses it before any view, with this reason
+            return 400, json_body({"error": InvalidInput.code, "message": str(refused)})
+        except InvalidInput as refused:  # the beat view's own refusal, after the cookie the lane has checked
+            return refused.status, json_body({"error": refused.code, "message": refused.message})
         settings = self.app.extensions.get("xst_study_settings")
         if settings is None:  # made once per app, as lms.api.settings() does
             settings = self.app.extensions["xst_study_settings"] = StudySettings.from_config(self.app.config)
