@@ -34,6 +34,20 @@ class PausedElsewhere(Conflict):
     message = "您已在其他页面或设备上继续学习，本页面已暂停计时。如需在此继续，请点击“在此继续学习”。"
 
 
+class StreamEnded(Conflict):
+    code = "stream_ended"
+    message = "本页面的学习计时已结束（已离开播放页或已退出登录），请重新打开课程继续学习"
+
+
+# A stream that end_stream() stopped stays recognisable (its clock holds this mark, which no open stream can equal:
+# streams are hex), so that its late beats are told it ended rather than that another page took the clock.
+ENDED = "ended-"
+
+
+def ended_mark(stream: str) -> str:
+    return ENDED + stream[:26]
+
+
 class Replayed(Conflict):
     code = "replayed"
     message = "重复或过期的心跳，未计时"
@@ -283,6 +297,8 @@ def heartbeat(s: Session, person_id: int, session_version: int, stream: str, seq
     ).first()
     if row is None:
         raise NotStudying()
+    if row.stream.startswith(ENDED):
+        raise StreamEnded() if row.stream == ended_mark(stream) else PausedElsewhere()
     if row.stream != stream:
         raise PausedElsewhere()
     if seq <= row.last_seq:
@@ -468,7 +484,7 @@ def end_stream(s: Session, person: Person, stream: str) -> None:
     close_segment(s, clk.segment_id, "closed")
     _miss_prompt(s, clk.prompt_id)
     clk.segment_id = clk.prompt_id = clk.last_beat_at = None
-    clk.stream = "ended-" + secrets.token_hex(8)
+    clk.stream = ended_mark(stream)
 
 
 def course_progress(s: Session, enrolment: Enrolment) -> dict[str, Any]:
