@@ -71,9 +71,9 @@ proctor_required = roles_required("proctor")
 
 def register(app: Flask) -> None:
     """Register the exams pages and API on the app."""
-    # names of exam objects in the audit log, the pages that change sessions or prepare exams, and the exams'
-    # parts of the bureau's person and course pages
-    from . import admin_sections, audit_targets, prepare_views, schedule_views  # noqa: F401
+    # names of exam objects in the audit log, the pages that change sessions or prepare exams, the exams'
+    # parts of the bureau's person and course pages, and the rest of the JSON API
+    from . import admin_sections, api_views, audit_targets, prepare_views, schedule_views  # noqa: F401
     app.register_blueprint(bp)
     app.register_blueprint(api)
     app.jinja_env.globals["KIND_NAMES"] = KIND_NAMES
@@ -545,7 +545,9 @@ def api_review(paper_id: int) -> Any:
     if paper.status != "submitted":
         raise PaperOpen()
     left = attempts_left(get_session(), current_user, paper.booking.plan, settings())
-    return result_json(paper) | {"attempts_left": left, "review": review(paper)}
+    rv = review(paper)
+    rv["key_released_at"] = rv["key_released_at"].isoformat() + "Z"  # the API's times are ISO 8601 (UTC)
+    return result_json(paper) | {"attempts_left": left, "review": rv}
 
 
 @api.post("/papers/<int:paper_id>/answers")

@@ -17,6 +17,10 @@ from .models import Person
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 
 
+class AlreadyRegistered(Conflict):
+    code, message = "already_registered", "该身份证号码或手机号码已注册，请直接登录"
+
+
 def password_problem(password: str) -> str | None:
     """What is wrong with a new password, in Chinese, or None."""
     if len(password) > 128:
@@ -63,7 +67,7 @@ def register_practitioner(s: Session, *, name: str, id_number: str, mobile: str,
         raise InvalidFields(problems)
     taken = s.scalar(select(Person.id).where(or_(Person.id_number == id_number, Person.mobile == mobile)))
     if taken:
-        raise Conflict("该身份证号码或手机号码已注册，请直接登录")
+        raise AlreadyRegistered()
     person = Person(role="practitioner", name=name, id_number=id_number, mobile=mobile, region=region,
                     industry=industry, employer=employer.strip() or None,
                     password_hash=hash_password(password), created_at=clock.now())
@@ -72,7 +76,7 @@ def register_practitioner(s: Session, *, name: str, id_number: str, mobile: str,
         with s.begin_nested():
             s.flush()
     except IntegrityError as exc:  # a concurrent registration won the race
-        raise Conflict("该身份证号码或手机号码已注册，请直接登录") from exc
+        raise AlreadyRegistered() from exc
     return person
 
 

@@ -40,7 +40,7 @@ def settings() -> StudySettings:
     return cached
 
 
-def _person_json(p: Any) -> dict[str, Any]:
+def person_json(p: Any) -> dict[str, Any]:
     return {"id": p.id, "name": p.name, "role": p.role, "id_number": p.masked_id_number, "region": p.region}
 
 
@@ -62,7 +62,7 @@ def api_login() -> Any:
     if person is None:
         return jsonify(error="bad_credentials", message="账号或密码不正确，或账号已停用"), 401
     login_user(person)
-    return jsonify(person=_person_json(person), csrf_token=generate_csrf())
+    return jsonify(person=person_json(person), csrf_token=generate_csrf())
 
 
 @bp.post("/auth/logout")
@@ -83,7 +83,7 @@ def me() -> Any:
     """The logged-in practitioner and this year's hours against the requirement."""
     year = clock.study_year()
     summary = year_summary(get_session(), current_user, year)
-    return jsonify(person=_person_json(current_user), year=year, hours={
+    return jsonify(person=person_json(current_user), year=year, hours={
         "totals": {k: str(v) for k, v in summary["totals"].items()}, "total": str(summary["total"]),
         "requirements": [{"label": b["label"], "minimum": str(b["minimum"]), "credited": str(b["credited"]),
                           "short": str(b["short"])} for b in summary["bars"]],
@@ -216,3 +216,7 @@ def answer(prompt_id: int) -> Any:
 def ping() -> Any:
     """A trivial endpoint of the same app: the ceiling the heartbeat benchmark compares against."""
     return jsonify(ok=True)
+
+
+# the rest of the API, on the same blueprint (imported last: they import bp from here)
+from . import accounts, hours  # noqa: E402,F401
