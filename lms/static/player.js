@@ -108,7 +108,8 @@
           say("本页面已暂停计时", "warn"); return;
         }
         if (j._status === 401) { paused = true; say("登录已失效，请重新登录后继续学习", "warn"); return; }
-        if (j._status === 409 && j.error === "not_studying") { start(); return; }
+        // no clock, or this page ended its own stream when it was hidden (pagehide, then restored): open a new one
+        if (j._status === 409 && (j.error === "not_studying" || j.error === "stream_ended")) { start(); return; }
         if (j._status !== 200) { return; }
         if (j.chapter) showChapter(j.chapter);
         if (j.course_complete) courseDone();
