@@ -54,6 +54,7 @@ def _fields(kind: str, policy_id: str, rng: random.Random) -> dict[str, Any]:
         "paper",
         "book",
         "degree_education",
+        "practice",
     ):
         f["hours"] = Decimal(rng.choice(["1", "2", "3.5", "4", "6", "8", "12", "16", "20", "30"]))
     if kind in ("training", "conference", "training_abroad", "expert_service"):

@@ -51,6 +51,7 @@ KINDS: tuple[str, ...] = (
     "book",
     "patent",
     "transfer_in",
+    "practice",
 )
 LEVELS = frozenset({"national", "provincial", "city", "county", "district"})
 GRADES = frozenset({"A", "B", "C"})

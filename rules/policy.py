@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from .claims import ClaimDeadline, ClaimRules, Limit, limit_text, parse_claims
 from .compiling import Cap, CompileContext, Compiler, Conversion, DailyCap, dates_of, dec
 from .loading import PolicyError, available_policies, resolve
 from .model import (
@@ -92,6 +93,11 @@ class Policy:
             kind: compiler.compile(kind, spec) for kind, spec in data["conversions"].items()
         }
         self._req_plan = tuple((r, r.categories, r.minimum) for r in self.requirements)
+        self._specs: dict[str, Mapping[str, Any]] = dict(data["conversions"])
+        self._deadline_text: str = str(deadline.get("text") or "") if deadline else ""
+        self._deadline_rule: str = f"{deadline['_document']} {deadline['rule']}" if deadline else ""
+        self.claims: ClaimRules | None = parse_claims(self, data.get("claims"), self._specs, same is not None)
+        """The ``claims:`` section (claim kinds, review chains); read it through :mod:`rules.claims`."""
 
     def __repr__(self) -> str:
         return f"<Policy {self.id} {self.document}>"
@@ -106,6 +112,40 @@ class Policy:
         if conv is None:
             raise NotCovered(self.id, self.document, kind)
         return conv
+
+    def hours_rule(self, kind: str) -> str:
+        """The document and article of the kind's hour rule (the parent document's when inherited)."""
+        spec = self._specs.get(kind)
+        if spec is None:
+            raise NotCovered(self.id, self.document, kind)
+        return f"{spec['_document']} {spec['rule']}"
+
+    def limits(self, kind: str) -> tuple[Limit, ...]:
+        """The yearly caps and per-day budgets that may trim the kind's hours, each with its article."""
+        conv = self._conversion(kind)
+        out: list[Limit] = []
+        seen: set[int] = set()
+        for indices in conv.caps.values():
+            for i in indices:
+                if i in seen:
+                    continue
+                seen.add(i)
+                cap = self._caps[i]
+                others = [
+                    c.label
+                    for c in self._conversions.values()
+                    if c is not conv and any(i in ids for ids in c.caps.values())
+                ]
+                shared = f"（与{'、'.join(others)}合计）" if others else ""
+                text = limit_text(cap.label, cap.limit, "year", self.unit, cap.rule, shared)
+                out.append(Limit(cap.label, cap.limit, "year", cap.rule, text))
+        if conv.daily is not None:
+            budget = self._daily_caps[conv.daily]
+            others = [c.label for c in self._conversions.values() if c is not conv and c.daily == conv.daily]
+            shared = f"（与{'、'.join(others)}合计）" if others else ""
+            text = limit_text(budget.label, budget.limit, "day", self.unit, budget.rule, shared)
+            out.append(Limit(budget.label, budget.limit, "day", budget.rule, text))
+        return tuple(out)
 
     def credit(self, activity: Activity) -> list[Credit]:
         """The credits one activity earns on its own (per-item caps only, no yearly caps)."""
@@ -254,6 +294,13 @@ class Policy:
         return title_period(self._consequences)
 
     # ---------------------------------------------------------------- deadlines
+
+    def claim_deadline_explained(self, activity_end: date) -> ClaimDeadline | None:
+        """The claim deadline with its article and the document's words, for a form (None: no deadline)."""
+        last_day = self.claim_deadline(activity_end)
+        if last_day is None:
+            return None
+        return ClaimDeadline(last_day, self._deadline_rule, self._deadline_text, last_day < activity_end)
 
     def claim_deadline(self, activity_end: date) -> date | None:
         """The last day to claim credit for an activity that ended on ``activity_end`` (None: no deadline)."""

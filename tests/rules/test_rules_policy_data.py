@@ -101,9 +101,14 @@ def test_every_policy_file_is_safe_yaml_citing_an_article_for_each_rule(policy_i
     data = yaml.safe_load((PACKAGE / "policies" / f"{policy_id}.yaml").read_text(encoding="utf-8"))
     assert data["id"] == policy_id and data["title"] and data["document"]
     for kind, spec in (data.get("conversions") or {}).items():
-        assert spec["rule"], kind
-    for cap in data.get("caps") or []:
+        assert spec is None or spec["rule"], kind  # null removes an inherited rule
+    for cap in (data.get("caps") or []) + (data.get("daily_caps") or []):
         assert cap["rule"] and cap["limit"] > 0
+    claims = data.get("claims") or {}
+    for kind in claims.get("kinds") or []:
+        assert kind["rule"] and kind["activity"], kind
+    for chain in claims.get("chains") or []:
+        assert chain["rule"] and all(step["rule"] for step in chain["steps"]), chain
 
 
 def test_every_ambiguity_resolution_sits_next_to_its_rule_as_a_note() -> None:
