@@ -20,6 +20,10 @@ reuse_port = True
 keepalive = 75
 worker_connections = 4000
 backlog = 2048
+# X-Forwarded-Proto (the scheme) is believed from these peers only: by default the same proxies whose
+# X-Forwarded-For the app believes (TRUSTED_PROXIES, lms/proxies.py), else gunicorn's own default.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS") or ",".join(
+    os.environ.get("TRUSTED_PROXIES", "").replace(",", " ").split()) or "127.0.0.1,::1"
 
 
 def on_starting(server):  # gunicorn calls it in the master, before any worker binds

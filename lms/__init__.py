@@ -8,7 +8,7 @@ from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from . import clock, validation
+from . import clock, proxies, validation
 from .config import ROOT, from_env
 from .db import Database, close_session, get_session
 from .errors import DomainError
@@ -44,6 +44,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config.update(config)
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
     validation.init_app(app)  # before the blueprints: their int converters are bounded
+    proxies.init_app(app)  # request.remote_addr is the client's address behind TRUSTED_PROXIES
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["xst_db"] = Database(app.config["DATABASE_URL"], app.config.get("SQL_ECHO", False),
                                          app.config.get("DATABASE_POOL_SIZE", 10),

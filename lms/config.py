@@ -65,6 +65,9 @@ def from_env() -> dict[str, object]:
         "IDLE_TIMEOUT_SECONDS": _int("IDLE_TIMEOUT_SECONDS", 300),
         "PRESENCE_MEAN_SECONDS": _int("PRESENCE_MEAN_SECONDS", 900),
         "PRESENCE_ANSWER_SECONDS": _int("PRESENCE_ANSWER_SECONDS", 60),
+        # The reverse proxies (addresses or CIDR networks) whose X-Forwarded-For is believed (lms/proxies.py);
+        # empty: none, the connection's peer is the client.
+        "TRUSTED_PROXIES": os.environ.get("TRUSTED_PROXIES", ""),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
         "PUBLIC_RATE_LIMIT": os.environ.get("PUBLIC_RATE_LIMIT", "30 per minute"),

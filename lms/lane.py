@@ -40,6 +40,7 @@ from psycopg.pq import TransactionStatus
 from werkzeug.http import parse_cookie
 
 from .db import Database
+from .proxies import client_address, networks_of
 from .validation import is_json
 
 MAX_BODY = 1024
@@ -49,9 +50,11 @@ SECURITY_HEADERS = [(b"content-type", b"application/json"), (b"x-content-type-op
 
 
 class Account(NamedTuple):
-    """The account a verified session cookie names; the route's statement checks it is still valid."""
+    """The account a verified session cookie names, and the client's address (as Flask's request.remote_addr,
+    lms/proxies.py); the route's statement checks the account is still valid."""
     person_id: int
     session_version: int
+    ip: str | None = None
 
 
 class Route(Protocol):
@@ -78,16 +81,23 @@ class Lane:
             made = [route(app, conninfo) for route in routes]
         self.routes: dict[str, Route] = {r.path: r for r in made if r is not None}
         self._signers: tuple[Any, ...] = ()
+        self.proxies = networks_of(app)
 
     def wants(self, scope: dict[str, Any]) -> bool:
         return scope["method"] == "POST" and scope["path"] in self.routes
 
     async def answer(self, scope: dict[str, Any], body: bytes) -> tuple[int, bytes] | None:
         """(status, JSON body) when the route decides this request, else None (nothing changed)."""
-        account = self._account(_headers(scope), scope.get("scheme", "http"))
+        headers = _headers(scope)
+        account = self._account(headers, scope.get("scheme", "http"))
         if account is None:
             return None
-        return await self.routes[scope["path"]].answer(account, body)
+        return await self.routes[scope["path"]].answer(account._replace(ip=self.client_address(scope, headers)), body)
+
+    def client_address(self, scope: dict[str, Any], headers: dict[str, str]) -> str | None:
+        """The client's address exactly as Flask's request.remote_addr gives it (TrustedProxyFix)."""
+        peer = scope.get("client")
+        return client_address(peer[0] if peer else None, headers.get("x-forwarded-for"), self.proxies)
 
     async def close(self) -> None:
         for route in self.routes.values():
