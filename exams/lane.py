@@ -31,7 +31,7 @@ from typing import Any
 from flask import Flask
 
 from lms.errors import DomainError
-from lms.lane import Account, Batches, Connections, json_body
+from lms.lane import Account, Batches, Connections, Unreachable, json_body, unavailable_body
 from lms.validation import is_id, parse_json
 
 from .operations import _BOOK_PG, ExamSettings, RushBooking
@@ -60,6 +60,9 @@ class BookingRoute:
         rush = RushBooking.of(account.person_id, account.session_version, session_id, self._settings())
         try:
             row = await self.batches.run(rush)
+        except Unreachable as exc:  # Flask could not connect either
+            self.app.logger.warning("booking lane: database unreachable: %s", exc)
+            return unavailable_body()
         except Exception:  # the batch's statement failed whole: nothing was booked; Flask tries and answers
             self.app.logger.exception("booking lane: handing the booking to Flask")
             return None

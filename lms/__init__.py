@@ -10,8 +10,8 @@ from werkzeug.exceptions import HTTPException
 
 from . import clock, proxies, validation
 from .config import ROOT, from_env
-from .db import Database, close_session, get_session
-from .errors import DomainError
+from .db import Database, close_session, get_session, is_unavailable
+from .errors import DomainError, Unavailable
 from .security import csrf, limiter
 
 login_manager = LoginManager()
@@ -29,6 +29,7 @@ ERROR_TEXT = {
     413: "上传的文件过大。",
     429: "操作过于频繁，请稍后再试。",
     500: "系统内部错误，请稍后重试；如持续出现，请联系人社局。",
+    503: Unavailable.message,
 }
 
 
@@ -122,8 +123,24 @@ def _error_response(status: int, code: str, message: str, fields: dict[str, str]
 
 
 def _register_errors(app: Flask) -> None:
+    def unavailable(exc: Exception) -> Any:
+        """503 with Retry-After while the database cannot be reached: the page or JSON says so in Chinese."""
+        app.logger.warning("database unavailable: %s", str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        g._login_user = login_manager.anonymous_user()  # the page's header would load the account from the database
+        session = g.pop("db_session", None)
+        if session is not None:
+            try:
+                session.close()  # gives its connection back (a broken one is discarded by the pool)
+            except Exception as lost:  # the connection is gone already: nothing to roll back
+                app.logger.debug("closing the session of a lost connection: %s", lost)
+        response = app.make_response(_error_response(Unavailable.status, Unavailable.code, Unavailable.message))
+        response.headers["Retry-After"] = str(Unavailable.retry_after)
+        return response
+
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError) -> Any:
+        if isinstance(exc, Unavailable):
+            return unavailable(exc)
         if exc.status == 401 and not wants_json():
             from flask import redirect, url_for
             return redirect(url_for("accounts.login", next=request.full_path))
@@ -142,6 +159,8 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Any:
+        if is_unavailable(exc):
+            return unavailable(exc)
         if app.testing and app.config.get("PROPAGATE_UNEXPECTED", True):
             raise exc
         app.logger.exception("unexpected error")

@@ -19,6 +19,7 @@ from typing import Any
 from a2wsgi import WSGIMiddleware
 from flask import Flask
 
+from .errors import Unavailable
 from .lane import MAX_BODY, SECURITY_HEADERS, Lane, RouteFactory
 from .study.lane import HeartbeatRoute
 
@@ -63,8 +64,10 @@ class Front:
                 answer = await self.lane.answer(scope, body)
                 if answer is not None:
                     status, content = answer
-                    await send({"type": "http.response.start", "status": status,
-                                "headers": [*SECURITY_HEADERS, (b"content-length", str(len(content)).encode())]})
+                    headers = [*SECURITY_HEADERS, (b"content-length", str(len(content)).encode())]
+                    if status == Unavailable.status:
+                        headers.append((b"retry-after", str(Unavailable.retry_after).encode()))
+                    await send({"type": "http.response.start", "status": status, "headers": headers})
                     await send({"type": "http.response.body", "body": content})
                     return
                 receive = _replay(body, receive)

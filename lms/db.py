@@ -5,15 +5,18 @@ writers queue instead of failing on lock upgrade); PostgreSQL is production.
 """
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from typing import Any, TypeVar
 
+import psycopg
 from flask import current_app, g
 from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, DisconnectionError
+from sqlalchemy.exc import TimeoutError as SATimeoutError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from .errors import NotFound
@@ -32,6 +35,7 @@ class Base(DeclarativeBase):
 
 
 T = TypeVar("T")
+CONNECT_TIMEOUT_S = 5
 
 
 def normalise_url(url: str) -> str:
@@ -41,6 +45,32 @@ def normalise_url(url: str) -> str:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
     return url
+
+
+# SQLSTATEs that say the server cannot serve now, not that the statement is wrong: connection exceptions (08),
+# insufficient resources (53, e.g. too many connections), shutting down or starting up (57P01-57P03).
+_UNAVAILABLE_STATES = ("08", "53", "57P01", "57P02", "57P03")
+_SQLITE_UNAVAILABLE = ("database is locked", "unable to open database file", "disk I/O error")
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """True when exc says the database cannot be reached or cannot answer now (a 503: try again shortly), rather
+    than that our statement is wrong (a 500): connection refused or lost, the server shutting down or starting up,
+    too many connections, the pool's wait ran out, SQLite's file locked."""
+    if isinstance(exc, SATimeoutError):  # no pooled connection came free in time
+        return True
+    if isinstance(exc, DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        exc = exc.orig if exc.orig is not None else exc
+    if isinstance(exc, psycopg.InterfaceError):  # the connection is closed
+        return True
+    if isinstance(exc, psycopg.OperationalError):
+        state = exc.sqlstate
+        return state is None or state.startswith(_UNAVAILABLE_STATES)  # None: failed on the client's side
+    if isinstance(exc, sqlite3.OperationalError):
+        return str(exc).startswith(_SQLITE_UNAVAILABLE)
+    return False
 
 
 def make_engine(url: str, echo: bool = False, pool_size: int = 10, immediate: bool = True,
@@ -70,7 +100,10 @@ def make_engine(url: str, echo: bool = False, pool_size: int = 10, immediate: bo
             conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
-    engine = create_engine(url, echo=echo, pool_size=pool_size, max_overflow=10)
+    # connect_timeout: a server that does not answer (a host down, packets dropped) fails the request after 5 s
+    # with a 503 instead of holding a worker thread for the kernel's two minutes.
+    engine = create_engine(url, echo=echo, pool_size=pool_size, max_overflow=10,
+                           connect_args={"connect_timeout": CONNECT_TIMEOUT_S})
     _ping_when_idle(engine, ping_idle_s)
     return engine
 

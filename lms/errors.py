@@ -13,6 +13,14 @@ class DomainError(Exception):
         self.extra = extra
 
 
+class Unavailable(DomainError):
+    """The database cannot be reached or cannot answer now (down, restarting, refusing connections): 503 with
+    Retry-After, from Flask (lms._register_errors) and from the lane (lms/asgi.py) alike."""
+    status, code = 503, "unavailable"
+    message = "系统暂时无法连接数据库，请稍后再试；学习计时会自动重试，已记录的学时不受影响。"
+    retry_after = 5  # seconds: a restart takes about one; the player adds jitter (lms/static/player.js)
+
+
 class InvalidInput(DomainError):
     status, code, message = 400, "invalid_input", "提交的内容有误"
 

@@ -39,7 +39,8 @@ from psycopg import AsyncConnection
 from psycopg.pq import TransactionStatus
 from werkzeug.http import parse_cookie
 
-from .db import Database
+from .db import CONNECT_TIMEOUT_S, Database
+from .errors import Unavailable
 from .proxies import client_address, networks_of
 from .validation import is_json
 
@@ -154,6 +155,12 @@ class Lane:
         return True
 
 
+class Unreachable(psycopg.OperationalError):
+    """The lane could not open a connection: the database is down or refusing connections. Flask could not
+    either, so the route answers 503 itself (errors.Unavailable) rather than queueing the request for a Flask
+    thread that would wait to fail the same way."""
+
+
 class Connections:
     """A route's PostgreSQL connections in autocommit: a fixed number per worker process, each opened on the
     worker's event loop when first needed (after gunicorn forked the worker). A statement waits for a free
@@ -183,7 +190,12 @@ class Connections:
         conn = await free.get()
         try:
             if conn is None or conn.closed:
-                conn = await AsyncConnection.connect(self.conninfo, autocommit=True, options=GENERIC_PLANS)
+                conn = None
+                try:
+                    conn = await AsyncConnection.connect(self.conninfo, autocommit=True, options=GENERIC_PLANS,
+                                                         connect_timeout=CONNECT_TIMEOUT_S)
+                except psycopg.OperationalError as exc:
+                    raise Unreachable(str(exc)) from exc
             cur = await conn.execute(sql, params, prepare=True)
             return await cur.fetchall()
         except BaseException:
@@ -332,6 +344,11 @@ class _Verified:
         if max_age is not None and not 0 <= int(time.time()) - signed <= max_age:
             raise SignatureExpired("signature expired")
         return value
+
+
+def unavailable_body() -> tuple[int, bytes]:
+    """Flask's 503 while the database cannot be reached (the front adds its Retry-After)."""
+    return Unavailable.status, json_body({"error": Unavailable.code, "message": Unavailable.message})
 
 
 def json_body(value: dict[str, Any]) -> bytes:

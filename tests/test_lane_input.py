@@ -23,15 +23,17 @@ from tests.conftest import PASSWORD
 BEAT = "/api/v1/study/heartbeat"
 
 
-async def asgi_post(front: Front, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, dict[str, Any]]:
-    """POST through the front as gunicorn's ASGI worker calls it: the answer's status and JSON body."""
+async def asgi_post(front: Front, path: str, body: bytes, headers: dict[str, str],
+                    sent: list[dict[str, Any]] | None = None) -> tuple[int, dict[str, Any]]:
+    """POST through the front as gunicorn's ASGI worker calls it: the answer's status and JSON body (the ASGI
+    messages sent are added to `sent`)."""
     raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
     scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
              "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
              "headers": [*raw, (b"host", b"localhost"), (b"content-length", str(len(body)).encode())],
              "client": ("127.0.0.1", 40000), "server": ("localhost", 80)}
     answered = asyncio.Event()
-    sent: list[dict[str, Any]] = []
+    sent = [] if sent is None else sent
     pending = [{"type": "http.request", "body": body, "more_body": False}]
 
     async def receive() -> dict[str, Any]:

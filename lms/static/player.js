@@ -51,7 +51,8 @@
     wait = wait * (0.8 + Math.random() * 0.4);
     retryAt = Date.now() + wait;
     say("服务器暂时无法记录学习时间，" + Math.ceil(wait / 1000) + " 秒后自动重试。请继续学习，恢复后接着计时"
-        + "（中断超过 " + Math.round(idleMs / 60000) + " 分钟将开始新的学习时段）。", "warn");
+        + "（中断超过 " + (idleMs >= 60000 ? Math.round(idleMs / 60000) + " 分钟" : Math.round(idleMs / 1000) + " 秒")
+        + "将开始新的学习时段）。", "warn");
   }
   function transient(status) { return status === 0 || status === 502 || status === 503 || status === 504 || status === 500; }
 

@@ -25,7 +25,7 @@ from flask import Flask
 from .. import clock
 from ..db import Database, transaction
 from ..errors import DomainError, InvalidInput
-from ..lane import Account, Batches, Connections, json_body
+from ..lane import Account, Batches, Connections, Unreachable, json_body, unavailable_body
 from ..validation import JSONRefused, parse_json
 from .operations import _HEARTBEAT_PG, SteadyBeat, StudySettings, check_beat_input, refresh_completion
 
@@ -62,6 +62,9 @@ class HeartbeatRoute:
                              settings)
         try:
             row = await self.batches.run(beat)
+        except Unreachable as exc:  # Flask could not connect either
+            self.app.logger.warning("heartbeat lane: database unreachable: %s", exc)
+            return unavailable_body()
         except Exception:  # one statement, or one transaction for a batch: nothing was credited; Flask
             # retries the beat and answers any error
             self.app.logger.exception("heartbeat lane: handing the beat to Flask")
