@@ -7,11 +7,13 @@ Pure Python (no Flask, no database).  Typical use::
     report = policy.evaluate(activities, year=2025)
 """
 
+from .in_force import PolicyNotInForce, policy_for, policy_for_year, regions
 from .model import (
     CATEGORIES,
     CATEGORY_LABELS,
     KINDS,
     Activity,
+    AnnualRequirement,
     Compliance,
     Credit,
     NotCovered,
@@ -26,14 +28,19 @@ __all__ = [
     "CATEGORY_LABELS",
     "KINDS",
     "Activity",
+    "AnnualRequirement",
     "Compliance",
     "Credit",
     "NotCovered",
     "Policy",
     "PolicyError",
+    "PolicyNotInForce",
     "Requirement",
     "RequirementResult",
     "Standing",
     "available_policies",
     "load_policy",
+    "policy_for",
+    "policy_for_year",
+    "regions",
 ]

@@ -13,6 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 __all__ = [
+    "AnnualRequirement",
     "CATEGORIES",
     "CATEGORY_LABELS",
     "KINDS",
@@ -254,6 +255,24 @@ class Requirement:
     label: str
     rule: str
     note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AnnualRequirement:
+    """What a person-year must reach under a policy, as statistics count it."""
+
+    policy: str
+    unit: str
+    """学时, or 学分 (Tonglu 第一条)."""
+    minutes_per_hour: Decimal
+    minutes_per_hour_rule: str | None
+    """The article defining the hour's length (川 二(二): 45 minutes); None where the project assumes 60."""
+    total: Decimal
+    professional: Decimal
+    public: Decimal | None
+    """The public minimum, over ``public_categories``; None where the document sets none (Sichuan)."""
+    public_categories: tuple[str, ...]
+    rules: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)

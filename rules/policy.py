@@ -20,6 +20,7 @@ from .model import (
     KINDS,
     ZERO,
     Activity,
+    AnnualRequirement,
     Compliance,
     Credit,
     NotCovered,
@@ -27,6 +28,7 @@ from .model import (
     RequirementResult,
     Standing,
     fmt,
+    q2,
 )
 from .standing import judge_standing, title_period
 
@@ -51,6 +53,12 @@ class Policy:
             raise PolicyError(f"{self.id}: unit must be 学时 or 学分")
         self.minutes_per_hour: Decimal = dec(data["minutes_per_hour"], "minutes_per_hour")
         self.extends: str | None = data.get("extends")
+        self.region: str | None = data.get("region")
+        """The region whose document this is (``rules.in_force.policy_for`` picks by region and date)."""
+        self.in_force_from, self.in_force_rule = _in_force(self.id, self.document, data.get("in_force"))
+        per_hour_rule = data.get("minutes_per_hour_rule")
+        self.minutes_per_hour_rule: str | None = f"{self.document} {per_hour_rule}" if per_hour_rule else None
+        """The article that defines the hour's length, when the document does (only 川 二(二): 45 minutes)."""
         self.lineage: tuple[str, ...] = tuple(data["lineage"])
         reqs = []
         for r in data["requirements"]:
@@ -93,6 +101,7 @@ class Policy:
             kind: compiler.compile(kind, spec) for kind, spec in data["conversions"].items()
         }
         self._req_plan = tuple((r, r.categories, r.minimum) for r in self.requirements)
+        self.annual_requirement: AnnualRequirement = _annual_requirement(self)
         self._specs: dict[str, Mapping[str, Any]] = dict(data["conversions"])
         self._deadline_text: str = str(deadline.get("text") or "") if deadline else ""
         self._deadline_rule: str = f"{deadline['_document']} {deadline['rule']}" if deadline else ""
@@ -222,25 +231,41 @@ class Policy:
                 totals[c.category] += h
                 append(c)
 
+        results, complete = self.judge_totals(totals)
+        total = totals["general_public"] + totals["industry_public"] + totals["professional"]
+        return Compliance(
+            self.id, year, self.unit, totals, total, results, complete, tuple(lines), tuple(skipped)
+        )
+
+    def judge_totals(self, totals: Mapping[str, Decimal]) -> tuple[tuple[RequirementResult, ...], bool]:
+        """Each annual requirement against a year's totals per category (missing categories count 0).
+
+        For statistics and year-end verdicts over registered hours that are already summed; ``evaluate`` uses it.
+        """
         results = []
         complete = True
+        get = totals.get
         for requirement, categories, minimum in self._req_plan:
             if len(categories) == 1:
-                credited = totals[categories[0]]
+                credited = get(categories[0], ZERO)
             else:
                 credited = ZERO
                 for category in categories:
-                    credited += totals[category]
+                    credited += get(category, ZERO)
             short = minimum - credited if credited < minimum else ZERO
             if short:
                 complete = False
             results.append(
                 RequirementResult(categories, minimum, credited, short, requirement.label, requirement.rule)
             )
-        total = totals["general_public"] + totals["industry_public"] + totals["professional"]
-        return Compliance(
-            self.id, year, self.unit, totals, total, tuple(results), complete, tuple(lines), tuple(skipped)
-        )
+        return tuple(results), complete
+
+    def hours_from_minutes(self, minutes: Decimal | int) -> Decimal:
+        """Minutes of study as the policy's hours (÷ minutes_per_hour: 45 in Sichuan 二(二)), rounded to 0.01."""
+        value = Decimal(minutes)
+        if not value.is_finite() or value < 0:
+            raise ValueError(f"'minutes' must be a finite number >= 0, got {minutes!r}")
+        return q2(value / self.minutes_per_hour)
 
     def _duplicate_text(self, label: str, item_id: str, value: Decimal, rule: str) -> str:
         return f"{label}（item_id={item_id}，{fmt(value)}{self.unit}）：同一成果已按最高{self.unit}计入，不重复计算（{rule}）"
@@ -314,3 +339,52 @@ class Policy:
             cutoff = date(activity_end.year, month, day)
             deadline = min(deadline, cutoff)
         return deadline
+
+
+# --------------------------------------------------------------------------- load-time helpers
+
+
+def _in_force(policy_id: str, document: str, raw: Any) -> tuple[date | None, str]:
+    """The first day the document is in force (None: not stated) and the article or words that say so."""
+    if raw is None:
+        raise PolicyError(f"{policy_id}: in_force is required (from: YYYY-MM-DD or null, rule)")
+    start = raw.get("from")
+    if isinstance(start, str):
+        try:
+            start = date.fromisoformat(start)
+        except ValueError:
+            raise PolicyError(f"{policy_id}: in_force.from {start!r} is not a date") from None
+    if start is not None and not isinstance(start, date):
+        raise PolicyError(f"{policy_id}: in_force.from must be a date or null")
+    rule = raw.get("rule")
+    return start, f"{document} {rule}" if rule else f"{document}（未载明施行日期）"
+
+
+def _annual_requirement(policy: Policy) -> AnnualRequirement:
+    """The requirements as statistics count them: total, professional, public (which categories), the unit."""
+    total = professional = public = None
+    public_categories: tuple[str, ...] = ()
+    everything = set(CATEGORIES)
+    for req in policy.requirements:
+        cats = set(req.categories)
+        if cats == everything:
+            total = req
+        elif cats == {"professional"}:
+            professional = req
+        elif "professional" not in cats:
+            public, public_categories = req, tuple(c for c in CATEGORIES if c in cats)
+        else:
+            raise PolicyError(f"{policy.id}: requirement {req.label} mixes professional and public categories")
+    if total is None or professional is None:
+        raise PolicyError(f"{policy.id}: a total and a professional requirement are required")
+    return AnnualRequirement(
+        policy.id,
+        policy.unit,
+        policy.minutes_per_hour,
+        policy.minutes_per_hour_rule,
+        total.minimum,
+        professional.minimum,
+        public.minimum if public else None,
+        public_categories,
+        tuple(dict.fromkeys(r.rule for r in (total, professional, public) if r is not None)),
+    )
