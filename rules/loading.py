@@ -67,6 +67,7 @@ def resolve(policy_id: str, seen: tuple[str, ...] = ()) -> dict[str, Any]:
     own_cons = {
         k: (_stamp(v, doc) if k != "not_stated" else v) for k, v in (raw.get("consequences") or {}).items()
     }
+    own_courses = {k: _stamp(v, doc) for k, v in (raw.get("platform_courses") or {}).items()}
     parent_id = raw.get("extends")
     if parent_id is None:
         data = dict(raw)
@@ -74,6 +75,7 @@ def resolve(policy_id: str, seen: tuple[str, ...] = ()) -> dict[str, Any]:
         data.update(own_lists)
         data["requirements"] = own_reqs or []
         data["consequences"] = own_cons
+        data["platform_courses"] = own_courses
         for key in STAMPED:
             data[key] = _stamp(raw.get(key), doc)
         data["lineage"] = [policy_id]
@@ -81,7 +83,7 @@ def resolve(policy_id: str, seen: tuple[str, ...] = ()) -> dict[str, Any]:
     parent = resolve(str(parent_id), seen + (policy_id,))
     data = {k: v for k, v in parent.items() if k not in OWN}
     for key, value in raw.items():
-        if key not in ("conversions", "requirements", "consequences", *LISTS):
+        if key not in ("conversions", "requirements", "consequences", "platform_courses", *LISTS):
             data[key] = _stamp(value, doc) if key in STAMPED else value
     convs = dict(parent["conversions"])
     for kind, spec in own_convs.items():
@@ -100,5 +102,6 @@ def resolve(policy_id: str, seen: tuple[str, ...] = ()) -> dict[str, Any]:
     cons = dict(parent["consequences"])
     cons.update(own_cons)
     data["consequences"] = cons
+    data["platform_courses"] = {**parent["platform_courses"], **own_courses}  # by category
     data["lineage"] = parent["lineage"] + [policy_id]
     return data

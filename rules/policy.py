@@ -14,6 +14,7 @@ from typing import Any
 
 from .claims import ClaimDeadline, ClaimRules, Limit, limit_text, parse_claims
 from .compiling import Cap, CompileContext, Compiler, Conversion, DailyCap, dates_of, dec
+from .courses import CourseRule, parse_course_rules
 from .loading import PolicyError, available_policies, resolve
 from .model import (
     CATEGORIES,
@@ -102,6 +103,8 @@ class Policy:
         }
         self._req_plan = tuple((r, r.categories, r.minimum) for r in self.requirements)
         self.annual_requirement: AnnualRequirement = _annual_requirement(self)
+        covered = {kind: _categories(spec) for kind, spec in data["conversions"].items()}
+        self._course_rules = parse_course_rules(self.id, data.get("platform_courses") or {}, covered)
         self._specs: dict[str, Mapping[str, Any]] = dict(data["conversions"])
         self._deadline_text: str = str(deadline.get("text") or "") if deadline else ""
         self._deadline_rule: str = f"{deadline['_document']} {deadline['rule']}" if deadline else ""
@@ -155,6 +158,43 @@ class Policy:
             text = limit_text(budget.label, budget.limit, "day", self.unit, budget.rule, shared)
             out.append(Limit(budget.label, budget.limit, "day", budget.rule, text))
         return tuple(out)
+
+    @property
+    def forgery_sanction(self) -> tuple[str, str] | None:
+        """(What the document imposes for forged or false evidence, its article), or None where it states nothing.
+
+        温 第十五条 and 浙 第十六条 (inherited by Tonglu): the title application eligibility is withdrawn.
+        """
+        forged = self._consequences.get("forged_evidence")
+        if not forged:
+            return None
+        return str(forged["text"]), f"{forged['_document']} {forged['rule']}"
+
+    def course_rule(self, category: str) -> CourseRule:
+        """How a platform course of ``category`` earns its hours (exam or study, which hours, who registers)."""
+        rule = self._course_rules.get(category)
+        if rule is None:
+            raise NotCovered(self.id, self.document, f"platform_course/{category}")
+        return rule
+
+    def course_credit(
+        self, category: str, year: int, course_hours: Decimal | None = None, minutes: Decimal | None = None
+    ) -> list[Credit]:
+        """The credits of a platform course completed (and, where :meth:`course_rule` says so, its exam passed).
+
+        ``course_hours`` is the course's set hours, ``minutes`` the recorded study time; the rule says which one
+        counts (Wenzhou's general public course: 18 whatever its hours, 温 第十条; Sichuan: minutes ÷ 45, 川 二(二)).
+        """
+        rule = self.course_rule(category)
+        if rule.hours == "course":
+            if course_hours is None:
+                raise ValueError(f"'course_hours' is required for {category} courses under {self.id} ({rule.rule})")
+            activity = Activity(kind="platform_course", year=year, subject=category, hours=course_hours)
+        else:
+            if minutes is None:
+                raise ValueError(f"'minutes' is required for {category} courses under {self.id} ({rule.rule})")
+            activity = Activity(kind="study_minutes", year=year, subject=category, minutes=minutes)
+        return self.credit(activity)
 
     def credit(self, activity: Activity) -> list[Credit]:
         """The credits one activity earns on its own (per-item caps only, no yearly caps)."""
@@ -388,3 +428,11 @@ def _annual_requirement(policy: Policy) -> AnnualRequirement:
         public_categories,
         tuple(dict.fromkeys(r.rule for r in (total, professional, public) if r is not None)),
     )
+
+
+def _categories(spec: Mapping[str, Any]) -> frozenset[str]:
+    """The categories a conversion spec can credit."""
+    if spec.get("category") is not None:
+        return frozenset({str(spec["category"])})
+    subjects = set(spec.get("subjects") or CATEGORIES) | set(spec.get("by_subject") or {})
+    return frozenset(subjects)
