@@ -95,6 +95,12 @@ def from_env() -> dict[str, object]:
         # and the lane on the event loop (lms/lane.py): each route on or off, and its asynchronous connections
         # per process.
         "WEB_THREADS": _int("WEB_THREADS", 2),
+        # The scheduler (lms/scheduler.py): how often an idle copy competes for leadership, how often the leader
+        # checks it still holds it between runs, and (tests, benches) every job's interval instead of its own.
+        "SCHEDULER_POLL_SECONDS": _int("SCHEDULER_POLL_SECONDS", 5),
+        "SCHEDULER_CHECK_SECONDS": _int("SCHEDULER_CHECK_SECONDS", 2),
+        "SCHEDULER_EVERY_SECONDS": float(os.environ["SCHEDULER_EVERY_SECONDS"])
+        if os.environ.get("SCHEDULER_EVERY_SECONDS") else None,
         "HEARTBEAT_LANE": os.environ.get("HEARTBEAT_LANE", "1") not in ("", "0"),
         "HEARTBEAT_LANE_CONNECTIONS": _int("HEARTBEAT_LANE_CONNECTIONS", 4),
         "BOOKING_LANE": os.environ.get("BOOKING_LANE", "1") not in ("", "0"),
