@@ -202,8 +202,15 @@ class Policy:
 
     # ---------------------------------------------------------------- evaluate
 
-    def evaluate(self, activities: Iterable[Activity], year: int) -> Compliance:
-        """Evaluate one person's study ``year``: convert, dedupe items, apply caps, check requirements."""
+    def evaluate(
+        self, activities: Iterable[Activity], year: int, earlier: Mapping[str, Decimal] | None = None
+    ) -> Compliance:
+        """Evaluate one person's study ``year``: convert, dedupe items, apply caps, check requirements.
+
+        ``earlier``: item_id -> the hours already credited for that item in earlier years. Where the document
+        counts the same item once (威 二(二)4, 桐 第十一条(十), neither limited to a year), an item credited before
+        earns only what its credit now exceeds that (at its highest, once), else nothing.
+        """
         conversions = self._conversions
         entries: list[tuple[Conversion, Activity, tuple[Credit, ...]] | None] = []
         skipped: list[str] = []
@@ -233,6 +240,8 @@ class Policy:
                         continue
                 best[a.item_id] = (len(entries), value)
             entries.append((conv, a, credits))
+        if earlier and same_rule is not None:
+            self._top_up(entries, earlier, skipped, same_rule)
 
         remaining = self._cap_limits[:]
         caps = self._caps
@@ -306,6 +315,45 @@ class Policy:
         if not value.is_finite() or value < 0:
             raise ValueError(f"'minutes' must be a finite number >= 0, got {minutes!r}")
         return q2(value / self.minutes_per_hour)
+
+    def _top_up(
+        self,
+        entries: list[tuple[Conversion, Activity, tuple[Credit, ...]] | None],
+        earlier: Mapping[str, Decimal],
+        skipped: list[str],
+        rule: str,
+    ) -> None:
+        """Credit items already credited in earlier years only above what they earned then."""
+        unit = self.unit
+        for index, entry in enumerate(entries):
+            if entry is None or entry[1].item_id is None or entry[1].item_id not in earlier:
+                continue
+            conv, a, credits = entry
+            before = earlier[entry[1].item_id]
+            value = sum((c.hours for c in credits), ZERO)
+            if value <= before:
+                entries[index] = None
+                skipped.append(
+                    f"{conv.label}（item_id={a.item_id}，{fmt(value)}{unit}）：同一成果往年已计入{fmt(before)}{unit}，"
+                    f"不重复计算（{rule}）"
+                )
+                continue
+            left = before
+            trimmed = []
+            for c in credits:
+                take = min(left, c.hours)
+                left -= take
+                if take:
+                    h = c.hours - take
+                    c = Credit(
+                        h,
+                        c.category,
+                        c.rule,
+                        f"{c.explanation}；同一成果往年已计入{fmt(before)}{unit}，按最高{unit}补计{fmt(h)}{unit}（{rule}）",
+                        c.hours,
+                    )
+                trimmed.append(c)
+            entries[index] = (conv, a, tuple(trimmed))
 
     def _duplicate_text(self, label: str, item_id: str, value: Decimal, rule: str) -> str:
         return f"{label}（item_id={item_id}，{fmt(value)}{self.unit}）：同一成果已按最高{self.unit}计入，不重复计算（{rule}）"

@@ -339,3 +339,28 @@ def test_the_report_knows_its_policy_and_year() -> None:
 def test_evaluate_accepts_any_iterable_of_activities() -> None:
     report = load_policy("weihai-2022").evaluate((x for x in [a("paper"), a("book")]), 2025)
     assert report.total == D(20)
+
+
+def test_tonglu_11_10_a_result_credited_in_an_earlier_year_earns_only_its_higher_credit_now() -> None:
+    # 桐人社发〔2018〕26号 第十一条(十) is not limited to a year: a paper (25) last year, its patent (90) now -> 65 more
+    report = load_policy("tonglu-2018").evaluate(
+        [a("patent", patent="invention", item_id="R1")], 2025, earlier={"R1": D(25)}
+    )
+    assert report.totals[PR] == D(65)
+    assert report.lines[0].capped_from == D(90)
+    assert "同一成果往年已计入25学分，按最高学分补计65学分（桐人社发〔2018〕26号 第十一条(十)）" in report.lines[0].explanation
+
+
+def test_weihai_2_2_4_a_result_credited_in_an_earlier_year_is_not_counted_again() -> None:
+    report = load_policy("weihai-2022").evaluate(
+        [a("paper", item_id="doi:1"), a("book", item_id="b")], 2025, earlier={"doi:1": D(10)}
+    )
+    assert report.totals[PR] == D(10)
+    assert report.skipped == (
+        "论文（item_id=doi:1，10学时）：同一成果往年已计入10学时，不重复计算（威人社字〔2022〕2号 二(二)4）",
+    )
+
+
+def test_earlier_items_change_nothing_where_no_same_item_rule_is_stated() -> None:
+    report = load_policy("wenzhou-2020").evaluate([a("paper", hours=6, item_id="x")], 2025, earlier={"x": D(6)})
+    assert report.totals[PR] == D(6) and not report.skipped
