@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
-.PHONY: run test install system-deps pdf-font lint bench-heartbeat bench-booking bench-rules demo migrate clean vendor-pdfjs vendor-jsqr
+.PHONY: run test install system-deps pdf-font lint bench-heartbeat bench-booking bench-uploads bench-faults bench-rules demo migrate clean vendor-pdfjs vendor-jsqr
 
 $(BIN)/activate: pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -77,6 +77,10 @@ bench-heartbeat: install
 
 bench-booking: install
 	$(BIN)/python bench/bench_booking.py
+
+# 200 courseware uploads of 1-20 MB over reused keep-alive connections (BENCH_UPLOADS): none may be dropped.
+bench-uploads: install
+	$(BIN)/python bench/bench_uploads.py
 
 bench-rules: install
 	$(BIN)/python bench/bench_rules.py

@@ -1,6 +1,6 @@
 """Scheduler leadership that survives the database (lms/scheduler.py).
 
-Three `flask --app lms scheduler` processes on a private PostgreSQL cluster (tests/pgcluster.py) that is restarted
+Three `flask --app lms scheduler` processes on a private PostgreSQL cluster (bench/pgcluster.py) that is restarted
 again and again under them: after every restart exactly one of them leads again, no two job runs ever overlap, and
 leadership changes hands at most once per restart (an old leader that kept going beside a new one would alternate
 with it). Every run is recorded with the leader that ran it (`scheduler_run`).
@@ -17,11 +17,11 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, select, text
 
+from bench.pgcluster import Cluster
 from lms import create_app
 from lms.db import Base, normalise_url
 from lms.scheduler import LOCK_KEY, Leadership, NotLeader, SchedulerRun, run_once
 from tests.conftest import base_config
-from tests.pgcluster import Cluster
 
 ROOT = Path(__file__).resolve().parents[1]
 

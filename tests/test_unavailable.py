@@ -1,7 +1,7 @@
 """While the database cannot be reached: 503 with Retry-After and a Chinese page or JSON error, from Flask and the lane.
 
 Against real unreachable databases, nothing faked: an app configured with a PostgreSQL address where nothing listens
-(the lane's connections and Flask's pool both fail to connect), and a private PostgreSQL cluster (tests/pgcluster.py)
+(the lane's connections and Flask's pool both fail to connect), and a private PostgreSQL cluster (bench/pgcluster.py)
 stopped under a running app and started again (connections lost, then refused, then good again).
 """
 from __future__ import annotations
@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 from flask import request
 
+from bench.pgcluster import Cluster, free_port
 from lms import create_app
 from lms.db import Base
 from lms.errors import Unavailable
 from tests.conftest import PASSWORD, Factory, base_config
-from tests.pgcluster import Cluster, free_port
 from tests.test_lane_input import asgi_post
 
 RETRY = str(Unavailable.retry_after)

@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 
+from bench.pgcluster import Cluster
 from lms import clock, create_app
 from lms.db import Base
 from tests.browser.conftest import LiveServer, shoot
 from tests.browser.test_document_chapter import PHONE, arrange, credited_ms, log_in, segments, wiggle
 from tests.conftest import base_config
-from tests.pgcluster import Cluster
 
 pytestmark = pytest.mark.browser
 BEAT = "/api/v1/study/heartbeat"
