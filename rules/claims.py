@@ -14,7 +14,7 @@ A wrong or missing fact raises :class:`ClaimError` with the field and a Chinese 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -37,8 +37,10 @@ __all__ = [
     "Limit",
     "ReviewChain",
     "ReviewStep",
+    "YearCredit",
     "claim_kind",
     "claim_kinds",
+    "credit_in_year",
     "hours_for_claim",
     "review_chain",
 ]
@@ -475,6 +477,41 @@ def hours_for_claim(
     hours = sum((c.hours for c in credits), Decimal(0))
     deadline = policy.claim_deadline_explained(end)
     return ClaimHours(claim, activity, credits, hours, policy.unit, claim.limits, deadline)
+
+
+@dataclass(frozen=True, slots=True)
+class YearCredit:
+    """What an approved claim adds to its person-year, after the year's caps, daily budgets and same-item rule."""
+
+    hours: Decimal
+    """What to post to the hours bank for the claim: the year's total with it minus without it."""
+    by_category: Mapping[str, Decimal]
+    lines: tuple[Credit, ...]
+    """The claim's own credit lines as the year evaluates them (a trimmed line names its cap and article); when
+    it replaces a lower credit of the same item, they show its full credit and ``skipped`` names the one replaced."""
+    skipped: tuple[str, ...]
+    """Why the claim earns nothing (or why an earlier claim of the same item stops counting), with the article."""
+    complete: bool
+    """Whether the year meets every requirement with this claim."""
+
+
+def credit_in_year(
+    policy: Policy,
+    claim: Activity,
+    credited: Iterable[Activity],
+    earlier: Mapping[str, Decimal] | None = None,
+) -> YearCredit:
+    """The hours a claim adds to a person-year already holding ``credited`` (the year's activities credited before).
+
+    Evaluates the year with and without the claim (``Policy.evaluate``, the claim last) and returns the difference:
+    what the year's caps still leave, per category. With the same-item rule a higher credit replaces a lower one
+    of the same item, so the difference can be the excess only. ``earlier``: as in ``Policy.evaluate``.
+    Approvals of one person-year must be serialised by the caller (the result depends on what was credited).
+    """
+    before, after, lines = policy.credit_of(claim, credited, earlier)
+    by_category = {c: after.totals[c] - before.totals[c] for c in CATEGORIES}
+    skipped = tuple(text for text in after.skipped if text not in before.skipped)
+    return YearCredit(after.total - before.total, by_category, lines, skipped, after.complete)
 
 
 def limit_text(label: str, limit: Decimal, per: str, unit: str, rule: str, shared: str = "") -> str:

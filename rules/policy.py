@@ -211,6 +211,17 @@ class Policy:
         counts the same item once (威 二(二)4, 桐 第十一条(十), neither limited to a year), an item credited before
         earns only what its credit now exceeds that (at its highest, once), else nothing.
         """
+        return self._run(activities, year, earlier, None)[0]
+
+    def _run(
+        self,
+        activities: Iterable[Activity],
+        year: int,
+        earlier: Mapping[str, Decimal] | None,
+        owner: Activity | None,
+    ) -> tuple[Compliance, list[Credit]]:
+        """Evaluate; also return the lines of the activity ``owner`` (by identity) as the year credits them."""
+        mine: list[Credit] = []
         conversions = self._conversions
         entries: list[tuple[Conversion, Activity, tuple[Credit, ...]] | None] = []
         skipped: list[str] = []
@@ -279,12 +290,27 @@ class Policy:
                     )
                 totals[c.category] += h
                 append(c)
+                if a is owner:
+                    mine.append(c)
 
         results, complete = self.judge_totals(totals)
         total = totals["general_public"] + totals["industry_public"] + totals["professional"]
-        return Compliance(
+        report = Compliance(
             self.id, year, self.unit, totals, total, results, complete, tuple(lines), tuple(skipped)
         )
+        return report, mine
+
+    def credit_of(
+        self,
+        activity: Activity,
+        others: Iterable[Activity],
+        earlier: Mapping[str, Decimal] | None = None,
+    ) -> tuple[Compliance, Compliance, tuple[Credit, ...]]:
+        """The year without and with ``activity`` (evaluated last), and its own lines in the latter."""
+        before_activities = [a for a in others if a.year == activity.year and a is not activity]
+        before = self._run(before_activities, activity.year, earlier, None)[0]
+        after, mine = self._run([*before_activities, activity], activity.year, earlier, activity)
+        return before, after, tuple(mine)
 
     def judge_totals(self, totals: Mapping[str, Decimal]) -> tuple[tuple[RequirementResult, ...], bool]:
         """Each annual requirement against a year's totals per category (missing categories count 0).

@@ -8,12 +8,13 @@ from typing import Any
 
 import pytest
 
-from rules import available_policies, load_policy
+from rules import Activity, available_policies, load_policy
 from rules.claims import (
     ClaimError,
     ClaimKind,
     claim_kind,
     claim_kinds,
+    credit_in_year,
     hours_for_claim,
     parse_claims,
     review_chain,
@@ -247,3 +248,31 @@ def test_a_claim_kind_without_an_hour_rule_or_evidence_does_not_load() -> None:
         bad = {**chain, "steps": [{"acts": ["mayor"], "duty": "审核", "rule": "三"}]}
         parse_claims(policy, {"rule": "三", "chains": [bad], "kinds": [
             {"id": "p", "label": "p", "activity": "paper", "rule": "三", "evidence": ["x"]}]}, specs, True)
+
+
+def test_an_approved_claim_adds_only_what_the_years_cap_leaves() -> None:
+    # 威人社字〔2022〕2号 二(二)4: results and papers at most 30 a year — the fourth paper adds nothing
+    policy = load_policy("weihai-2022")
+    earlier_papers = [Activity(kind="paper", year=2025, item_id=f"p{i}") for i in range(3)]
+    fourth = hours_for_claim(policy, "paper", {"start": "2025-09-01", "item_id": "p4"}).activity
+    assert credit_in_year(policy, fourth, earlier_papers[:2]).hours == D(10)
+    got = credit_in_year(policy, fourth, earlier_papers)
+    assert got.hours == D(0) and got.by_category["professional"] == D(0)
+    assert "超出科研成果和论文著作每年30学时上限（威人社字〔2022〕2号 二(二)4）" in got.lines[0].explanation
+
+
+def test_tonglu_11_10_a_patent_from_a_result_already_credited_as_a_paper_adds_the_difference() -> None:
+    policy = load_policy("tonglu-2018")
+    paper = Activity(kind="paper", year=2025, journal="core", item_id="R")
+    patent = hours_for_claim(policy, "patent", {"start": "2025-03-01", "patent": "invention", "item_id": "R"}).activity
+    got = credit_in_year(policy, patent, [paper])
+    assert got.hours == D(65)  # 90 at the highest credit, 25 of it already in the bank
+    assert got.lines[0].hours == D(90) and "同一成果已按最高学分计入" in got.skipped[0]
+    assert credit_in_year(policy, paper, [patent]).hours == D(0)
+
+
+def test_a_claim_in_the_year_uses_the_separate_weihai_daily_budgets() -> None:
+    policy = load_policy("weihai-2022")
+    training = Activity(kind="training", year=2025, hours=8, start="2025-03-02")
+    expert = hours_for_claim(policy, "expert_service", {"start": "2025-03-02", "hours": "8"}).activity
+    assert credit_in_year(policy, expert, [training]).hours == D(8)  # 二(二)2(1) is its own 8 hours
