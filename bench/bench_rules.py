@@ -71,6 +71,7 @@ def _fields(kind: str, policy_id: str, rng: random.Random) -> dict[str, Any]:
     f["modules"] = rng.randint(1, 6)
     f["count"] = rng.randint(1, 4)
     f["months"] = rng.randint(1, 12)
+    f["reason"] = rng.choice(["maternity", "other"]) if f["months"] < 7 else rng.choice(["abroad", "sick", "maternity"])
     f["characters"] = rng.randint(500, 120000)
     f["journal"] = rng.choice(["core", "ordinary", "supplement"])
     f["first_author"] = rng.random() < 0.5

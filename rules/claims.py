@@ -84,6 +84,7 @@ FIELD_LABELS: Mapping[str, tuple[str, str]] = {
     "patent": ("专利类型", "choice"),
     "related": ("与本专业相关", "bool"),
     "item_id": ("成果标识（DOI、ISSN+题名、专利号或标准号等）", "text"),
+    "reason": ("情形", "choice"),
 }
 CHOICE_LABELS: Mapping[str, Mapping[str, str]] = {
     "subject": CATEGORY_LABELS,
@@ -91,6 +92,12 @@ CHOICE_LABELS: Mapping[str, Mapping[str, str]] = {
     "grade": {"A": "A级", "B": "B级", "C": "C级"},
     "journal": {"core": "核心期刊", "ordinary": "一般期刊", "supplement": "增刊或内部刊物"},
     "patent": {"invention": "发明专利", "utility": "实用新型专利", "design": "外观设计专利"},
+    "reason": {
+        "abroad": "因公派年度内在境外工作超过6个月",
+        "sick": "因受伤、患重病年度内请病假超过6个月",
+        "maternity": "女职工休产假",
+        "other": "经省级行业主管部门认定的其他情况",
+    },
 }
 OUTPUT_KINDS = frozenset({"research_project", "paper", "book", "patent"})
 MAX_HOURS = Decimal(10000)
@@ -148,6 +155,8 @@ class ClaimKind:
     fields: tuple[ClaimField, ...]
     limits: tuple[Limit, ...]
     note: str | None = None
+    min_months: tuple[tuple[str, int], ...] = ()
+    """(reason, the fewest months away it needs): 威 二(三) 公派境外、病假 “超过6个月”."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,6 +279,8 @@ def _fields(policy: Policy, kind: str, spec: Mapping[str, Any], same_item: bool)
         if spec.get("bonus_field"):
             add(str(spec["bonus_field"]), False)
     elif method == "split" and spec.get("prorate_field"):
+        if spec.get("reasons"):
+            add("reason", True, tuple(str(r) for r in spec["reasons"]))
         add(str(spec["prorate_field"]))
     if kind in OUTPUT_KINDS:
         add("item_id", same_item)
@@ -338,6 +349,11 @@ def parse_claims(policy: Policy, raw: Any, specs: Mapping[str, Mapping[str, Any]
                 _fields(policy, activity, spec, same_item),
                 policy.limits(activity),
                 entry.get("note"),
+                tuple(
+                    (str(reason), int(v["min_months"]))
+                    for reason, v in (spec.get("reasons") or {}).items()
+                    if v and v.get("min_months")
+                ),
             )
         )
     ids = [k.id for k in kinds]
@@ -422,6 +438,8 @@ def _parse(field: ClaimField, value: Any) -> Any:
         text = str(value).strip()
         if not text.isdigit() or not 0 < int(text) <= MAX_COUNT:
             raise ClaimError(field.name, f"{label}须为大于0的整数")
+        if field.name == "months" and int(text) > 12:
+            raise ClaimError(field.name, f"{label}须为1–12的整数")
         return int(text)
     if isinstance(value, bool):
         raise ClaimError(field.name, f"{label}须为数字")
@@ -468,6 +486,10 @@ def hours_for_claim(
         raise ClaimError("end", f"活动尚未结束（结束日期 {end.isoformat()} 晚于今天），结束后才能申报")
     if end.year != start.year:
         raise ClaimError("end", "一项活动须在同一学习年度（1月1日至12月31日）内开始和结束，跨年度的请分年度申报")
+    for reason, fewest in claim.min_months:
+        if values.get("reason") == reason and values.get("months", 0) < fewest:
+            name = CHOICE_LABELS["reason"][reason]
+            raise ClaimError("months", f"“{name}”须年度内不在岗至少{fewest}个整月（{claim.rule}），所填为{values.get('months')}个月")
     values.setdefault("end", end)
     activity = Activity(kind=claim.activity, year=end.year, **values)
     try:

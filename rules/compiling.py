@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from .loading import PolicyError
-from .model import CATEGORIES, CATEGORY_LABELS, KINDS, Activity, Credit, fmt, q2
+from .model import CATEGORIES, CATEGORY_LABELS, KINDS, REASONS, Activity, Credit, fmt, q2
 
 __all__ = ["Cap", "CompileContext", "Compiler", "Conversion", "DailyCap", "dates_of", "dec"]
 
@@ -55,6 +55,7 @@ CONVERSION_KEYS = frozenset(
         "bonus",
         "outputs",
         "prorate_field",
+        "reasons",
         "_document",
     }
 )
@@ -435,6 +436,24 @@ class Compiler:
                 credits.append(Credit(h, category, rule, text))
             by_months[months] = tuple(credits)
         full = by_months[12]
+        reasons = spec.get("reasons")
+        if reasons is not None:
+            if prorate_field != "months" or not isinstance(reasons, Mapping) or set(reasons) - REASONS:
+                raise PolicyError(f"{self.policy.id}: {kind}.reasons must map {sorted(REASONS)} and prorate by months")
+            minimum = {str(r): int((v or {}).get("min_months", 1)) for r, v in reasons.items()}
+
+            def compute_for_reason(a: Activity) -> tuple[Credit, ...]:
+                months = a.months
+                if a.reason is None or a.reason not in minimum:
+                    raise missing(kind, "reason", rule, f"must be one of {sorted(minimum)}")
+                if months is None:
+                    raise missing(kind, "months", rule)
+                if months < minimum[a.reason]:
+                    why = f"must be at least {minimum[a.reason]} for reason {a.reason!r}"
+                    raise missing(kind, "months", rule, why)
+                return by_months[months]
+
+            return compute_for_reason, caps
 
         def compute(a: Activity) -> tuple[Credit, ...]:
             if prorate_field is None:

@@ -53,11 +53,14 @@ KINDS: tuple[str, ...] = (
     "patent",
     "transfer_in",
     "practice",
+    "leave",
 )
 LEVELS = frozenset({"national", "provincial", "city", "county", "district"})
 GRADES = frozenset({"A", "B", "C"})
 JOURNALS = frozenset({"core", "ordinary", "supplement"})
 PATENTS = frozenset({"invention", "utility", "design"})
+REASONS = frozenset({"abroad", "sick", "maternity", "other"})
+"""Why a person was away from their post (威 二(三)): posted abroad, sick leave, maternity leave, other."""
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
@@ -167,6 +170,7 @@ class Activity:
     patent: str | None = None
     related: bool | None = None
     item_id: str | None = None
+    reason: str | None = None
 
     def __post_init__(self) -> None:
         put = object.__setattr__
@@ -204,6 +208,8 @@ class Activity:
             _check_choice("journal", self.journal, JOURNALS)
         if self.patent is not None:
             _check_choice("patent", self.patent, PATENTS)
+        if self.reason is not None:
+            _check_choice("reason", self.reason, REASONS)
         if not isinstance(self.first_author, bool):
             msg = f"Activity field 'first_author' must be true or false, got {self.first_author!r}"
             raise ValueError(msg)

@@ -276,3 +276,33 @@ def test_a_claim_in_the_year_uses_the_separate_weihai_daily_budgets() -> None:
     training = Activity(kind="training", year=2025, hours=8, start="2025-03-02")
     expert = hours_for_claim(policy, "expert_service", {"start": "2025-03-02", "hours": "8"}).activity
     assert credit_in_year(policy, expert, [training]).hours == D(8)  # 二(二)2(1) is its own 8 hours
+
+
+def test_weihai_2_3_eight_months_posted_abroad_count_their_share_of_the_years_requirement() -> None:
+    # 威人社字〔2022〕2号 二(三): “经本人所在单位批准……可按实际在岗时间折算并认定学时”
+    policy = load_policy("weihai-2022")
+    claim = claim_kind(policy, "leave")
+    assert "本人所在单位的批准" in claim.evidence and claim.rule == "威人社字〔2022〕2号 二(三)"
+    got = hours_for_claim(policy, "leave", {"start": "2025-01-05", "end": "2025-09-30", "reason": "abroad", "months": "8"})
+    assert [(c.category, c.hours) for c in got.credits] == [("general_public", D(20)), ("professional", D(40))]
+    maternity = hours_for_claim(policy, "leave", {"start": "2025-03-01", "reason": "maternity", "months": "5"})
+    assert maternity.hours == D("37.50")
+
+
+def test_weihai_2_3_abroad_or_sick_leave_needs_more_than_six_months() -> None:
+    with pytest.raises(ClaimError) as caught:
+        hours_for_claim(load_policy("weihai-2022"), "leave", {"start": "2025-01-05", "reason": "sick", "months": "6"})
+    assert caught.value.field == "months"
+    assert caught.value.message == (
+        "“因受伤、患重病年度内请病假超过6个月”须年度内不在岗至少7个整月（威人社字〔2022〕2号 二(三)），所填为6个月"
+    )
+    with pytest.raises(ValueError, match="months"):
+        load_policy("weihai-2022").credit(Activity(kind="leave", year=2025, reason="abroad", months=6))
+
+
+def test_weihai_2_3_leave_never_counts_more_than_a_whole_year() -> None:
+    policy = load_policy("weihai-2022")
+    leaves = [Activity(kind="leave", year=2025, reason="maternity", months=m) for m in (8, 8)]
+    report = policy.evaluate(leaves, 2025)
+    assert (report.totals["general_public"], report.totals["professional"]) == (D(30), D(60))
+    assert "leave" not in load_policy("tonglu-2018").kinds  # only Weihai states it
