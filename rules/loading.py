@@ -14,6 +14,7 @@ import yaml
 __all__ = ["PolicyError", "available_policies", "resolve"]
 
 STAMPED = ("same_item", "claim_deadline", "claims")
+STAMPED_LISTS = ("sector_rules",)  # lists without ids: a child adds its own to its parent's
 LISTS = ("caps", "daily_caps")  # lists of rules with an id: a child replaces its parent's by id
 OWN = ("region", "in_force")  # facts of one document, never inherited
 
@@ -78,13 +79,18 @@ def resolve(policy_id: str, seen: tuple[str, ...] = ()) -> dict[str, Any]:
         data["platform_courses"] = own_courses
         for key in STAMPED:
             data[key] = _stamp(raw.get(key), doc)
+        for key in STAMPED_LISTS:
+            data[key] = [_stamp(item, doc) for item in raw.get(key) or []]
         data["lineage"] = [policy_id]
         return data
     parent = resolve(str(parent_id), seen + (policy_id,))
     data = {k: v for k, v in parent.items() if k not in OWN}
     for key, value in raw.items():
         if key not in ("conversions", "requirements", "consequences", "platform_courses", *LISTS):
-            data[key] = _stamp(value, doc) if key in STAMPED else value
+            if key in STAMPED_LISTS:
+                data[key] = [*parent[key], *(_stamp(item, doc) for item in value or [])]
+            else:
+                data[key] = _stamp(value, doc) if key in STAMPED else value
     convs = dict(parent["conversions"])
     for kind, spec in own_convs.items():
         if spec is None:

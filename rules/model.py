@@ -23,6 +23,7 @@ __all__ = [
     "NotCovered",
     "Requirement",
     "RequirementResult",
+    "SectorRule",
     "Standing",
 ]
 
@@ -279,6 +280,18 @@ class AnnualRequirement:
     """The public minimum, over ``public_categories``; None where the document sets none (Sichuan)."""
     public_categories: tuple[str, ...]
     rules: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SectorRule:
+    """Where an industry's own rules prevail over the policy's (e.g. 威 二: 教育、卫生、会计、档案 专业科目)."""
+
+    industries: tuple[str, ...]
+    """Industries named by the text (matched by name); empty: any industry authority's rules."""
+    scope: str
+    """``professional`` (professional subjects only) or ``all``."""
+    text: str
+    rule: str
 
 
 @dataclass(frozen=True, slots=True)

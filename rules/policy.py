@@ -27,6 +27,7 @@ from .model import (
     NotCovered,
     Requirement,
     RequirementResult,
+    SectorRule,
     Standing,
     fmt,
     q2,
@@ -104,6 +105,8 @@ class Policy:
         self._req_plan = tuple((r, r.categories, r.minimum) for r in self.requirements)
         self.annual_requirement: AnnualRequirement = _annual_requirement(self)
         covered = {kind: _categories(spec) for kind, spec in data["conversions"].items()}
+        self.sector_rules: tuple[SectorRule, ...] = tuple(_sector_rule(self.id, r) for r in data["sector_rules"])
+        """Where industries' own rules prevail over this document, each with its article."""
         self._course_rules = parse_course_rules(self.id, data.get("platform_courses") or {}, covered)
         self._specs: dict[str, Mapping[str, Any]] = dict(data["conversions"])
         self._deadline_text: str = str(deadline.get("text") or "") if deadline else ""
@@ -169,6 +172,12 @@ class Policy:
         if not forged:
             return None
         return str(forged["text"]), f"{forged['_document']} {forged['rule']}"
+
+    def sector_rules_for(self, industry: str) -> tuple[SectorRule, ...]:
+        """The sector rules that concern a person of ``industry``: those naming it, and those of any industry."""
+        return tuple(
+            r for r in self.sector_rules if not r.industries or any(name in industry for name in r.industries)
+        )
 
     def course_rule(self, category: str) -> CourseRule:
         """How a platform course of ``category`` earns its hours (exam or study, which hours, who registers)."""
@@ -510,3 +519,12 @@ def _categories(spec: Mapping[str, Any]) -> frozenset[str]:
         return frozenset({str(spec["category"])})
     subjects = set(spec.get("subjects") or CATEGORIES) | set(spec.get("by_subject") or {})
     return frozenset(subjects)
+
+
+def _sector_rule(policy_id: str, raw: Any) -> SectorRule:
+    if not isinstance(raw, Mapping) or raw.get("scope") not in ("professional", "all") or not raw.get("text"):
+        raise PolicyError(f"{policy_id}: sector_rules entries need scope (professional or all), text and rule")
+    industries = raw.get("industries") or []
+    if not isinstance(industries, list) or not all(isinstance(i, str) and i for i in industries):
+        raise PolicyError(f"{policy_id}: sector_rules industries must be a list of names")
+    return SectorRule(tuple(industries), str(raw["scope"]), str(raw["text"]), f"{raw['_document']} {raw['rule']}")
