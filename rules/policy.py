@@ -15,6 +15,7 @@ from typing import Any
 from .claims import ClaimDeadline, ClaimRules, Limit, limit_text, parse_claims
 from .compiling import Cap, CompileContext, Compiler, Conversion, DailyCap, dates_of, dec
 from .courses import CourseRule, parse_course_rules
+from .facts import annual_requirement, categories_of, in_force, sector_rule
 from .loading import PolicyError, available_policies, resolve
 from .model import (
     CATEGORIES,
@@ -57,7 +58,7 @@ class Policy:
         self.extends: str | None = data.get("extends")
         self.region: str | None = data.get("region")
         """The region whose document this is (``rules.in_force.policy_for`` picks by region and date)."""
-        self.in_force_from, self.in_force_rule = _in_force(self.id, self.document, data.get("in_force"))
+        self.in_force_from, self.in_force_rule = in_force(self.id, self.document, data.get("in_force"))
         per_hour_rule = data.get("minutes_per_hour_rule")
         self.minutes_per_hour_rule: str | None = f"{self.document} {per_hour_rule}" if per_hour_rule else None
         """The article that defines the hour's length, when the document does (only 川 二(二): 45 minutes)."""
@@ -103,9 +104,11 @@ class Policy:
             kind: compiler.compile(kind, spec) for kind, spec in data["conversions"].items()
         }
         self._req_plan = tuple((r, r.categories, r.minimum) for r in self.requirements)
-        self.annual_requirement: AnnualRequirement = _annual_requirement(self)
-        covered = {kind: _categories(spec) for kind, spec in data["conversions"].items()}
-        self.sector_rules: tuple[SectorRule, ...] = tuple(_sector_rule(self.id, r) for r in data["sector_rules"])
+        self.annual_requirement: AnnualRequirement = annual_requirement(
+            self.id, self.unit, self.minutes_per_hour, self.minutes_per_hour_rule, self.requirements
+        )
+        covered = {kind: categories_of(spec) for kind, spec in data["conversions"].items()}
+        self.sector_rules: tuple[SectorRule, ...] = tuple(sector_rule(self.id, r) for r in data["sector_rules"])
         """Where industries' own rules prevail over this document, each with its article."""
         self._course_rules = parse_course_rules(self.id, data.get("platform_courses") or {}, covered)
         self._specs: dict[str, Mapping[str, Any]] = dict(data["conversions"])
@@ -462,69 +465,3 @@ class Policy:
             cutoff = date(activity_end.year, month, day)
             deadline = min(deadline, cutoff)
         return deadline
-
-
-# --------------------------------------------------------------------------- load-time helpers
-
-
-def _in_force(policy_id: str, document: str, raw: Any) -> tuple[date | None, str]:
-    """The first day the document is in force (None: not stated) and the article or words that say so."""
-    if raw is None:
-        raise PolicyError(f"{policy_id}: in_force is required (from: YYYY-MM-DD or null, rule)")
-    start = raw.get("from")
-    if isinstance(start, str):
-        try:
-            start = date.fromisoformat(start)
-        except ValueError:
-            raise PolicyError(f"{policy_id}: in_force.from {start!r} is not a date") from None
-    if start is not None and not isinstance(start, date):
-        raise PolicyError(f"{policy_id}: in_force.from must be a date or null")
-    rule = raw.get("rule")
-    return start, f"{document} {rule}" if rule else f"{document}（未载明施行日期）"
-
-
-def _annual_requirement(policy: Policy) -> AnnualRequirement:
-    """The requirements as statistics count them: total, professional, public (which categories), the unit."""
-    total = professional = public = None
-    public_categories: tuple[str, ...] = ()
-    everything = set(CATEGORIES)
-    for req in policy.requirements:
-        cats = set(req.categories)
-        if cats == everything:
-            total = req
-        elif cats == {"professional"}:
-            professional = req
-        elif "professional" not in cats:
-            public, public_categories = req, tuple(c for c in CATEGORIES if c in cats)
-        else:
-            raise PolicyError(f"{policy.id}: requirement {req.label} mixes professional and public categories")
-    if total is None or professional is None:
-        raise PolicyError(f"{policy.id}: a total and a professional requirement are required")
-    return AnnualRequirement(
-        policy.id,
-        policy.unit,
-        policy.minutes_per_hour,
-        policy.minutes_per_hour_rule,
-        total.minimum,
-        professional.minimum,
-        public.minimum if public else None,
-        public_categories,
-        tuple(dict.fromkeys(r.rule for r in (total, professional, public) if r is not None)),
-    )
-
-
-def _categories(spec: Mapping[str, Any]) -> frozenset[str]:
-    """The categories a conversion spec can credit."""
-    if spec.get("category") is not None:
-        return frozenset({str(spec["category"])})
-    subjects = set(spec.get("subjects") or CATEGORIES) | set(spec.get("by_subject") or {})
-    return frozenset(subjects)
-
-
-def _sector_rule(policy_id: str, raw: Any) -> SectorRule:
-    if not isinstance(raw, Mapping) or raw.get("scope") not in ("professional", "all") or not raw.get("text"):
-        raise PolicyError(f"{policy_id}: sector_rules entries need scope (professional or all), text and rule")
-    industries = raw.get("industries") or []
-    if not isinstance(industries, list) or not all(isinstance(i, str) and i for i in industries):
-        raise PolicyError(f"{policy_id}: sector_rules industries must be a list of names")
-    return SectorRule(tuple(industries), str(raw["scope"]), str(raw["text"]), f"{raw['_document']} {raw['rule']}")
