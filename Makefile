@@ -82,6 +82,11 @@ bench-booking: install
 bench-uploads: install
 	$(BIN)/python bench/bench_uploads.py
 
+# PostgreSQL faults on a private cluster (never the shared server): heartbeats through a restart and a 10-s stop,
+# three schedulers beside them, a worker killed during a booking rush. Last line: faults: recovery <S> s, ...
+bench-faults: install
+	$(BIN)/python bench/bench_faults.py
+
 bench-rules: install
 	$(BIN)/python bench/bench_rules.py
 

@@ -7,9 +7,6 @@ with it). Every run is recorded with the leader that ran it (`scheduler_run`).
 """
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -17,47 +14,13 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, select, text
 
+from bench.bench_faults import leader_changes, overlapping, start_schedulers
+from bench.bench_faults import stop_processes as stop
 from bench.pgcluster import Cluster
 from lms import create_app
 from lms.db import Base, normalise_url
 from lms.scheduler import LOCK_KEY, Leadership, NotLeader, SchedulerRun, run_once
 from tests.conftest import base_config
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def overlapping(runs: list[Any]) -> int:
-    """How many runs started before an earlier-started run had finished."""
-    count, last_end = 0, None
-    for run in sorted(runs, key=lambda r: r.started_at):
-        if last_end is not None and run.started_at < last_end:
-            count += 1
-        last_end = run.finished_at if last_end is None else max(last_end, run.finished_at)
-    return count
-
-
-def leader_changes(runs: list[Any]) -> int:
-    ordered = sorted(runs, key=lambda r: r.started_at)
-    return sum(1 for a, b in zip(ordered, ordered[1:], strict=False) if a.leader != b.leader)
-
-
-def start_schedulers(url: str, tmp_path: Path, n: int, every: float = 0.3) -> list[subprocess.Popen[bytes]]:
-    env = os.environ | {"DATABASE_URL": url, "SECRET_KEY": "scheduler-test", "INSTANCE_PATH": str(tmp_path),
-                        "MEDIA_DIR": str(tmp_path / "media"), "SCHEDULER_EVERY_SECONDS": str(every),
-                        "SCHEDULER_POLL_SECONDS": "1", "SCHEDULER_CHECK_SECONDS": "1"}
-    return [subprocess.Popen([str(ROOT / ".venv/bin/flask"), "--app", "lms", "scheduler"], cwd=ROOT, env=env,
-                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            for _ in range(n)]
-
-
-def stop(processes: list[subprocess.Popen[bytes]]) -> None:
-    for p in processes:
-        p.send_signal(signal.SIGTERM)
-    for p in processes:
-        try:
-            p.wait(20)
-        except subprocess.TimeoutExpired:
-            p.kill()
 
 
 def recorded(url: str) -> list[Any]:
