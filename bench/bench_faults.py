@@ -199,18 +199,20 @@ async def heartbeats(base: str, learners: list[Learner], chapter_id: int, cluste
     for _away, up in faults:
         first = min((t for t, status in answers if status == 200 and t >= up), default=float("inf"))
         recovery = max(recovery, first - up)
-    errors = 0
+    errors: dict[str, int] = {}
     for t, status in answers:
         if status == 200:
             continue
         if status == 503 and any(away <= t <= up + 2 for away, up in faults):
             continue
-        errors += 1
+        key = f"{status} at {t - t0:.1f} s" if status not in (429,) else "429"
+        errors[key] = errors.get(key, 0) + 1
+    log(f"faults: heartbeat errors {sorted(errors.items())}")
     statuses: dict[int, int] = {}
     for _, status in answers:
         statuses[status] = statuses.get(status, 0) + 1
     log(f"faults: heartbeat answers by status {sorted(statuses.items())}, transport failures {len(failed)}")
-    return {"recovery": recovery, "errors": errors, "faults": faults}
+    return {"recovery": recovery, "errors": sum(errors.values()), "faults": faults}
 
 
 def credit_wrong(url: str, learners: list[Learner], cap_ms: int) -> int:

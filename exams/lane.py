@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import psycopg
 from flask import Flask
 
 from lms.errors import DomainError
@@ -63,6 +64,9 @@ class BookingRoute:
         except Unreachable as exc:  # Flask could not connect either
             self.app.logger.warning("booking lane: database unreachable: %s", exc)
             return unavailable_body()
+        except psycopg.OperationalError as exc:  # the connection broke (a restart): nothing was booked
+            self.app.logger.warning("booking lane: connection lost, handing the booking to Flask: %s", exc)
+            return None
         except Exception:  # the batch's statement failed whole: nothing was booked; Flask tries and answers
             self.app.logger.exception("booking lane: handing the booking to Flask")
             return None

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 
+import psycopg
 from flask import Flask
 
 from .. import clock
@@ -65,6 +66,10 @@ class HeartbeatRoute:
         except Unreachable as exc:  # Flask could not connect either
             self.app.logger.warning("heartbeat lane: database unreachable: %s", exc)
             return unavailable_body()
+        except psycopg.OperationalError as exc:  # the connection broke (a restart): nothing was credited;
+            # Flask retries the beat on a fresh connection, or answers 503
+            self.app.logger.warning("heartbeat lane: connection lost, handing the beat to Flask: %s", exc)
+            return None
         except Exception:  # one statement, or one transaction for a batch: nothing was credited; Flask
             # retries the beat and answers any error
             self.app.logger.exception("heartbeat lane: handing the beat to Flask")
