@@ -58,7 +58,8 @@ class BookingRoute:
         session_id = _session_id(body)
         if session_id is None:
             return None
-        rush = RushBooking.of(account.person_id, account.session_version, session_id, self._settings())
+        rush = RushBooking.of(account.person_id, account.session_version, account.login_id, session_id,
+                              self._settings())
         try:
             row = await self.batches.run(rush)
         except Unreachable as exc:  # Flask could not connect either

@@ -343,7 +343,7 @@ def book_seat(s: Session, person: Person, session: ExamSession, settings: ExamSe
 # book_seat()'s common answers on PostgreSQL as one statement, for one candidate or for a batch of candidates of
 # one session in their order of arrival (the year-end rush: thousands of candidates for a few sessions; the lane
 # batches them, exams/lane.py). For each candidate it checks the account from the signed session (active, same
-# session version, a practitioner), then, in book_seat()'s order: the booking window and the seats (a courtesy
+# session version, a practitioner, its login still open: lms/accounts/sessions.py), then, in book_seat()'s order: the booking window and the seats (a courtesy
 # read: "full"), and _check_can_book()'s rules (finished online study, not passed, no active booking, attempts
 # left). Only when someone passes does it lock the session row (lk: never for a full session, so the refusals
 # of the rush write nothing), re-read the seats left, give them to the first candidates in order, insert their
@@ -356,7 +356,8 @@ def book_seat(s: Session, person: Person, session: ExamSession, settings: ExamSe
 # them: book_seat() answers. A person at most once per batch. Runs with its generic plan (lms.db.GENERIC_PLAN).
 _BOOK_PG = """
 WITH r AS (
-  SELECT * FROM unnest(%(pid)s::int[], %(sv)s::int[], %(serial)s::text[]) WITH ORDINALITY AS r(pid, sv, serial, n)
+  SELECT * FROM unnest(%(pid)s::int[], %(sv)s::int[], %(lid)s::int[], %(serial)s::text[]) WITH ORDINALITY
+    AS r(pid, sv, lid, serial, n)
 ), s AS (
   SELECT es.id, es.plan_id, ep.year, ep.category, es.taken >= es.seats AS full_,
          es.booking_opens_at <= %(now)s AND %(now)s < es.booking_closes_at AND es.cancelled_at IS NULL AS open_
@@ -377,6 +378,7 @@ WITH r AS (
        WHERE bk.person_id = pe.id AND bk.plan_id = s.plan_id AND bk.status <> 'cancelled') AS used
     FROM person pe
     WHERE pe.id = r.pid AND pe.session_version = r.sv AND pe.active IS TRUE AND pe.role = 'practitioner'
+      AND EXISTS (SELECT 1 FROM login_session ls WHERE ls.id = r.lid AND ls.person_id = r.pid AND ls.ended_at IS NULL)
     OFFSET 0
   ) x
 ), go AS (
@@ -417,14 +419,16 @@ class RushBooking:
     """One candidate's request for _BOOK_PG, and what its row means (for book_seat_pg and the lane)."""
     person_id: int
     session_version: int
+    login_id: int
     session_id: int
     serial: str
     now: datetime
     max_attempts: int
 
     @classmethod
-    def of(cls, person_id: int, session_version: int, session_id: int, settings: ExamSettings) -> RushBooking:
-        return cls(person_id, session_version, session_id, f"{secrets.randbelow(10**8):08d}", clock.now(),
+    def of(cls, person_id: int, session_version: int, login_id: int, session_id: int,
+           settings: ExamSettings) -> RushBooking:
+        return cls(person_id, session_version, login_id, session_id, f"{secrets.randbelow(10**8):08d}", clock.now(),
                    settings.max_attempts)
 
     @property
@@ -436,6 +440,7 @@ class RushBooking:
         """The statement's parameters for requests of different persons for one session, in arrival order."""
         first = batch[0]
         return {"pid": [Int4(b.person_id) for b in batch], "sv": [Int4(b.session_version) for b in batch],
+                "lid": [Int4(b.login_id) for b in batch],
                 "serial": [b.serial for b in batch], "sid": first.session_id, "now": max(b.now for b in batch),
                 "max": first.max_attempts}
 
@@ -452,7 +457,7 @@ class RushBooking:
         return int(row[2]), str(row[3])
 
 
-def book_seat_pg(s: Session, person_id: int, session_version: int, session_id: int,
+def book_seat_pg(s: Session, person_id: int, session_version: int, login_id: int, session_id: int,
                  settings: ExamSettings) -> tuple[int, str] | None:
     """book_seat()'s common answers in one statement on PostgreSQL, for the account in the signed session.
 
@@ -460,7 +465,7 @@ def book_seat_pg(s: Session, person_id: int, session_version: int, session_id: i
     statement does not decide (no such session, not logged in, closed, not eligible ...): nothing changed,
     and the caller asks book_seat(), which gives the precise answer.
     """
-    rush = RushBooking.of(person_id, session_version, session_id, settings)
+    rush = RushBooking.of(person_id, session_version, login_id, session_id, settings)
     try:
         row = one_statement(s, _BOOK_PG, RushBooking.params([rush]), generic_plan=True)
     except IntegrityError:

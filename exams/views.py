@@ -496,10 +496,10 @@ def api_book() -> Any:
     The year-end rush path: on PostgreSQL the common answers (booked, full) come from one statement that also
     checks the account from the signed session; anything else goes through book_seat() as the logged-in user.
     """
-    person_id, version = session_account()
+    person_id, version, login_id = session_account()
     session_id = id_field(json_object(), "session_id")
     if database().is_postgres:
-        fast = book_seat_pg(get_session(), person_id, version, session_id, settings())
+        fast = book_seat_pg(get_session(), person_id, version, login_id, session_id, settings())
         if fast is not None:
             return {"booking_id": fast[0], "ticket_no": fast[1], "session_id": session_id}, 201
     return _api_book_general(session_id)

@@ -10,7 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from . import clock, proxies, validation
 from .config import ROOT, from_env
-from .db import Database, close_session, get_session, is_unavailable
+from .db import Database, close_session, get_session, is_unavailable, transaction
 from .errors import DomainError, Unavailable
 from .security import csrf, limiter
 
@@ -97,15 +97,31 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> Any:
-    from .accounts.models import Person
+    """The account of the session cookie while its login is open (lms/accounts/sessions.py), else nobody."""
+    from sqlalchemy import select
+
+    from .accounts.models import LoginSession, Person
+    from .accounts.sessions import SEEN_EVERY, current_login_id, touch_login
+    login_id = current_login_id()
     try:
         pid, version = (int(x) for x in user_id.split(":"))
     except ValueError:
         return None
-    person = get_session().get(Person, pid)
-    if person is None or person.session_version != version or not person.active:
+    if login_id is None:
         return None
-    return person
+    s = get_session()
+    fresh = not s.in_transaction()
+    row = s.execute(select(Person, LoginSession.last_seen_at).join(LoginSession, LoginSession.person_id == Person.id)
+                    .where(Person.id == pid, Person.session_version == version, Person.active.is_(True),
+                           LoginSession.id == login_id, LoginSession.ended_at.is_(None))).first()
+    if row is None:
+        return None
+    if fresh and row.last_seen_at < clock.now() - SEEN_EVERY:
+        # Bookkeeping in its own transaction, before the view's: only when the loader opened it (a view that
+        # first asks for the user inside its own transaction must not have it committed here).
+        with transaction(s):
+            touch_login(s, login_id, request.remote_addr)
+    return row.Person
 
 
 def wants_json() -> bool:

@@ -17,6 +17,7 @@ ACTION_NAMES: dict[str, str] = {
     "account.create": "创建账号",
     "account.activate": "启用账号",
     "account.deactivate": "停用账号",
+    "account.password_reset": "重置密码",
     "course.create": "创建课程",
     "course.offer": "列入年度",
     "course.publish": "发布课程",

@@ -24,10 +24,10 @@ changed nothing then. The routes: lms/study/lane.py (heartbeat) and exams/lane.p
 from __future__ import annotations
 
 import asyncio
-import functools
 import hmac
 import json
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 from typing import Any, Generic, NamedTuple, Protocol, TypeVar
 
@@ -45,6 +45,7 @@ from .proxies import client_address, networks_of
 from .validation import is_json
 
 MAX_BODY = 1024
+LOGIN_KEY = "_login"  # lms.accounts.sessions.SESSION_KEY: the open login the route's statement checks
 GENERIC_PLANS = "-c plan_cache_mode=force_generic_plan"
 SECURITY_HEADERS = [(b"content-type", b"application/json"), (b"x-content-type-options", b"nosniff"),
                     (b"x-frame-options", b"SAMEORIGIN"), (b"referrer-policy", b"same-origin"), (b"vary", b"Cookie")]
@@ -55,6 +56,7 @@ class Account(NamedTuple):
     lms/proxies.py); the route's statement checks the account is still valid."""
     person_id: int
     session_version: int
+    login_id: int
     ip: str | None = None
 
 
@@ -112,7 +114,7 @@ class Lane:
             session = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
             csrf = URLSafeTimedSerializer(app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key,
                                           salt="wtf-csrf-token")
-            self._signers = (key, session and _Verified(session), _Verified(csrf))
+            self._signers = (key, session and _Verified(session, remember=_names_a_login), _Verified(csrf))
         return self._signers[1], self._signers[2]
 
     def _account(self, headers: dict[str, str], scheme: str) -> Account | None:
@@ -127,11 +129,14 @@ class Lane:
         try:
             sess = serializer.loads(cookie, int(app.permanent_session_lifetime.total_seconds()))
             person_id, version = (int(x) for x in sess["_user_id"].split(":"))
+            login_id = sess[LOGIN_KEY]
         except (BadData, KeyError, AttributeError, ValueError, TypeError):
+            return None
+        if not isinstance(login_id, int) or isinstance(login_id, bool):
             return None
         if not self._csrf_ok(headers, scheme, sess, csrf):
             return None
-        return Account(person_id, version)
+        return Account(person_id, version, login_id)
 
     def _csrf_ok(self, headers: dict[str, str], scheme: str, sess: dict[str, Any], signer: _Verified) -> bool:
         """flask-wtf's CSRFProtect.protect() for this request, made with the same primitives."""
@@ -324,23 +329,33 @@ class _Verified:
     """A signed value's verification (itsdangerous), remembered by the value's exact text.
 
     A learner's page sends the same session cookie and CSRF token with every call; checking their HMAC once
-    per process instead of on every call halves the lane's CPU. Only text that verified is remembered (a
-    forged or altered value is a different text and is checked, and refused, every time), per secret key
-    (a new key makes a new cache), and the age limit is applied on every use as itsdangerous applies it:
-    0 <= now - signing time <= max_age, in whole seconds.
+    per process instead of on every call halves the lane's CPU. Only text that verified and that `remember`
+    accepts is remembered (a forged or altered value is a different text and is checked, and refused, every
+    time; a session cookie that names no login — anyone's first visit — is not kept, or every anonymous page
+    would churn the cache), per secret key (a new key makes a new cache), at most `size` texts, the least
+    recently used leaving first. The age limit is applied on every use as itsdangerous applies it:
+    0 <= now - signing time <= max_age, in whole seconds. Remembering a cookie never outlives its login: the
+    route's statement checks the login is still open on every request.
     """
 
-    def __init__(self, serializer: URLSafeTimedSerializer, size: int = 65536) -> None:
-        self.serializer = serializer
-        self._verify = functools.lru_cache(maxsize=size)(self._check_signature)
-
-    def _check_signature(self, text: str) -> tuple[Any, int]:
-        value, signed = self.serializer.loads(text, return_timestamp=True)
-        return value, int(signed.timestamp())
+    def __init__(self, serializer: URLSafeTimedSerializer, size: int = 65536,
+                 remember: Callable[[Any], bool] = lambda _value: True) -> None:
+        self.serializer, self.size, self.remember = serializer, size, remember
+        self._known: OrderedDict[str, tuple[Any, int]] = OrderedDict()
 
     def loads(self, text: str, max_age: int | None) -> Any:
         """The signed value; BadData if the signature is bad or, with a max_age, it is too old or from the future."""
-        value, signed = self._verify(text)
+        known = self._known.get(text)
+        if known is None:
+            value, signed_at = self.serializer.loads(text, return_timestamp=True)
+            known = value, int(signed_at.timestamp())
+            if self.remember(value):
+                self._known[text] = known
+                if len(self._known) > self.size:
+                    self._known.popitem(last=False)
+        else:
+            self._known.move_to_end(text)
+        value, signed = known
         if max_age is not None and not 0 <= int(time.time()) - signed <= max_age:
             raise SignatureExpired("signature expired")
         return value
@@ -349,6 +364,11 @@ class _Verified:
 def unavailable_body() -> tuple[int, bytes]:
     """Flask's 503 while the database cannot be reached (the front adds its Retry-After)."""
     return Unavailable.status, json_body({"error": Unavailable.code, "message": Unavailable.message})
+
+
+def _names_a_login(value: Any) -> bool:
+    """A session that a lane route could act for: it names an account and its login."""
+    return isinstance(value, dict) and "_user_id" in value and LOGIN_KEY in value
 
 
 def json_body(value: dict[str, Any]) -> bytes:

@@ -1,7 +1,7 @@
 """Import every model so that Base.metadata knows the whole schema (Alembic, tests, create_all)."""
 from __future__ import annotations
 
-from .accounts.models import Person  # noqa: F401
+from .accounts.models import LoginSession, Person  # noqa: F401
 from .audit import AuditEntry  # noqa: F401
 from .catalogue.models import Chapter, Course, CourseOffering, Enrolment  # noqa: F401
 from .db import Base

@@ -41,18 +41,20 @@ class NotLoggedIn(DomainError):
     status, code, message = 401, "login_required", "请先登录"
 
 
-def session_account() -> tuple[int, int]:
-    """(person id, session version) from the signed session cookie, without loading the account.
+def session_account() -> tuple[int, int, int]:
+    """(person id, session version, login id) from the signed session cookie, without loading the account.
 
-    For hot paths that check the account in their own single statement (active, same session version,
-    role); a missing or malformed id is "not logged in".
+    For hot paths that check the account in their own single statement (active, same session version, the login
+    still open, role); a missing or malformed id is "not logged in".
     """
-    uid = session.get("_user_id")
+    uid, login_id = session.get("_user_id"), session.get("_login")  # lms.accounts.sessions.SESSION_KEY
     try:
         person_id, version = (int(x) for x in uid.split(":"))
     except (AttributeError, ValueError) as exc:
         raise NotLoggedIn() from exc
-    return person_id, version
+    if not isinstance(login_id, int) or isinstance(login_id, bool):
+        raise NotLoggedIn()
+    return person_id, version, login_id
 
 
 def roles_required(*roles: str) -> Callable[[F], F]:

@@ -150,6 +150,7 @@ class Factory:
                                       mobile=kw.pop("mobile", f"139{self.n:08d}"), region=region, industry="教育",
                                       password=kw.pop("password", PASSWORD))
             self.s.commit()
+            login_id(self.s, p)  # a login of their own, for tests that call the heartbeat and booking directly
         return p
 
     def staff(self, role: str = "bureau", username: str | None = None) -> Any:
@@ -191,6 +192,21 @@ class Factory:
 @pytest.fixture
 def make(app: Any, db: Any) -> Factory:
     return Factory(app, db)
+
+
+def login_id(s: Any, person: Any) -> int:
+    """The id of the person's first open login (lms/accounts/sessions.py), opened and committed if there is none:
+    what a signed-in cookie names, for tests that call the heartbeat or booking operations directly."""
+    from sqlalchemy import select
+
+    from lms.accounts.models import LoginSession
+    from lms.accounts.sessions import open_login
+    found = s.scalar(select(LoginSession.id).where(LoginSession.person_id == person.id,
+                                                   LoginSession.ended_at.is_(None)).order_by(LoginSession.id))
+    if found is None:
+        found = open_login(s, person, "127.0.0.1", "pytest").id
+        s.commit()
+    return int(found)
 
 
 def login(client: Any, login_name: str, password: str = PASSWORD) -> Any:

@@ -12,16 +12,16 @@ from lms.catalogue.models import Enrolment
 from lms.catalogue.operations import enrol
 from lms.errors import AlreadyEnrolled, AlreadyStudied, ChoiceLocked, DomainError, NotFound
 from lms.study.operations import StudySettings, heartbeat, start_stream
-from tests.conftest import login
+from tests.conftest import login, login_id
 
 S = StudySettings(30, 5, 300, 0, 60)
 
 
 def study_a_little(db: Any, person: Any, enrolment: Any, frozen_clock: Any) -> None:
     stream = start_stream(db, person, enrolment.id, enrolment.course.chapters[0].id, S)
-    heartbeat(db, person.id, person.session_version, stream, 1, None, S)
+    heartbeat(db, person.id, person.session_version, login_id(db, person), stream, 1, None, S)
     frozen_clock.advance(30)
-    heartbeat(db, person.id, person.session_version, stream, 2, None, S)
+    heartbeat(db, person.id, person.session_version, login_id(db, person), stream, 2, None, S)
     db.commit()
 
 

@@ -14,7 +14,7 @@ from flask import request
 
 from lms.catalogue.models import Enrolment
 from lms.study.models import ChapterProgress
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, login_id
 
 BEAT = "/api/v1/study/heartbeat"
 
@@ -265,7 +265,7 @@ def test_beats_that_arrive_together_go_as_one_statement_each_decided_as_alone(
         person = make.practitioner()
         enrolment = make.enrol(person, course)
         streams.append(start_stream(db, person, enrolment.id, course.chapters[0].id, settings))
-        heartbeat(db, person.id, person.session_version, streams[-1], 1, 0, settings)  # opens the segment
+        heartbeat(db, person.id, person.session_version, login_id(db, person), streams[-1], 1, 0, settings)  # opens the segment
         db.get(StudyClock, person.id).next_prompt_ms = 10_000 if i == 2 else 10**9  # only person 2 is asked
         db.commit()
         people.append(person)
@@ -281,10 +281,10 @@ def test_beats_that_arrive_together_go_as_one_statement_each_decided_as_alone(
     try:
         frozen_clock.advance(20)
         now = frozen_clock()
-        beats = [SteadyBeat.of(now, p.id, p.session_version, st, 2, 3 * i, settings)
+        beats = [SteadyBeat.of(now, p.id, p.session_version, login_id(db, p), st, 2, 3 * i, settings)
                  for i, (p, st) in enumerate(zip(people, streams, strict=True))]
-        beats.append(SteadyBeat.of(now, people[0].id, people[0].session_version, streams[0], 3, 0, settings))
-        beats.append(SteadyBeat.of(now, people[1].id, people[1].session_version, "another-tab", 3, 0, settings))
+        beats.append(SteadyBeat.of(now, people[0].id, people[0].session_version, login_id(db, people[0]), streams[0], 3, 0, settings))
+        beats.append(SteadyBeat.of(now, people[1].id, people[1].session_version, login_id(db, people[1]), "another-tab", 3, 0, settings))
         rows = together(beats)
         assert [r[1] if r else None for r in rows] == ["credited"] * 5 + ["too_frequent", None]
         assert [r[0] for r in rows[:6]] == [p.id for p in people] + [people[0].id]
@@ -294,7 +294,7 @@ def test_beats_that_arrive_together_go_as_one_statement_each_decided_as_alone(
         assert route.batches.largest == 5  # then the two later beats of persons 1 and 2, together
         frozen_clock.advance(20)
         now = frozen_clock()
-        rows = together([SteadyBeat.of(now, p.id, p.session_version, st, 4, 20 + i, settings)
+        rows = together([SteadyBeat.of(now, p.id, p.session_version, login_id(db, p), st, 4, 20 + i, settings)
                          for i, (p, st) in enumerate(zip(people, streams, strict=True)) if i != 2])
         assert [r[8] for r in rows] == [20.0, 21.0, 23.0, 24.0]  # existing progress rows, updated each its own
     finally:

@@ -18,7 +18,7 @@ from flask import request
 
 from lms.asgi import Front
 from lms.study.models import ChapterProgress
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, login_id
 
 BEAT = "/api/v1/study/heartbeat"
 
@@ -192,7 +192,7 @@ def test_a_batch_the_database_refuses_for_one_beat_is_sent_again_beat_by_beat(
         person = make.practitioner()
         enrolment = make.enrol(person, course)
         streams.append(start_stream(db, person, enrolment.id, course.chapters[0].id, settings))
-        heartbeat(db, person.id, person.session_version, streams[-1], 1, 0, settings)
+        heartbeat(db, person.id, person.session_version, login_id(db, person), streams[-1], 1, 0, settings)
         db.commit()
         people.append(person)
     streams[1] = streams[1][:4] + "\x00" + streams[1][4:]
@@ -201,7 +201,7 @@ def test_a_batch_the_database_refuses_for_one_beat_is_sent_again_beat_by_beat(
     assert isinstance(route, HeartbeatRoute)
     frozen_clock.advance(20)
     now = frozen_clock()
-    beats = [SteadyBeat.of(now, p.id, p.session_version, st, 2, 0, settings)
+    beats = [SteadyBeat.of(now, p.id, p.session_version, login_id(db, p), st, 2, 0, settings)
              for p, st in zip(people, streams, strict=True)]
 
     async def together() -> list[Any]:

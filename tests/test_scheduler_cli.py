@@ -10,6 +10,7 @@ from lms.accounts.models import Person
 from lms.scheduler import JOBS, Leadership, close_idle_segments_job
 from lms.study.models import StudySegment
 from lms.study.operations import StudySettings, heartbeat, start_stream
+from tests.conftest import login_id
 
 
 def test_only_one_scheduler_holds_the_lock_and_a_second_stays_idle(app: Any, make_app: Any) -> None:
@@ -35,7 +36,7 @@ def test_jobs_have_fixed_ids_and_the_idle_job_closes_stale_segments(app: Any, db
     settings = StudySettings(30, 5, 300, 0, 60)
     with app.app_context():
         stream = start_stream(db, person, e.id, e.course.chapters[0].id, settings)
-        heartbeat(db, person.id, 1, stream, 1, None, settings)
+        heartbeat(db, person.id, 1, login_id(db, person), stream, 1, None, settings)
         db.commit()
     frozen_clock.advance(400)
     assert close_idle_segments_job(app) == 1

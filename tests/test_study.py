@@ -19,6 +19,7 @@ from lms.study.operations import (
     heartbeat,
     start_stream,
 )
+from tests.conftest import login_id
 
 S = StudySettings(heartbeat_s=30, grace_s=5, idle_s=300, presence_mean_s=0, presence_answer_s=60)
 
@@ -44,7 +45,8 @@ class Learner:
     def beat(self, seq: int | None = None) -> dict[str, Any]:
         self.seq += 1
         try:
-            out = heartbeat(self.db, self.person.id, self.person.session_version, self.stream,
+            out = heartbeat(self.db, self.person.id, self.person.session_version, login_id(self.db, self.person),
+                            self.stream,
                             seq if seq is not None else self.seq, None, self.settings, ip="10.1.2.3", device="pytest")
             self.db.commit()
             return out

@@ -47,3 +47,16 @@ class StaffForm(Form):
     name = StringField("姓名", validators=[DataRequired("请填写姓名"), Length(2, 50)])
     region = SelectField("所属地区", choices=[SelectChoice(r.code, r.name) for r in REGIONS.values()])
     password = PasswordField("初始密码", validators=[DataRequired("请设置初始密码"), Length(8, 128)])
+
+
+class PasswordChangeForm(Form):
+    old = PasswordField("原密码", validators=[DataRequired("请输入原密码"), Length(max=128)])
+    password = PasswordField("新密码（至少 8 位，含字母和数字）",
+                             validators=[DataRequired("请设置新密码"), _check(password_problem)])
+    confirm = PasswordField("确认新密码", validators=[DataRequired("请再次输入新密码"),
+                                                 EqualTo("password", "两次输入的密码不一致")])
+
+
+class PasswordResetForm(Form):
+    id_number = StringField("核验身份证号码（按本人证件完整填写）",
+                            validators=[DataRequired("请按本人身份证件填写身份证号码"), Length(max=18)])

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, String
+from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base
@@ -79,3 +79,27 @@ def mask_mobile(value: str | None) -> str:
     if not value:
         return ""
     return value[:3] + "****" + value[-4:] if len(value) >= 8 else "*" * len(value)
+
+
+END_REASONS = {"logout": "已退出", "ended": "已在其他设备结束", "password": "修改密码", "reset": "密码重置",
+               "disabled": "账号停用"}
+
+
+class LoginSession(Base):
+    """One login (a device's session): the signed session cookie names it, and it is valid only while it is open.
+
+    Logging out, changing or resetting the password and disabling the account close it at once, for every page, API
+    call and the lane's statements alike (they all check the row), so a copy of the cookie taken earlier is worth
+    nothing afterwards.
+    """
+
+    __tablename__ = "login_session"
+    __table_args__ = (CheckConstraint("(ended_at IS NULL) = (end_reason IS NULL)", name="ended_with_reason"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    ip: Mapped[str | None] = mapped_column(String(64))
+    device: Mapped[str | None] = mapped_column(String(255))
+    ended_at: Mapped[datetime | None]
+    end_reason: Mapped[str | None] = mapped_column(String(16))

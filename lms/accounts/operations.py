@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
@@ -13,6 +14,7 @@ from ..regions import INDUSTRIES, REGIONS
 from ..security import hash_password, verify_password
 from .idcard import id_number_problem
 from .models import Person
+from .sessions import end_logins
 
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 
@@ -126,4 +128,48 @@ def set_active(s: Session, actor: Person, person: Person, active: bool, ip: str 
     """Enable or disable an account; disabling ends its sessions."""
     person.active = active
     person.session_version += 1
+    if not active:
+        end_logins(s, person.id, "disabled")
     audit.record(s, actor, "account.activate" if active else "account.deactivate", person, ip=ip)
+
+
+class WrongPassword(InvalidInput):
+    code, message = "wrong_password", "原密码不正确"
+
+
+def change_password(s: Session, person: Person, old: str, new: str, keep_login: int | None) -> int:
+    """Change one's own password after giving the old one; every other login of the account ends (this one, keep_login,
+    stays). Returns how many logins ended."""
+    if not verify_password(person.password_hash, old):
+        raise WrongPassword()
+    check_password_strength(new)
+    if new == old:
+        raise InvalidInput("新密码不能与原密码相同")
+    person.password_hash = hash_password(new)
+    s.flush()
+    return end_logins(s, person.id, "password", keep=keep_login)
+
+
+def temporary_password() -> str:
+    """A password for a reset: 10 letters and digits (none that read alike), at least one of each."""
+    letters, digits = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ", "23456789"
+    while True:
+        word = "".join(secrets.choice(letters + digits) for _ in range(10))
+        if password_problem(word) is None:
+            return word
+
+
+def reset_password(s: Session, actor: Person, person: Person, id_number_seen: str, ip: str | None = None) -> str:
+    """Reset a practitioner's password at the bureau's counter, after the clerk checked the person's resident ID card
+    (its number typed in full must be the account's); every login of the account ends, and the action is audited.
+    Returns the temporary password, to be handed to the person (shown once, stored only as its hash)."""
+    if person.role != "practitioner" or not person.id_number:
+        raise InvalidInput("只能为专业技术人员重置密码；工作人员账号请由管理员重新创建")
+    if id_number_seen.strip().upper() != person.id_number:
+        raise InvalidInput("身份证号码与该账号不符，请核对本人身份证件后重试")
+    password = temporary_password()
+    person.password_hash = hash_password(password)
+    s.flush()
+    ended = end_logins(s, person.id, "reset")
+    audit.record(s, actor, "account.password_reset", person, ip=ip, logins_ended=ended)
+    return password

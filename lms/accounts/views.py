@@ -4,14 +4,16 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 
 from .. import clock
 from ..db import get_session, transaction
-from ..errors import DomainError, InvalidFields
+from ..errors import DomainError, InvalidFields, NotFound
 from ..security import limiter
-from .forms import LoginForm, RegisterForm
-from .operations import authenticate, register_practitioner
+from .forms import LoginForm, PasswordChangeForm, RegisterForm
+from .models import END_REASONS, LoginSession
+from .operations import WrongPassword, authenticate, change_password, register_practitioner
+from .sessions import current_login_id, end_logins, open_logins, sign_in, sign_out
 
 bp = Blueprint("accounts", __name__)
 
@@ -51,7 +53,7 @@ def login() -> Any:
         if person is None:
             form.password.errors.append("账号或密码不正确，或账号已停用")
         else:
-            login_user(person)
+            sign_in(person)
             return redirect(safe_next(request.args.get("next")) or url_for("accounts.index"))
     return render_template("accounts/login.html", form=form)
 
@@ -66,7 +68,7 @@ def logout() -> Any:
         clk = s.get(StudyClock, current_user.id)
         if clk is not None:
             end_stream(s, current_user, clk.stream)
-    logout_user()
+    sign_out(current_user.id)
     flash("您已安全退出", "info")
     return redirect(url_for("accounts.login"))
 
@@ -89,7 +91,7 @@ def register() -> Any:
         except DomainError as exc:
             form.form_errors.append(exc.message)
         else:
-            login_user(person)
+            sign_in(person)
             flash("注册成功，欢迎使用学时通", "success")
             return redirect(url_for("study.home"))
     return render_template("accounts/register.html", form=form)
@@ -100,3 +102,65 @@ def register() -> Any:
 def profile() -> Any:
     """Show the account's own details (ID number masked)."""
     return render_template("accounts/profile.html", person=current_user, now=clock.now())
+
+
+def _security_page(form: PasswordChangeForm) -> Any:
+    from ..study.record import device_label
+    logins = open_logins(get_session(), current_user.id)
+    return render_template("accounts/security.html", form=form, logins=logins, this=current_login_id(),
+                           device_label=device_label, END_REASONS=END_REASONS)
+
+
+@bp.get("/account/security")
+@login_required
+def security() -> Any:
+    """The account's open logins (device, address, last seen) and the password change form."""
+    return _security_page(PasswordChangeForm())
+
+
+@bp.post("/account/password")
+@login_required
+def password() -> Any:
+    """Change one's password (the old one first); every other login ends at once."""
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        try:
+            with transaction() as s:
+                ended = change_password(s, current_user, form.old.data or "", form.password.data or "",
+                                        current_login_id())
+        except WrongPassword as exc:
+            form.old.errors = [exc.message]
+        except DomainError as exc:
+            form.password.errors = [exc.message]
+        else:
+            flash(f"密码已修改{f'，其他 {ended} 处登录已退出' if ended else ''}", "success")
+            return redirect(url_for("accounts.security"))
+    return _security_page(form), 400
+
+
+@bp.post("/account/sessions/others/end")
+@login_required
+def end_others() -> Any:
+    """End every login of the account except this one."""
+    with transaction() as s:
+        ended = end_logins(s, current_user.id, "ended", keep=current_login_id())
+    flash(f"已退出其他 {ended} 处登录" if ended else "没有其他登录", "success")
+    return redirect(url_for("accounts.security"))
+
+
+@bp.post("/account/sessions/<int:login_id>/end")
+@login_required
+def end_one(login_id: int) -> Any:
+    """End one other login of the account (someone else's is a 404)."""
+    s = get_session()
+    login = s.get(LoginSession, login_id)
+    if login is None or login.person_id != current_user.id or login.ended_at is not None:
+        raise NotFound("没有找到这处登录")
+    with transaction():
+        end_logins(s, current_user.id, "ended", only=login_id)
+    if login_id == current_login_id():
+        sign_out(None)
+        flash("您已退出本设备的登录", "info")
+        return redirect(url_for("accounts.login"))
+    flash("已退出该处登录", "success")
+    return redirect(url_for("accounts.security"))

@@ -13,9 +13,9 @@ from courseware.package import PackageError, detect_media, read_package
 from courseware.storage import MediaStore
 
 from .. import clock
-from ..accounts.forms import StaffForm
+from ..accounts.forms import PasswordResetForm, StaffForm
 from ..accounts.models import Person
-from ..accounts.operations import create_staff, set_active
+from ..accounts.operations import create_staff, reset_password, set_active
 from ..catalogue.models import Chapter, Course, CourseOffering, Enrolment
 from ..catalogue.operations import (
     add_chapter,
@@ -304,6 +304,21 @@ def set_person_active(person_id: int, active: int) -> Any:
             set_active(s, current_user, p, bool(active), ip=request.remote_addr)
         flash("账号已启用" if active else "账号已停用", "success")
     return redirect(request.referrer or url_for("admin.person", person_id=person_id))
+
+
+@bp.post("/people/<int:person_id>/password-reset")
+def password_reset(person_id: int) -> Any:
+    """Reset a practitioner's password at the counter after checking their ID card (audited); every login ends.
+
+    The temporary password is shown on this answer only (never put in the session cookie or a flash message)."""
+    s = get_session()
+    p = get_or_404(s, Person, person_id)
+    form = PasswordResetForm()
+    if not form.validate_on_submit():
+        raise InvalidInput(next(iter(form.id_number.errors), "页面已过期，请刷新后重试"))
+    with transaction():
+        password = reset_password(s, current_user, p, form.id_number.data or "", ip=request.remote_addr)
+    return render_template("admin/password_reset.html", person=p, password=password)
 
 
 @bp.get("/records/<int:enrolment_id>")

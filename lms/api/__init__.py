@@ -4,12 +4,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 
 from .. import clock
 from ..accounts.operations import authenticate
+from ..accounts.sessions import sign_in, sign_out
 from ..catalogue.models import Enrolment
 from ..catalogue.operations import catalogue_for, enrol
 from ..db import get_session, transaction
@@ -61,7 +62,7 @@ def api_login() -> Any:
     person = authenticate(get_session(), login, password)
     if person is None:
         return jsonify(error="bad_credentials", message="账号或密码不正确，或账号已停用"), 401
-    login_user(person)
+    sign_in(person)
     return jsonify(person=person_json(person), csrf_token=generate_csrf())
 
 
@@ -73,7 +74,7 @@ def api_logout() -> Any:
             clk = s.get(StudyClock, current_user.id)
             if clk is not None:
                 end_stream(s, current_user, clk.stream)
-        logout_user()
+        sign_out(current_user.id)
     return jsonify(ok=True)
 
 
@@ -192,10 +193,10 @@ def close_stream() -> Any:
 @bp.post("/study/heartbeat")
 def beat() -> Any:
     """Accept a heartbeat. Hot path: the account comes from the signed session, checked in the same query."""
-    person_id, version = session_account()
+    person_id, version, login_id = session_account()
     stream, seq, position = check_beat_input(request.get_json(silent=True))
     with transaction() as s:
-        result = heartbeat(s, person_id, version, stream, seq, position, settings(),
+        result = heartbeat(s, person_id, version, login_id, stream, seq, position, settings(),
                            ip=request.remote_addr, device=request.user_agent.string)
     return jsonify(result)
 

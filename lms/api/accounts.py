@@ -4,10 +4,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, jsonify
-from flask_login import login_user
 from flask_wtf.csrf import generate_csrf
 
 from ..accounts.operations import register_practitioner
+from ..accounts.sessions import sign_in
 from ..db import transaction
 from ..errors import InvalidFields
 from ..regions import INDUSTRIES, REGIONS
@@ -39,5 +39,5 @@ def api_register() -> Any:
     with transaction() as s:
         person = register_practitioner(s, **text)
         out = person_json(person)
-    login_user(person)
+    sign_in(person)
     return jsonify(person=out, csrf_token=generate_csrf()), 201

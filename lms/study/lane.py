@@ -59,8 +59,8 @@ class HeartbeatRoute:
         settings = self.app.extensions.get("xst_study_settings")
         if settings is None:  # made once per app, as lms.api.settings() does
             settings = self.app.extensions["xst_study_settings"] = StudySettings.from_config(self.app.config)
-        beat = SteadyBeat.of(clock.now(), account.person_id, account.session_version, stream, seq, position,
-                             settings)
+        beat = SteadyBeat.of(clock.now(), account.person_id, account.session_version, account.login_id, stream, seq,
+                             position, settings)
         try:
             row = await self.batches.run(beat)
         except Unreachable as exc:  # Flask could not connect either

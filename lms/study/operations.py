@@ -22,10 +22,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from .. import clock
-from ..accounts.models import Person
+from ..accounts.models import LoginSession, Person
 from ..catalogue.models import Chapter, CourseOffering, Enrolment
 from ..db import one_statement
 from ..errors import Conflict, DomainError, InvalidInput, NotFound, TooFrequent
+from ..security import NotLoggedIn
 from .models import ChapterProgress, PresencePrompt, StudyClock, StudySegment
 
 
@@ -164,8 +165,9 @@ _CLOCK_ROW = (
 TOO_FREQUENT = "心跳过于频繁，本次未计时"
 _HEARTBEAT_PG = """
 WITH b AS (
-  SELECT * FROM unnest(%(pid)s::int[], %(sv)s::int[], %(stream)s::text[], %(seq)s::int[], %(pos)s::float8[],
-                       %(at)s::timestamp[], %(deadline)s::timestamp[]) AS b(pid, sv, stream, seq, pos, at, deadline)
+  SELECT * FROM unnest(%(pid)s::int[], %(sv)s::int[], %(lid)s::int[], %(stream)s::text[], %(seq)s::int[],
+                       %(pos)s::float8[], %(at)s::timestamp[], %(deadline)s::timestamp[])
+                AS b(pid, sv, lid, stream, seq, pos, at, deadline)
 ), c AS (
   SELECT b.*, x.* FROM b CROSS JOIN LATERAL (
     SELECT k.stream AS clock_stream, k.enrolment_id, k.chapter_id, k.segment_id, k.last_seq, k.prompt_id,
@@ -173,6 +175,7 @@ WITH b AS (
            trunc(extract(epoch FROM b.at - k.last_beat_at)::float8 * 1000)::bigint AS gap
     FROM study_clock k JOIN chapter ch ON ch.id = k.chapter_id JOIN person p ON p.id = k.person_id
     WHERE k.person_id = b.pid AND p.session_version = b.sv AND p.active IS TRUE
+      AND EXISTS (SELECT 1 FROM login_session ls WHERE ls.id = b.lid AND ls.person_id = b.pid AND ls.ended_at IS NULL)
     FOR UPDATE OF k
   ) x
 ), ok AS (
@@ -220,16 +223,17 @@ class SteadyBeat:
     deadline: datetime
     person_id: int
     session_version: int
+    login_id: int
     stream: str
     seq: int
     position: float
     settings: StudySettings
 
     @classmethod
-    def of(cls, now: datetime, person_id: int, session_version: int, stream: str, seq: int,
+    def of(cls, now: datetime, person_id: int, session_version: int, login_id: int, stream: str, seq: int,
            position: float | None, settings: StudySettings) -> SteadyBeat:
-        return cls(now, now + timedelta(seconds=settings.presence_answer_s), person_id, session_version, stream, seq,
-                   float(position) if position is not None and position >= 0 else 0.0, settings)
+        return cls(now, now + timedelta(seconds=settings.presence_answer_s), person_id, session_version, login_id,
+                   stream, seq, float(position) if position is not None and position >= 0 else 0.0, settings)
 
     @property
     def group(self) -> None:
@@ -243,6 +247,7 @@ class SteadyBeat:
         settings = beats[0].settings
         return {
             "pid": [Int4(b.person_id) for b in beats], "sv": [Int4(b.session_version) for b in beats],
+            "lid": [Int4(b.login_id) for b in beats],
             "stream": [b.stream for b in beats], "seq": [Int4(b.seq) for b in beats],
             "pos": [b.position for b in beats], "at": [b.now for b in beats], "deadline": [b.deadline for b in beats],
             "cap": (settings.heartbeat_s + settings.grace_s) * 1000, "half": settings.heartbeat_s * 500,
@@ -268,11 +273,11 @@ class SteadyBeat:
         return result, enrolment_id if progress["completed_now"] else None
 
 
-def _heartbeat_pg(s: Session, now: datetime, person_id: int, session_version: int, stream: str, seq: int,
-                  position: float | None, settings: StudySettings) -> dict[str, Any] | None:
+def _heartbeat_pg(s: Session, now: datetime, person_id: int, session_version: int, login_id: int, stream: str,
+                  seq: int, position: float | None, settings: StudySettings) -> dict[str, Any] | None:
     """heartbeat()'s steady case in one statement (TooFrequent when it came too soon); None: neither case,
     nothing changed."""
-    beat = SteadyBeat.of(now, person_id, session_version, stream, seq, position, settings)
+    beat = SteadyBeat.of(now, person_id, session_version, login_id, stream, seq, position, settings)
     row = one_statement(s, _HEARTBEAT_PG, SteadyBeat.params([beat]), generic_plan=True)
     if row is None:
         return None
@@ -282,20 +287,27 @@ def _heartbeat_pg(s: Session, now: datetime, person_id: int, session_version: in
     return result
 
 
-def heartbeat(s: Session, person_id: int, session_version: int, stream: str, seq: int, position: float | None,
-              settings: StudySettings, ip: str | None = None, device: str | None = None) -> dict[str, Any]:
-    """Accept one heartbeat and credit what the server's own clock allows."""
+def heartbeat(s: Session, person_id: int, session_version: int, login_id: int, stream: str, seq: int,
+              position: float | None, settings: StudySettings, ip: str | None = None,
+              device: str | None = None) -> dict[str, Any]:
+    """Accept one heartbeat of an open login and credit what the server's own clock allows."""
     now = clock.now()
     if s.get_bind().dialect.name == "postgresql":
-        fast = _heartbeat_pg(s, now, person_id, session_version, stream, seq, position, settings)
+        fast = _heartbeat_pg(s, now, person_id, session_version, login_id, stream, seq, position, settings)
         if fast is not None:
             return fast
+    open_login = select(LoginSession.id).where(LoginSession.id == login_id, LoginSession.person_id == person_id,
+                                               LoginSession.ended_at.is_(None)).exists()
     row = s.execute(
         _CLOCK_ROW.where(StudyClock.person_id == person_id, Person.session_version == session_version,
-                         Person.active.is_(True))
+                         Person.active.is_(True), open_login)
         .with_for_update(of=StudyClock)
     ).first()
     if row is None:
+        signed_in = select(Person.id).where(Person.id == person_id, Person.session_version == session_version,
+                                            Person.active.is_(True), open_login)
+        if s.scalar(signed_in) is None:  # logged out, password changed, disabled: the cookie is worth nothing
+            raise NotLoggedIn()
         raise NotStudying()
     if row.stream.startswith(ENDED):
         raise StreamEnded() if row.stream == ended_mark(stream) else PausedElsewhere()

@@ -35,7 +35,8 @@ START_URLS = {
 # The endpoints each crawl must reach (the list of covered pages; add yours when you link or seed it).
 COVERED = {
     "practitioner": {"study.home", "catalogue.enrol_page", "study.my_courses", "study.player", "study.record",
-                     "hours.history", "hours.certificate", "exams.booking", "exams.ticket", "exams.paper_page"},
+                     "hours.history", "hours.certificate", "exams.booking", "exams.ticket", "exams.paper_page",
+                     "accounts.security"},
     "bureau": {"admin.home", "admin.courses", "admin.course", "admin.people", "admin.person", "admin.record",
                "admin.staff", "audit.log", "exams.admin_plans", "exams.admin_plan", "exams.admin_session",
                "exams.admin_questions", "hours.hand_entry", "admin.preview", "exams.admin_session_edit",
@@ -64,7 +65,8 @@ FILES = {"static", "courseware.chapter_media", "hours.sheet", "hours.staff_sheet
 # what will happen. {endpoint: a test on its URL arguments (None: always)}.
 DESTRUCTIVE: dict[str, Any] = {
     "exams.cancel_view": None, "exams.withdraw_view": None, "exams.admin_unassign": None, "hours.revoke": None,
-    "exams.admin_session_cancel": None,
+    "exams.admin_session_cancel": None, "accounts.end_one": None, "accounts.end_others": None,
+    "admin.password_reset": None,
     "admin.set_person_active": lambda a: a.get("active") == 0,
     "admin.set_status": lambda a: a.get("status") != "published",
 }

@@ -19,7 +19,7 @@ from exams.operations import (
 )
 from lms.db import transaction
 from lms.errors import NotEligible
-from tests.conftest import START, login
+from tests.conftest import START, login, login_id
 
 from .conftest import SETTINGS, ExamWorld, run_threads
 
@@ -237,7 +237,8 @@ def test_the_one_statement_booking_answers_booked_and_full_and_leaves_the_rest_t
     from lms.accounts.models import Person
 
     def fast(person: Any, session_id: int, version: int | None = None) -> Any:
-        return book_seat_pg(world.db, person.id, version or person.session_version, session_id, SETTINGS)
+        return book_seat_pg(world.db, person.id, version or person.session_version, login_id(world.db, person),
+                            session_id, SETTINGS)
 
     small = world.add_session(seats=1, room="小考场")
     later = world.add_session(starts=START + timedelta(days=3), opens=START + timedelta(days=1),

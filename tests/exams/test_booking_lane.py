@@ -15,7 +15,7 @@ from flask import request
 from sqlalchemy import func, select
 
 from exams.models import Booking, ExamSession
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, login_id
 from tests.exams.conftest import ExamWorld, run_threads
 
 BOOK = "/api/v1/exams/bookings"
@@ -204,8 +204,9 @@ def test_a_batch_of_candidates_gets_the_seats_left_in_arrival_order_and_leaves_t
     route = lane.routes[BOOK]
 
     def batch(session: ExamSession, people: list[Any]) -> list[Any]:
+        ids = {p.id: login_id(world.db, p) for p in people}
         async def run() -> list[Any]:
-            rushes = [RushBooking.of(p.id, p.session_version, session.id, SETTINGS) for p in people]
+            rushes = [RushBooking.of(p.id, p.session_version, ids[p.id], session.id, SETTINGS) for p in people]
             return await asyncio.gather(*(route.batches.run(r) for r in rushes))  # type: ignore[attr-defined]
         return [row[1] if row else None for row in asyncio.run(run())]
 

@@ -23,7 +23,7 @@ from exams.operations import (
 from exams.schedule import SessionCancelled, SessionStarted, cancel_session, update_session
 from lms.audit import AuditEntry
 from lms.errors import InvalidInput
-from tests.conftest import START, login
+from tests.conftest import START, login, login_id
 from tests.exams.test_booking_lane import BOOK, Candidate
 from tests.exams.test_imports_access import SESSION_HEADER, upload
 
@@ -153,7 +153,8 @@ def test_a_cancelled_session_takes_no_booking_in_flask_nor_in_the_rush_statement
     later = world.db.get(ExamSession, later.id)
     if backend == "postgresql":
         # the statement the lane and the booking API run: it does not book, it leaves the answer to book_seat()
-        assert book_seat_pg(world.db, person.id, person.session_version, later.id, SETTINGS) is None
+        assert book_seat_pg(world.db, person.id, person.session_version, login_id(world.db, person), later.id,
+                            SETTINGS) is None
         world.db.rollback()
     with pytest.raises(BookingClosed, match="该场次已取消（考场调整）"):
         book_seat(world.db, person, later, SETTINGS)
