@@ -40,6 +40,7 @@ def _signed_in(app: Any, person_id: int = 1, version: int = 0) -> dict[str, str]
         token = generate_csrf()
         from flask import session
         session["_user_id"] = f"{person_id}:{version}"
+        session["_login"] = 1  # the login it names (lms/accounts/sessions.py)
         cookie = app.session_interface.get_signing_serializer(app).dumps(dict(session))
     return {"cookie": f"session={cookie}", "x-csrftoken": token, "content-type": "application/json"}
 
