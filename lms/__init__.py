@@ -39,10 +39,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(from_env())
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", REMEMBER_COOKIE_HTTPONLY=True,
-        REMEMBER_COOKIE_SAMESITE="Lax", WTF_CSRF_TIME_LIMIT=None, JSON_AS_ASCII=False,
+        REMEMBER_COOKIE_SAMESITE="Lax", JSON_AS_ASCII=False,
     )
     if config:
         app.config.update(config)
+    # A CSRF token lives no longer than the session it belongs to (and is renewed at login: accounts/sessions.py);
+    # the lane reads the same limit (lms/lane.py).
+    lifetime = int(app.permanent_session_lifetime.total_seconds())
+    limit = app.config.get("WTF_CSRF_TIME_LIMIT")
+    app.config["WTF_CSRF_TIME_LIMIT"] = lifetime if limit is None else min(int(limit), lifetime)
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
     validation.init_app(app)  # before the blueprints: their int converters are bounded
     proxies.init_app(app)  # request.remote_addr is the client's address behind TRUSTED_PROXIES
