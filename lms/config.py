@@ -69,7 +69,9 @@ def from_env() -> dict[str, object]:
         # empty: none, the connection's peer is the client.
         "TRUSTED_PROXIES": os.environ.get("TRUSTED_PROXIES", ""),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
-        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        # Per address, for every login and registration post together: an office of 40 behind one NAT logging in at
+        # nine stays under it; one account's password guessing is throttled per account (lms/accounts/throttle.py).
+        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "100 per minute"),
         "PUBLIC_RATE_LIMIT": os.environ.get("PUBLIC_RATE_LIMIT", "30 per minute"),
         "MAX_CONTENT_LENGTH": _int("MAX_UPLOAD_MB", 200) * 1024 * 1024,
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",

@@ -21,6 +21,19 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enable
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def login_rate_limit() -> Any:
+    """The per-address limit on password and registration posts, one bucket for all of them (pages and API alike):
+    LOGIN_RATE_LIMIT, high enough for an office behind one NAT; guessing one account is throttled per account
+    (lms/accounts/throttle.py)."""
+    return limiter.shared_limit(lambda: str(current_app.config["LOGIN_RATE_LIMIT"]), scope="login", methods=["POST"])
+
+
+def login_throttle() -> Any:
+    """The per-account login throttle on the limiter's storage (shared through Redis when configured)."""
+    from .accounts.throttle import LoginThrottle
+    return LoginThrottle(limiter.storage)
+
+
 def _hasher() -> PasswordHasher:
     cfg = current_app.config
     return PasswordHasher(time_cost=cfg["ARGON2_TIME_COST"], memory_cost=cfg["ARGON2_MEMORY_KIB"])

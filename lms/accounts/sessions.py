@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from .. import clock
-from ..db import transaction
+from ..db import get_session, transaction
 from .models import LoginSession, Person
 
 SESSION_KEY = "_login"  # the LoginSession id in Flask's signed session cookie
@@ -84,3 +84,17 @@ def sign_out(person_id: int | None) -> None:
             end_logins(s, person_id, "logout", only=login_id)
     logout_user()
     session.pop(SESSION_KEY, None)
+
+
+def checked_login(login: str, password: str) -> Person | None:
+    """The account for a login and password, throttled per account (LoginThrottled while it must wait)."""
+    from ..security import login_throttle
+    from .operations import authenticate  # operations import this module (end_logins)
+    throttle = login_throttle()
+    throttle.check(login)
+    person = authenticate(get_session(), login, password)
+    if person is None:
+        throttle.failed(login)
+    else:
+        throttle.succeeded(login)
+    return person

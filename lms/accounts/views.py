@@ -9,17 +9,14 @@ from flask_login import current_user, login_required
 from .. import clock
 from ..db import get_session, transaction
 from ..errors import DomainError, InvalidFields, NotFound
-from ..security import limiter
+from ..security import login_rate_limit
 from .forms import LoginForm, PasswordChangeForm, RegisterForm
 from .models import END_REASONS, LoginSession
-from .operations import WrongPassword, authenticate, change_password, register_practitioner
-from .sessions import current_login_id, end_logins, open_logins, sign_in, sign_out
+from .operations import WrongPassword, change_password, register_practitioner
+from .sessions import checked_login, current_login_id, end_logins, open_logins, sign_in, sign_out
+from .throttle import LoginThrottled
 
 bp = Blueprint("accounts", __name__)
-
-
-def _login_limit() -> str:
-    return str(current_app.config["LOGIN_RATE_LIMIT"])
 
 
 def safe_next(target: str | None) -> str | None:
@@ -43,13 +40,16 @@ def index() -> Any:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@login_rate_limit()
 def login() -> Any:
     """Log in with ID number, mobile or username and password."""
     form = LoginForm()
     if form.validate_on_submit():
-        s = get_session()
-        person = authenticate(s, form.login.data or "", form.password.data or "")
+        try:
+            person = checked_login(form.login.data or "", form.password.data or "")
+        except LoginThrottled as exc:
+            form.form_errors.append(exc.message)
+            return render_template("accounts/login.html", form=form), exc.status
         if person is None:
             form.password.errors.append("账号或密码不正确，或账号已停用")
         else:
@@ -74,7 +74,7 @@ def logout() -> Any:
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@login_rate_limit()
 def register() -> Any:
     """Self-registration for practitioners only; staff accounts are created by administrators."""
     form = RegisterForm()

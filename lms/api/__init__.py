@@ -9,14 +9,13 @@ from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 
 from .. import clock
-from ..accounts.operations import authenticate
-from ..accounts.sessions import sign_in, sign_out
+from ..accounts.sessions import checked_login, sign_in, sign_out
 from ..catalogue.models import Enrolment
 from ..catalogue.operations import catalogue_for, enrol
 from ..db import get_session, transaction
 from ..errors import InvalidInput, NotFound
 from ..hours.summary import year_summary
-from ..security import limiter, practitioner_required, session_account
+from ..security import login_rate_limit, practitioner_required, session_account
 from ..study.models import StudyClock
 from ..study.operations import (
     StudySettings,
@@ -52,14 +51,14 @@ def csrf_token() -> Any:
 
 
 @bp.post("/auth/login")
-@limiter.limit(lambda: str(current_app.config["LOGIN_RATE_LIMIT"]))
+@login_rate_limit()
 def api_login() -> Any:
     """Log in with an ID number, mobile or username and a password."""
     data = json_object()
     login, password = data.get("login"), data.get("password")
     if not isinstance(login, str) or not isinstance(password, str):
         raise InvalidInput("请提供账号 login 和密码 password")
-    person = authenticate(get_session(), login, password)
+    person = checked_login(login, password)  # LoginThrottled (429) while the account must wait
     if person is None:
         return jsonify(error="bad_credentials", message="账号或密码不正确，或账号已停用"), 401
     sign_in(person)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, jsonify
+from flask import jsonify
 from flask_wtf.csrf import generate_csrf
 
 from ..accounts.operations import register_practitioner
@@ -11,7 +11,7 @@ from ..accounts.sessions import sign_in
 from ..db import transaction
 from ..errors import InvalidFields
 from ..regions import INDUSTRIES, REGIONS
-from ..security import limiter
+from ..security import login_rate_limit
 from ..validation import json_object
 from . import bp, person_json
 
@@ -26,7 +26,7 @@ def regions() -> Any:
 
 
 @bp.post("/auth/register")
-@limiter.limit(lambda: str(current_app.config["LOGIN_RATE_LIMIT"]))
+@login_rate_limit()
 def api_register() -> Any:
     """Register a practitioner account and log it in; every problem of the details at once, by field."""
     data = json_object()
