@@ -5,8 +5,12 @@ Pure Python (no Flask, no database).  Typical use::
     from rules import load_policy, Activity
     policy = load_policy("weihai-2022")
     report = policy.evaluate(activities, year=2025)
+
+Claims as data: ``claim_kinds(policy)``, ``review_chain(policy)``, ``hours_for_claim(policy, kind, facts)``,
+``credit_in_year(policy, activity, credited)``; policies in force: ``policy_for(region, on)``.
 """
 
+from .claims import ClaimError, claim_kind, claim_kinds, credit_in_year, hours_for_claim, review_chain
 from .in_force import PolicyNotInForce, policy_for, policy_for_year, regions
 from .model import (
     CATEGORIES,
@@ -29,6 +33,7 @@ __all__ = [
     "KINDS",
     "Activity",
     "AnnualRequirement",
+    "ClaimError",
     "Compliance",
     "Credit",
     "NotCovered",
@@ -39,8 +44,13 @@ __all__ = [
     "RequirementResult",
     "Standing",
     "available_policies",
+    "claim_kind",
+    "claim_kinds",
+    "credit_in_year",
+    "hours_for_claim",
     "load_policy",
     "policy_for",
     "policy_for_year",
     "regions",
+    "review_chain",
 ]
