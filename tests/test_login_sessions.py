@@ -64,11 +64,11 @@ def test_a_copied_cookie_gets_no_steady_beat_through_the_lane_after_logout(
     thief.set_cookie("session", page.client.get_cookie("session").value)
     assert page.post("/api/v1/auth/logout", {}).status_code == 200
     frozen_clock.advance(20)
-    flask_answers = len(lane.seen)
     r = thief.post(BEAT, json={"stream": page.stream, "seq": 3, "position": 0}, headers={"X-CSRFToken": page.token})
+    # Flask's answer (the lane never answers 401): the lane's statement found no open login and left it to Flask.
+    # (Not counted through lane.seen: Flask's teardown may run after the client already has the answer.)
     assert r.status_code == 401 and r.json["error"] == "login_required"
     assert _credited_ms(db, lane.enrolment) == 20_000
-    assert len(lane.seen) == flask_answers + 1  # Flask answered: the lane's statement found no open login
 
 
 def test_password_change_needs_the_old_password_and_ends_every_other_login(app: Any, make: Any, db: Any) -> None:
