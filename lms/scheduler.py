@@ -179,31 +179,48 @@ class NotLeader(Exception):
 def run_once(app: Flask, lead: Leadership, j: Job) -> str:
     """Run one job if this process is still the leader and no other run is going on; record the run.
 
-    Returns "ok", "failed", "busy" (another run holds RUN_KEY: skipped) or raises NotLeader (skipped)."""
+    Returns "ok", "failed", "busy" (another run holds RUN_KEY: skipped) or raises NotLeader (skipped).
+    On SQLite the file lock admits one scheduler per host and the jobs run one at a time in it; the run is
+    recorded after it, in a short transaction of its own (a transaction held open around the job would hold
+    SQLite's write lock, which the job's own transaction then waits for)."""
     db: Database = app.extensions["xst_db"]
-    postgres = db.is_postgres
+    if not db.is_postgres:
+        if not lead.holds():
+            raise NotLeader()
+        started = _db_now(None)
+        outcome, detail = _run(app, j)
+        with db.engine.begin() as conn:
+            _record(conn, j, lead, started, _db_now(None), outcome, detail)
+        return outcome
     with db.engine.connect() as conn, conn.begin():
-        if postgres and not conn.scalar(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": RUN_KEY}):
+        if not conn.scalar(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": RUN_KEY}):
             return "busy"
         if not lead.holds():
             raise NotLeader()
-        started = _db_now(conn, postgres)
-        try:
-            j.run(app)
-        except Exception as exc:  # recorded, and the next run tries again (jobs are idempotent)
-            log.exception("scheduler: job %s failed", j.id)
-            outcome, detail = "failed", _first(exc)[:200]
-        else:
-            outcome, detail = "ok", None
-        conn.execute(insert(SchedulerRun).values(job_id=j.id, leader=lead.name, started_at=started,
-                                                 finished_at=_db_now(conn, postgres), outcome=outcome,
-                                                 detail=detail))
+        started = _db_now(conn)
+        outcome, detail = _run(app, j)
+        _record(conn, j, lead, started, _db_now(conn), outcome, detail)
     return outcome
 
 
-def _db_now(conn: Connection, postgres: bool) -> datetime:
+def _run(app: Flask, j: Job) -> tuple[str, str | None]:
+    try:
+        j.run(app)
+    except Exception as exc:  # recorded, and the next run tries again (jobs are idempotent)
+        log.exception("scheduler: job %s failed", j.id)
+        return "failed", _first(exc)[:200]
+    return "ok", None
+
+
+def _record(conn: Connection, j: Job, lead: Leadership, started: datetime, finished: datetime, outcome: str,
+            detail: str | None) -> None:
+    conn.execute(insert(SchedulerRun).values(job_id=j.id, leader=lead.name, started_at=started,
+                                             finished_at=finished, outcome=outcome, detail=detail))
+
+
+def _db_now(conn: Connection | None) -> datetime:
     """Now on the database's clock (the same for every scheduler host) on PostgreSQL; the real clock on SQLite."""
-    if postgres:
+    if conn is not None:
         value: datetime = conn.scalar(select(func.timezone("UTC", func.clock_timestamp())))
         return value
     return datetime.now(UTC).replace(tzinfo=None)

@@ -20,7 +20,7 @@ from bench.pgcluster import Cluster
 from lms import create_app
 from lms.db import Base, normalise_url
 from lms.scheduler import LOCK_KEY, Leadership, NotLeader, SchedulerRun, run_once
-from tests.conftest import base_config
+from tests.conftest import base_config, login_id
 
 
 def recorded(url: str) -> list[Any]:
@@ -106,3 +106,35 @@ def test_a_leader_whose_lock_connection_is_cut_stops_before_its_next_run_and_ano
             app.extensions["xst_db"].dispose()
     runs = recorded(cluster.url)
     assert [r.leader for r in runs] == [a.name, b.name] and len(ran) == 2 and a.name != b.name
+
+
+def test_the_leader_runs_a_real_job_and_records_it_on_either_database(
+        app: Any, db: Any, make: Any, frozen_clock: Any) -> None:
+    """The idle-segment job through run_once, as the scheduler runs it: done at once (on SQLite the record is written
+    after the job, never around it, where the job would wait on SQLite's write lock) and recorded with its leader."""
+    from lms.scheduler import close_idle_segments_job
+    from lms.study.models import StudySegment
+    from lms.study.operations import StudySettings, heartbeat, start_stream
+    person = make.practitioner()
+    e = make.enrol(person, make.course())
+    settings = StudySettings(30, 5, 300, 0, 60)
+    with app.app_context():
+        stream = start_stream(db, person, e.id, e.course.chapters[0].id, settings)
+        heartbeat(db, person.id, 1, login_id(db, person), stream, 1, None, settings)
+        db.commit()
+    frozen_clock.advance(400)
+    lead = Leadership(app)
+    from lms.scheduler import Job
+    job = Job("study.close_idle_segments", 30, close_idle_segments_job)
+    try:
+        assert lead.try_acquire()
+        started = time.monotonic()
+        assert run_once(app, lead, job) == "ok"
+        assert time.monotonic() - started < 5
+    finally:
+        lead.release()
+    db.expire_all()
+    assert db.scalars(select(StudySegment.end_reason)).one() == "idle"
+    runs = db.scalars(select(SchedulerRun)).all()
+    assert [(r.job_id, r.leader, r.outcome) for r in runs] == [("study.close_idle_segments", lead.name, "ok")]
+    assert runs[0].started_at <= runs[0].finished_at
