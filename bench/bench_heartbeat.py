@@ -103,9 +103,9 @@ def seed(learners: int, tmp: str) -> tuple[list[int], list[str], int, int]:
     from lms import clock, create_app
     from lms.accounts.idcard import check_digit
     from lms.accounts.models import Person
-    from lms.accounts.operations import create_staff
     from lms.catalogue.models import CourseOffering, Enrolment
     from lms.catalogue.operations import add_chapter, create_course, set_offering_status
+    from lms.orgs.operations import create_staff
 
     fresh_database(PG_ADMIN, DB_NAME)
 

@@ -47,6 +47,9 @@ class ExamPlan(Base):
     duration_minutes: Mapped[int] = mapped_column(default=60)
     question_count: Mapped[int] = mapped_column(default=DEFAULT_QUESTION_COUNT)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    # The HR bureau that made the plan runs it: only its clerks (and those of the bureaus above it) change it and
+    # assign its proctors (issue 11; 温人社发〔2020〕125号 第九条: the exam is organised by the HR bureau).
+    owner_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     created_at: Mapped[datetime]
     sessions: Mapped[list[ExamSession]] = relationship(back_populates="plan", order_by="ExamSession.starts_at")
 

@@ -25,7 +25,7 @@ from lms.catalogue.models import CATEGORIES, Course, Enrolment
 from lms.db import one_statement
 from lms.errors import Conflict, InvalidInput, NotAllowed, NotEligible, NotFound
 from lms.hours.operations import register_hours
-from lms.regions import REGIONS
+from lms.regions import registering_bureau
 
 from .models import (
     Booking,
@@ -144,7 +144,7 @@ def create_plan(s: Session, actor: Person, *, year: int, category: str, title: s
         raise Conflict("该年度该类别的考试计划已存在")
     plan = ExamPlan(year=year, category=category, title=title.strip(), pass_mark=pass_mark,
                     duration_minutes=duration_minutes, question_count=question_count, created_by_id=actor.id,
-                    created_at=clock.now())
+                    owner_org_id=actor.org_id, created_at=clock.now())
     s.add(plan)
     try:
         with s.begin_nested():
@@ -250,6 +250,9 @@ def assign_proctor(s: Session, actor: Person, session: ExamSession, proctor: Per
     _require_role(actor, "bureau")
     if proctor.role != "proctor" or not proctor.active:
         raise InvalidInput("只能指派有效的监考员账号")
+    if session.plan.owner_org_id is not None and proctor.org_id != session.plan.owner_org_id:
+        # Proctors belong to the bureau that runs the exam (issue 11).
+        raise InvalidInput("只能指派本考试计划所属人社局的监考员")
     if s.get(ProctorAssignment, (session.id, proctor.id)) is None:
         s.add(ProctorAssignment(session_id=session.id, proctor_id=proctor.id, assigned_by_id=actor.id,
                                 assigned_at=clock.now()))
@@ -839,10 +842,9 @@ def register_exam_hours(s: Session, booking: Booking) -> None:
     enrolment = booking.enrolment
     course: Course = enrolment.course
     person = booking.person
-    region = REGIONS.get(person.region) or REGIONS["wenzhou"]
     register_hours(s, person_id=person.id, year=enrolment.year, category=enrolment.category,
                    hours=Decimal(course.credited_hours), source_type="exam", source_ref=f"enrolment:{enrolment.id}",
-                   title=f"{course.title}（现场电子化考试合格）", org=region.bureau, rule=RULE,
+                   title=f"{course.title}（现场电子化考试合格）", org=registering_bureau(person.region), rule=RULE,
                    note=f"准考证号 {booking.ticket_no}")
 
 

@@ -18,6 +18,8 @@ from lms.catalogue.models import Course, CourseOffering
 from lms.db import database, get_or_404, get_session, transaction
 from lms.errors import Conflict, DomainError, InvalidInput, NotFound
 from lms.exports import Column, export_response
+from lms.orgs.models import Organisation
+from lms.orgs.scope import org_clause, scope_of
 from lms.security import NotLoggedIn, bureau_required, practitioner_required, roles_required, session_account
 from lms.validation import form_id, id_field, json_object, query_int
 
@@ -270,6 +272,28 @@ def _bureau_plan(plan_id: int) -> ExamPlan:
     return get_or_404(get_session(), ExamPlan, plan_id)
 
 
+def plan_clause(actor: Person) -> Any:
+    """The plans an HR bureau account may see and run: those of its own bureau and the bureaus below it."""
+    return ExamPlan.owner_org_id.in_(select(Organisation.id).where(org_clause(scope_of(get_session(), actor))))
+
+
+@bp.before_request
+def _plans_of_the_bureau() -> None:
+    """A plan or session of another bureau answers 404 on every staff page (one check for all of them)."""
+    args = request.view_args or {}
+    if not request.path.startswith("/exams/admin/") or not current_user.is_authenticated:
+        return
+    if "plan_id" in args or "session_id" in args:
+        s = get_session()
+        if "plan_id" in args:
+            plan_id = args["plan_id"]
+        else:
+            plan_id = s.scalar(select(ExamSession.plan_id).where(ExamSession.id == args["session_id"]))
+        if plan_id is None or s.scalar(select(ExamPlan.id).where(ExamPlan.id == plan_id,
+                                                                 plan_clause(current_user))) is None:
+            raise NotFound()
+
+
 @bp.route("/admin/plans", methods=["GET", "POST"])
 @bureau_required
 def admin_plans() -> Any:
@@ -288,7 +312,8 @@ def admin_plans() -> Any:
         else:
             flash("考试计划已创建，请添加场次", "success")
             return redirect(url_for("exams.admin_plan", plan_id=plan.id))
-    plans = s.scalars(select(ExamPlan).order_by(ExamPlan.year.desc(), ExamPlan.id)).all()
+    plans = s.scalars(select(ExamPlan).where(plan_clause(current_user))
+                      .order_by(ExamPlan.year.desc(), ExamPlan.id)).all()
     return render_template("exams/admin_plans.html", plans=plans, form=form)
 
 
@@ -341,7 +366,8 @@ def admin_session(session_id: int) -> Any:
     session = get_or_404(s, ExamSession, session_id)
     form = AssignProctorForm()
     form.proctor_id.choices = [(p.id, f"{p.name}（{p.username}）") for p in s.scalars(
-        select(Person).where(Person.role == "proctor", Person.active.is_(True)).order_by(Person.name))]
+        select(Person).where(Person.role == "proctor", Person.active.is_(True),
+                             Person.org_id == session.plan.owner_org_id).order_by(Person.name))]
     rows = roster(s, session)
     return render_template("exams/admin_session.html", session=session, rows=rows, counts=roster_counts(rows),
                            form=form, plain=FlaskForm())
@@ -354,7 +380,8 @@ def admin_assign(session_id: int) -> Any:
     s = get_session()
     session = get_or_404(s, ExamSession, session_id)
     form = AssignProctorForm()
-    form.proctor_id.choices = [(p.id, p.name) for p in s.scalars(select(Person).where(Person.role == "proctor"))]
+    form.proctor_id.choices = [(p.id, p.name) for p in s.scalars(select(Person).where(
+        Person.role == "proctor", Person.org_id == session.plan.owner_org_id))]
     if not form.validate_on_submit():
         flash("请选择一名监考员", "error")
         return redirect(url_for("exams.admin_session", session_id=session_id))

@@ -189,7 +189,8 @@ def _register_errors(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
-    from .regions import CATEGORY_NAMES, REGIONS
+    from .orgs.operations import employer_label
+    from .regions import CATEGORY_NAMES, REGIONS, registering_bureau
 
     @app.template_filter("cn_time")
     def cn_time(dt: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -204,5 +205,6 @@ def _register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def globals_() -> dict[str, Any]:
-        return {"CATEGORY_NAMES": CATEGORY_NAMES, "REGIONS": REGIONS, "study_year": clock.study_year(),
+        return {"CATEGORY_NAMES": CATEGORY_NAMES, "REGIONS": REGIONS, "employer_label": employer_label,
+                "registering_bureau": registering_bureau, "study_year": clock.study_year(),
                 "has_endpoint": lambda name: name in app.view_functions}

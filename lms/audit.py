@@ -39,13 +39,27 @@ ACTION_NAMES: dict[str, str] = {
     "exam.check_in": "考生签到",
     "exam.paper.start": "开始考试",
     "exam.paper.submit": "交卷",
+    "org.register": "单位注册",
+    "org.create": "创建机构",
+    "org.approve": "审核通过单位",
+    "org.reject": "审核不通过单位",
+    "org.disable": "停用机构",
+    "org.enable": "启用机构",
+    "org.import": "批量导入单位",
+    "org.admin_change.ack": "确认管理员变更",
+    "employment.apply": "申请加入单位",
+    "employment.withdraw": "撤回加入申请",
+    "employment.confirm": "单位确认人员",
+    "employment.decline": "单位不予确认",
+    "employment.end": "人员离开单位",
 }
 
 # The kind of object an entry is about, in the words of the audit log.
 TARGET_NAMES: dict[str, str] = {
     "Person": "账号", "Course": "课程", "CourseOffering": "年度课程", "Chapter": "章节", "Enrolment": "培训报名",
     "HoursEntry": "学时登记", "HoursCertificate": "电子证书", "ExamPlan": "考试计划", "ExamSession": "考试场次",
-    "Booking": "考试报名", "ExamPaper": "试卷",
+    "Booking": "考试报名", "ExamPaper": "试卷", "Organisation": "机构", "Employment": "人员匹配",
+    "AdminChange": "管理员变更",
 }
 
 # When set (the test suite sets it), recording an action that has no name in ACTION_NAMES raises at once.
@@ -62,6 +76,10 @@ class AuditEntry(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
+    # The actor's organisation and role when they acted (温 第十六条: administrators at every level answer for what
+    # they do); kept on the entry so that a later move of the account does not rewrite who did what.
+    actor_org_id: Mapped[int | None] = mapped_column(index=True)
+    actor_role: Mapped[str | None] = mapped_column(String(16))
     action: Mapped[str] = mapped_column(String(64), index=True)
     target_type: Mapped[str] = mapped_column(String(32))
     target_id: Mapped[str] = mapped_column(String(64))
@@ -82,7 +100,8 @@ def record(s: Session, actor: Any, action: str, target: Any, ip: str | None = No
     else:
         ttype, tid = type(target).__name__, getattr(target, "id", None)
     entry = AuditEntry(
-        at=clock.now(), actor_id=getattr(actor, "id", actor), action=action, target_type=str(ttype),
+        at=clock.now(), actor_id=getattr(actor, "id", actor), actor_org_id=getattr(actor, "org_id", None),
+        actor_role=getattr(actor, "role", None), action=action, target_type=str(ttype),
         target_id=str(tid), detail=json.dumps(detail, ensure_ascii=False, default=str), ip=ip,
     )
     s.add(entry)

@@ -50,8 +50,8 @@ def db_upgrade() -> None:
 @click.option("--password", default=None, help="omit to be asked")
 def create_staff_cmd(role: str, username: str, name: str, region: str, password: str | None) -> None:
     """Create a bureau (人社局) or proctor account."""
-    from .accounts.operations import create_staff
     from .errors import DomainError
+    from .orgs.operations import create_staff
     password = password or getpass.getpass("密码: ")
     try:
         with database().factory() as s, transaction(s):

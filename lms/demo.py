@@ -16,11 +16,12 @@ from courseware.storage import MediaStore
 
 from . import clock
 from .accounts.models import Person
-from .accounts.operations import create_staff, register_practitioner
+from .accounts.operations import register_practitioner
 from .catalogue.models import CourseOffering, Enrolment
 from .catalogue.operations import add_chapter, create_course, offer_again, set_offering_status
 from .db import Database, transaction
 from .hours.operations import register_hours
+from .orgs.operations import create_staff
 from .pdf import font_name
 from .study.models import ChapterProgress, StudySegment
 

@@ -6,6 +6,7 @@ from .audit import AuditEntry  # noqa: F401
 from .catalogue.models import Chapter, Course, CourseOffering, Enrolment  # noqa: F401
 from .db import Base
 from .hours.models import HoursCertificate, HoursEntry, HoursSheet  # noqa: F401
+from .orgs.models import AdminChange, Employment, Organisation, RegionRow  # noqa: F401
 from .scheduler import SchedulerRun  # noqa: F401
 from .study.models import ChapterProgress, PresencePrompt, StudyClock, StudySegment  # noqa: F401
 

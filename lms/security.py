@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app, session
+from flask import current_app, request, session
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
@@ -87,5 +87,33 @@ def roles_required(*roles: str) -> Callable[[F], F]:
     return decorate
 
 
+def staff_pages(*roles: str) -> Callable[[F], F]:
+    """Allow the view to logged-in accounts of the given roles, and to supervisors (监督检查) for reading only:
+    a supervisor's GET is let through (what it sees is still limited by its scope), anything else is refused."""
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                raise NotLoggedIn()
+            if current_user.role == "supervisor" and request.method in ("GET", "HEAD"):
+                return view(*args, **kwargs)
+            if current_user.role == "supervisor":
+                raise ReadOnlyAccount()
+            if current_user.role not in roles:
+                raise NotAllowed()
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorate
+
+
+class ReadOnlyAccount(NotAllowed):
+    code, message = "read_only", "监督检查账号只能查看，不能修改"
+
+
 practitioner_required = roles_required("practitioner")
-bureau_required = roles_required("bureau")
+# HR bureau staff pages; supervisors read them (温人社发〔2020〕125号 第十六条). Which persons and organisations each
+# account sees is decided by lms.orgs.scope.
+bureau_required = staff_pages("bureau")

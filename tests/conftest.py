@@ -15,6 +15,7 @@ from sqlalchemy import create_engine, text
 from lms import audit, clock, create_app
 from lms.db import Base
 from lms.models import metadata  # noqa: F401  (every table, exams included)
+from lms.orgs.seed import seed
 from lms.security import limiter
 
 # Recording an audit action that has no Chinese name fails the test that does it (lms/audit.py ACTION_NAMES).
@@ -41,11 +42,19 @@ def pg_url() -> Iterator[str]:
     admin.dispose()
 
 
+def make_uscc(n: int) -> str:
+    """A valid unified social credit code (GB 32100-2015 check character) numbered n."""
+    from stdnum.cn import uscc
+    body = f"913303{n:011d}"[:17]
+    return body + uscc.calc_check_digit(body)
+
+
 def truncate_all(app: Any) -> None:
     db = app.extensions["xst_db"]
     names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     with db.engine.begin() as c:
         c.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        seed(c)  # the regions and HR bureaus every database has (migration 0006)
 
 
 def base_config(tmp_path: Any) -> dict[str, Any]:
@@ -142,25 +151,44 @@ class Factory:
     def __init__(self, app: Any, s: Any) -> None:
         self.app, self.s, self.n = app, s, 0
 
-    def practitioner(self, name: str = "张三", region: str = "wenzhou", **kw: Any) -> Any:
+    def practitioner(self, name: str = "张三", region: str = "wenzhou", industry: str = "教育", **kw: Any) -> Any:
         from lms.accounts.operations import register_practitioner
         self.n += 1
         with self.app.app_context():
             p = register_practitioner(self.s, name=name, id_number=kw.pop("id_number", make_id_number(self.n)),
-                                      mobile=kw.pop("mobile", f"139{self.n:08d}"), region=region, industry="教育",
+                                      mobile=kw.pop("mobile", f"139{self.n:08d}"), region=region, industry=industry,
                                       password=kw.pop("password", PASSWORD))
             self.s.commit()
             login_id(self.s, p)  # a login of their own, for tests that call the heartbeat and booking directly
         return p
 
-    def staff(self, role: str = "bureau", username: str | None = None) -> Any:
-        from lms.accounts.operations import create_staff
+    def staff(self, role: str = "bureau", username: str | None = None, org: Any = None,
+              region: str = "wenzhou") -> Any:
+        """A staff account of org (default: the HR bureau of region)."""
+        from lms.orgs.operations import create_staff
         self.n += 1
         with self.app.app_context():
-            p = create_staff(self.s, None, role=role, username=username or f"{role}{self.n}", name="王科员",
-                             password=PASSWORD)
+            p = create_staff(self.s, None, org, role=role, username=username or f"{role}{self.n}", name="王科员",
+                             password=PASSWORD, region=region)
             self.s.commit()
         return p
+
+    def org(self, kind: str = "employer", region: str = "wenzhou-lucheng", name: str | None = None,
+            industry: str = "教育", status: str = "approved") -> Any:
+        """An organisation straight into the database (the registration flow is tested on its own)."""
+        from lms.orgs.models import Organisation
+        from lms.orgs.scope import hr_bureau_of
+        self.n += 1
+        with self.app.app_context():
+            if kind in ("province_hr", "city_hr", "county_hr"):
+                return hr_bureau_of(self.s, region)
+            org = Organisation(kind=kind, name=name or f"测试单位{self.n}", region_code=region, industry=industry,
+                               uscc=make_uscc(self.n) if kind == "employer" else None, status=status,
+                               decision_reason="资料不全" if status == "rejected" else None,
+                               contact_phone="0577-88888888", created_at=clock.now())
+            self.s.add(org)
+            self.s.commit()
+        return org
 
     def course(self, title: str = "习近平新时代中国特色社会主义思想概论", year: int = 2026, chapters: int = 2,
                minutes: int = 2, publish: bool = True, category: str = "general_public") -> Any:

@@ -1,6 +1,7 @@
 """The Alembic migrations build exactly the schema the models describe, on both databases."""
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
@@ -20,7 +21,7 @@ def empty_url(backend: str, tmp_path: Any) -> Any:
         yield f"sqlite:///{tmp_path / 'migrated.db'}"
         return
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"xst_mig_{tmp_path.name[-20:].replace('-', '_').lower()}"
+    name = f"xst_mig_{os.getpid()}_{tmp_path.name[-20:].replace('-', '_').lower()}"
     with admin.connect() as c:
         c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         c.execute(text(f'CREATE DATABASE "{name}"'))

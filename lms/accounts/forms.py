@@ -6,9 +6,10 @@ from wtforms import Field, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
-from ..regions import INDUSTRIES, REGIONS
+from ..regions import INDUSTRIES, SELECTABLE
 from ..validation import Form
 from .idcard import id_number_problem
+from .models import ROLE_NAMES, STAFF_ROLES
 from .operations import mobile_problem, name_problem, password_problem
 
 
@@ -33,7 +34,7 @@ class RegisterForm(Form):
     name = StringField("真实姓名", validators=[DataRequired("请填写真实姓名"), _check(name_problem)])
     id_number = StringField("居民身份证号码", validators=[DataRequired("请填写身份证号码"), _check(id_number_problem)])
     mobile = StringField("手机号码", validators=[DataRequired("请填写手机号码"), _check(mobile_problem)])
-    region = SelectField("所在地区", choices=[SelectChoice(r.code, r.name) for r in REGIONS.values()])
+    region = SelectField("所在地区", choices=[SelectChoice(r.code, r.name) for r in SELECTABLE])
     industry = SelectField("所属行业", choices=[SelectChoice(i, i) for i in INDUSTRIES])
     employer = StringField("工作单位（选填）", validators=[Length(max=100, message="工作单位不能超过 100 个字")])
     password = PasswordField("密码（至少 8 位，含字母和数字）", validators=[DataRequired("请设置密码"), _check(password_problem)])
@@ -42,10 +43,12 @@ class RegisterForm(Form):
 
 
 class StaffForm(Form):
-    role = SelectField("角色", choices=[SelectChoice("bureau", "人社局工作人员"), SelectChoice("proctor", "监考员")])
+    """A staff account of an organisation the actor may allocate accounts for (choices set by the view)."""
+
+    org_id = SelectField("所属机构", coerce=int, choices=[])
+    role = SelectField("角色", choices=[SelectChoice(r, ROLE_NAMES[r]) for r in STAFF_ROLES])
     username = StringField("用户名", validators=[DataRequired("请填写用户名"), Length(3, 40)])
     name = StringField("姓名", validators=[DataRequired("请填写姓名"), Length(2, 50)])
-    region = SelectField("所属地区", choices=[SelectChoice(r.code, r.name) for r in REGIONS.values()])
     password = PasswordField("初始密码", validators=[DataRequired("请设置初始密码"), Length(8, 128)])
 
 

@@ -3,33 +3,52 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base
 
-ROLES = ("practitioner", "bureau", "proctor")
-ROLE_NAMES = {"practitioner": "专业技术人员", "bureau": "人社局工作人员", "proctor": "监考员"}
+# Staff roles act with their organisation's powers (lms/orgs/scope.py); a supervisor (上级主管部门 / 监察,
+# 温人社发〔2020〕125号 第十六条) reads everything in its scope and changes nothing.
+ROLES = ("practitioner", "bureau", "authority", "employer", "agency", "organiser", "proctor", "supervisor")
+ROLE_NAMES = {"practitioner": "专业技术人员", "bureau": "人社局工作人员", "authority": "行业主管部门管理员",
+              "employer": "用人单位管理员", "agency": "人事代理机构管理员", "organiser": "施教机构管理员",
+              "proctor": "监考员", "supervisor": "监督检查（只读）"}
+STAFF_ROLES = tuple(r for r in ROLES if r != "practitioner")
 
 
 class Person(UserMixin, Base):
-    """Any account: a practitioner (专业技术人员), bureau staff (人社局) or a proctor (监考)."""
+    """Any account: a practitioner (专业技术人员) or a staff account of an organisation (lms/orgs)."""
 
     __tablename__ = "person"
     __table_args__ = (
-        CheckConstraint("role IN ('practitioner','bureau','proctor')", name="role"),
+        CheckConstraint("role IN ('practitioner','bureau','authority','employer','agency','organiser','proctor',"
+                        "'supervisor')", name="role"),
         CheckConstraint("role <> 'practitioner' OR (id_number IS NOT NULL AND mobile IS NOT NULL)",
                         name="practitioner_identity"),
+        # Staff accounts belong to an organisation and log in by user name (温 第五条).
+        CheckConstraint("role = 'practitioner' OR (org_id IS NOT NULL AND username IS NOT NULL)",
+                        name="staff_org"),
+        # An ID number or mobile identifies one practitioner; an employer's administrator may also be one.
+        Index("uq_person_practitioner_id_number", "id_number", unique=True,
+              sqlite_where=text("role = 'practitioner'"), postgresql_where=text("role = 'practitioner'")),
+        Index("uq_person_practitioner_mobile", "mobile", unique=True,
+              sqlite_where=text("role = 'practitioner'"), postgresql_where=text("role = 'practitioner'")),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     role: Mapped[str] = mapped_column(String(16), index=True)
     name: Mapped[str] = mapped_column(String(50))
-    id_number: Mapped[str | None] = mapped_column(String(18), unique=True)
-    mobile: Mapped[str | None] = mapped_column(String(11), unique=True)
+    id_number: Mapped[str | None] = mapped_column(String(18))
+    mobile: Mapped[str | None] = mapped_column(String(11))
     username: Mapped[str | None] = mapped_column(String(40), unique=True)
-    region: Mapped[str] = mapped_column(String(16), default="wenzhou")
+    # The region the person is registered in: their current employer's (or agency's) county once confirmed, the
+    # region chosen at registration before that. The hour policy follows it (lms/regions.py policy_of).
+    region: Mapped[str] = mapped_column(String(32), default="wenzhou")
     industry: Mapped[str | None] = mapped_column(String(32))
+    # The free-text employer of accounts made before organisations: kept as an unmatched name until the person
+    # chooses a registered employer (温 第四条).
     employer: Mapped[str | None] = mapped_column(String(100))
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
     # Bumped on password change or deactivation: old session cookies stop working.
@@ -58,6 +77,14 @@ class Person(UserMixin, Base):
     @property
     def role_name(self) -> str:
         return ROLE_NAMES[self.role]
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role != "practitioner"
+
+    @property
+    def read_only(self) -> bool:
+        return self.role == "supervisor"
 
 
 def mask_id_number(value: str | None) -> str:

@@ -4,13 +4,13 @@ from __future__ import annotations
 import re
 import secrets
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .. import audit, clock
 from ..errors import Conflict, InvalidFields, InvalidInput
-from ..regions import INDUSTRIES, REGIONS
+from ..regions import INDUSTRIES, policy_of
 from ..security import hash_password, verify_password
 from .idcard import id_number_problem
 from .models import Person
@@ -51,7 +51,7 @@ def practitioner_problems(*, name: str, id_number: str, mobile: str, region: str
                           password: str) -> dict[str, str]:
     """Every problem of a practitioner's registration details, by field (empty when there is none)."""
     found = {"name": name_problem(name), "id_number": id_number_problem(id_number),
-             "mobile": mobile_problem(mobile), "region": None if region in REGIONS else "请选择所在地区",
+             "mobile": mobile_problem(mobile), "region": None if policy_of(region) else "请选择所在地区",
              "industry": None if industry in INDUSTRIES else "请选择所属行业", "password": password_problem(password)}
     return {k: v for k, v in found.items() if v}
 
@@ -67,7 +67,8 @@ def register_practitioner(s: Session, *, name: str, id_number: str, mobile: str,
                                      industry=industry, password=password)
     if problems:
         raise InvalidFields(problems)
-    taken = s.scalar(select(Person.id).where(or_(Person.id_number == id_number, Person.mobile == mobile)))
+    taken = s.scalar(select(Person.id).where(Person.role == "practitioner",
+                                             or_(Person.id_number == id_number, Person.mobile == mobile)))
     if taken:
         raise AlreadyRegistered()
     person = Person(role="practitioner", name=name, id_number=id_number, mobile=mobile, region=region,
@@ -82,35 +83,23 @@ def register_practitioner(s: Session, *, name: str, id_number: str, mobile: str,
     return person
 
 
-def create_staff(s: Session, actor: Person | None, *, role: str, username: str, name: str, password: str,
-                 region: str = "wenzhou", ip: str | None = None) -> Person:
-    """Create a bureau (人社局) or proctor (监考) account; never open to self-registration."""
-    if role not in ("bureau", "proctor"):
-        raise InvalidInput("只能创建人社局工作人员或监考员账号")
-    username = username.strip()
-    if not re.fullmatch(r"[A-Za-z0-9_.-]{3,40}", username):
-        raise InvalidInput("用户名为 3–40 位字母、数字、下划线、点或短横线")
-    if not 2 <= len(name.strip()) <= 50:
-        raise InvalidInput("请填写 2–50 个字的姓名")
-    if region not in REGIONS:
-        raise InvalidInput("地区无效")
-    check_password_strength(password)
-    if s.scalar(select(Person.id).where(Person.username == username)):
-        raise Conflict("该用户名已被使用")
-    person = Person(role=role, username=username, name=name.strip(), region=region,
-                    password_hash=hash_password(password), created_at=clock.now())
-    s.add(person)
-    s.flush()
-    audit.record(s, actor, "account.create", person, ip=ip, role=role, username=username)
-    return person
+def username_problem(username: str) -> str | None:
+    """What is wrong with a staff user name, or None. It starts with a letter, so that it can never be read as a
+    practitioner's ID number or mobile at login."""
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_.-]{2,39}", username.strip()):
+        return "用户名为 3–40 位字母、数字、下划线、点或短横线，以字母开头"
+    return None
 
 
 def find_login(s: Session, login: str) -> Person | None:
     login = login.strip()
     if not login:
         return None
-    return s.scalar(select(Person).where(or_(Person.id_number == login.upper(), Person.mobile == login,
-                                             Person.username == login)))
+    # Practitioners log in by ID number or mobile, staff by user name (an employer's administrator may share an
+    # ID number with their own practitioner account).
+    return s.scalar(select(Person).where(or_(
+        and_(Person.role == "practitioner", or_(Person.id_number == login.upper(), Person.mobile == login)),
+        and_(Person.role != "practitioner", Person.username == login))))
 
 
 def authenticate(s: Session, login: str, password: str) -> Person | None:

@@ -15,7 +15,7 @@ from courseware.storage import MediaStore
 from .. import clock
 from ..accounts.forms import PasswordResetForm, StaffForm
 from ..accounts.models import Person
-from ..accounts.operations import create_staff, reset_password, set_active
+from ..accounts.operations import reset_password, set_active
 from ..catalogue.models import Chapter, Course, CourseOffering, Enrolment
 from ..catalogue.operations import (
     add_chapter,
@@ -27,9 +27,12 @@ from ..catalogue.operations import (
 )
 from ..db import get_or_404, get_session, transaction
 from ..docs import render_doc
-from ..errors import DomainError, InvalidInput
+from ..errors import DomainError, InvalidFields, InvalidInput, NotFound
 from ..hours.models import HoursCertificate
 from ..hours.operations import entries, years_of
+from ..orgs.models import Organisation
+from ..orgs.operations import create_staff, may_allocate, may_disable, record_admin_change
+from ..orgs.scope import org_clause, person_clause, scope_of, staff_clause, visible_person
 from ..security import bureau_required
 from ..study.operations import course_progress, refresh_completion
 from ..study.record import study_record
@@ -56,11 +59,13 @@ def home() -> Any:
     """The bureau's home: this year's catalogue and activity at a glance."""
     s = get_session()
     year = clock.study_year()
+    mine = select(Person.id).where(person_clause(scope_of(s, current_user)))
     stats = {
-        "practitioners": s.scalar(select(func.count()).select_from(Person).where(Person.role == "practitioner")),
-        "enrolments": s.scalar(select(func.count()).select_from(Enrolment).where(Enrolment.year == year)),
+        "practitioners": s.scalar(select(func.count()).select_from(Person).where(Person.id.in_(mine))),
+        "enrolments": s.scalar(select(func.count()).select_from(Enrolment).where(
+            Enrolment.year == year, Enrolment.person_id.in_(mine))),
         "completed": s.scalar(select(func.count()).select_from(Enrolment).where(
-            Enrolment.year == year, Enrolment.completed_at.is_not(None))),
+            Enrolment.year == year, Enrolment.completed_at.is_not(None), Enrolment.person_id.in_(mine))),
         "published": s.scalar(select(func.count()).select_from(CourseOffering).where(
             CourseOffering.year == year, CourseOffering.status == "published")),
     }
@@ -266,7 +271,7 @@ def people() -> Any:
     s = get_session()
     form = PersonSearchForm(request.args)
     q = (form.q.data or "").strip() if form.validate() else ""
-    where = [Person.role == "practitioner"]
+    where = [person_clause(scope_of(s, current_user))]
     if q:
         where.append(or_(Person.name.contains(q, autoescape=True), Person.id_number == q.upper(), Person.mobile == q))
     total = int(s.scalar(select(func.count()).select_from(Person).where(*where)) or 0)
@@ -282,7 +287,7 @@ def people() -> Any:
 def person(person_id: int) -> Any:
     """A practitioner: contact, employer, enrolments with progress, exam results, hours bank."""
     s = get_session()
-    p = get_or_404(s, Person, person_id)
+    p = visible_person(s, current_user, person_id)
     enrolments = s.scalars(select(Enrolment).where(Enrolment.person_id == p.id)
                            .order_by(Enrolment.year.desc())).all()
     certs = s.scalars(select(HoursCertificate).where(HoursCertificate.person_id == p.id)
@@ -299,9 +304,12 @@ def set_person_active(person_id: int, active: int) -> Any:
     form = FlaskForm()
     if form.validate_on_submit():
         s = get_session()
-        p = get_or_404(s, Person, person_id)
+        p = visible_person(s, current_user, person_id, staff=True)
+        if not may_disable(s, current_user, p):
+            raise NotFound()
         with transaction():
             set_active(s, current_user, p, bool(active), ip=request.remote_addr)
+            record_admin_change(s, current_user, p, bool(active))
         flash("账号已启用" if active else "账号已停用", "success")
     return redirect(request.referrer or url_for("admin.person", person_id=person_id))
 
@@ -312,7 +320,7 @@ def password_reset(person_id: int) -> Any:
 
     The temporary password is shown on this answer only (never put in the session cookie or a flash message)."""
     s = get_session()
-    p = get_or_404(s, Person, person_id)
+    p = visible_person(s, current_user, person_id)  # practitioners of the clerk's territory only
     form = PasswordResetForm()
     if not form.validate_on_submit():
         raise InvalidInput(next(iter(form.id_number.errors), "页面已过期，请刷新后重试"))
@@ -326,7 +334,7 @@ def record(enrolment_id: int) -> Any:
     """A practitioner's study record for one course (evidence)."""
     s = get_session()
     e = get_or_404(s, Enrolment, enrolment_id)
-    owner = s.get(Person, e.person_id)
+    owner = visible_person(s, current_user, e.person_id)
     return render_template("study/record.html", enrolment=e, record=study_record(s, e), owner=owner,
                            csv_url=url_for("admin.record_csv", enrolment_id=e.id), back=None)
 
@@ -336,24 +344,41 @@ def record_csv(enrolment_id: int) -> Any:
     """Export a study record as CSV."""
     s = get_session()
     e = get_or_404(s, Enrolment, enrolment_id)
+    visible_person(s, current_user, e.person_id)
     return record_csv_response(study_record(s, e), e)
 
 
 @bp.route("/staff", methods=["GET", "POST"])
 def staff() -> Any:
-    """Bureau and proctor accounts: list and create (never self-registered)."""
+    """Staff accounts of the organisations in the bureau's territory; accounts are allocated by the level above
+    (温人社发〔2020〕125号 第五条), never self-registered."""
     s = get_session()
+    scope = scope_of(s, current_user)
+    allocatable = [o for o in s.scalars(select(Organisation).where(org_clause(scope))
+                                        .order_by(Organisation.kind, Organisation.region_code, Organisation.id))
+                   if may_allocate(s, current_user, o)]
     form = StaffForm()
+    form.org_id.choices = [(o.id, f"{o.name}（{o.kind_name}）") for o in allocatable]
+    if not request.form.get("org_id") and scope.org_id:  # one's own bureau unless another is chosen
+        form.org_id.data = scope.org_id
     if form.validate_on_submit():
+        org = next((o for o in allocatable if o.id == form.org_id.data), None)
         try:
+            if org is None:
+                raise NotFound()
             with transaction():
-                create_staff(s, current_user, role=form.role.data or "", username=form.username.data or "",
-                             name=form.name.data or "", password=form.password.data or "",
-                             region=form.region.data or "wenzhou", ip=request.remote_addr)
+                create_staff(s, current_user, org, role=form.role.data or "", username=form.username.data or "",
+                             name=form.name.data or "", password=form.password.data or "", ip=request.remote_addr)
+        except InvalidFields as exc:
+            for name, message in exc.fields.items():
+                list.append(getattr(form, name).errors, message)
         except DomainError as exc:
             form.form_errors.append(exc.message)
         else:
-            flash("账号已创建", "success")
+            flash("账号已开通", "success")
             return redirect(url_for("admin.staff"))
-    rows = s.scalars(select(Person).where(Person.role != "practitioner").order_by(Person.id)).all()
-    return render_template("admin/staff.html", form=form, rows=rows, action_form=FlaskForm())
+    rows = s.scalars(select(Person).where(staff_clause(scope)).order_by(Person.org_id, Person.id)).all()
+    orgs = {o.id: o for o in s.scalars(select(Organisation).where(
+        Organisation.id.in_({p.org_id for p in rows if p.org_id})))}
+    return render_template("admin/staff.html", form=form, rows=rows, orgs=orgs, action_form=FlaskForm(),
+                           may_disable=lambda p: may_disable(s, current_user, p))

@@ -4,15 +4,11 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from ..accounts.models import Person
-from ..regions import REGIONS
+from ..orgs.operations import region_in
+from ..regions import registering_bureau
 
 
 def issuing_bureau(s: Session, person: Person, year: int) -> str:
-    """The HR bureau that issues person's certificate and registration sheet for year.
-
-    Today: the bureau of the person's region (lms/regions.py). With organisations, the HR bureau organisation of
-    the person's region in that year; the session is here for that.
-    """
-    _ = (s, year)
-    region = REGIONS.get(person.region) or REGIONS["wenzhou"]
-    return region.bureau
+    """The HR bureau that issues person's certificate and registration sheet for year: the bureau whose document
+    covers the region the person belonged to in that year (lms.orgs.operations.region_in)."""
+    return registering_bureau(region_in(s, person, year))

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from rules import load_policy
 
 from ..accounts.models import Person
-from ..regions import REGIONS
+from ..regions import REGIONS, policy_of
 from .operations import entries, totals
 
 CENT = Decimal("0.01")
@@ -18,7 +18,7 @@ CENT = Decimal("0.01")
 def year_summary(s: Session, person: Person, year: int) -> dict[str, Any]:
     """This year's registered hours per category against each requirement of the person's policy."""
     region = REGIONS.get(person.region) or REGIONS["wenzhou"]
-    policy = load_policy(region.policy)
+    policy = load_policy(policy_of(region.code) or "wenzhou-2020")
     got = totals(s, person.id, year)
     total = sum(got.values(), Decimal("0"))
     bars = []

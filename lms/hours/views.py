@@ -18,8 +18,8 @@ from ..accounts.models import Person
 from ..db import get_or_404, get_session, transaction
 from ..errors import DomainError, NotFound
 from ..links import public_url
+from ..orgs.scope import own_org, visible_person
 from ..pdf import configured_font
-from ..regions import REGIONS
 from ..security import bureau_required, limiter, practitioner_required
 from ..validation import DecimalField, Form
 from .certificates import certificate_hours, certificate_issuer, find_document, issue_certificate, revoke_certificate
@@ -184,16 +184,16 @@ class RevokeForm(Form):
 def hand_entry(person_id: int) -> Any:
     """Register hours by hand for a practitioner, recording who did it and why."""
     s = get_session()
-    person = get_or_404(s, Person, person_id)
+    person = visible_person(s, current_user, person_id)  # practitioners in the clerk's territory only
     form = HandEntryForm(year=clock.study_year())
     if form.validate_on_submit():
-        region = REGIONS.get(current_user.region) or REGIONS["wenzhou"]
+        bureau = own_org(s, current_user)
         try:
             with transaction():
                 register_by_hand(s, current_user, person, year=form.year.data or 0, category=form.category.data or "",
                                  hours=Decimal(form.hours.data or 0), kind=form.kind.data or "",
                                  reference=form.reference.data or "", reason=form.reason.data or "",
-                                 org=region.bureau, ip=request.remote_addr)
+                                 org=bureau.name, ip=request.remote_addr)
         except DomainError as exc:
             form.form_errors.append(exc.message)
         else:
@@ -206,7 +206,8 @@ def hand_entry(person_id: int) -> Any:
 @bureau_required
 def staff_sheet(person_id: int, year: int) -> Any:
     """A practitioner's registration sheet, for bureau staff."""
-    return _sheet(get_or_404(get_session(), Person, person_id), year)
+    s = get_session()
+    return _sheet(visible_person(s, current_user, person_id), year)
 
 
 @bp.post("/admin/certificates/<int:cert_id>/revoke")
@@ -215,6 +216,7 @@ def revoke(cert_id: int) -> Any:
     """Revoke a certificate with a reason."""
     s = get_session()
     cert = get_or_404(s, HoursCertificate, cert_id)
+    visible_person(s, current_user, cert.person_id)
     form = RevokeForm()
     if form.validate_on_submit():
         with transaction():

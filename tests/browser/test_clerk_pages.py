@@ -20,7 +20,8 @@ def fits_the_screen(page: Any) -> bool:
 
 
 def test_a_clerk_filters_and_pages_the_audit_log_on_a_phone(live: Any, browser: Any) -> None:
-    from lms.accounts.operations import create_staff, register_practitioner, set_active
+    from lms.accounts.operations import register_practitioner, set_active
+    from lms.orgs.operations import create_staff
     from tests.conftest import make_id_number
     srv = live()
     with srv.app.app_context(), srv.session() as s:
@@ -75,9 +76,10 @@ def test_a_clerk_edits_then_cancels_a_session_on_a_phone_and_candidates_are_told
 
     from exams.models import Booking, ExamSession, OutboxMessage
     from exams.operations import ExamSettings, SessionSpec, add_sessions, book_seat, create_plan
-    from lms.accounts.operations import create_staff, register_practitioner
+    from lms.accounts.operations import register_practitioner
     from lms.catalogue.models import CourseOffering
     from lms.catalogue.operations import create_course, enrol
+    from lms.orgs.operations import create_staff
     from tests.conftest import make_id_number
     srv = live()
     with srv.app.app_context(), srv.session() as s:

@@ -21,9 +21,10 @@ from sqlalchemy import func, select
 
 from courseware.storage import MediaStore
 from lms import clock
-from lms.accounts.operations import create_staff, register_practitioner
+from lms.accounts.operations import register_practitioner
 from lms.catalogue.models import CourseOffering
 from lms.catalogue.operations import add_chapter, create_course, enrol, set_offering_status
+from lms.orgs.operations import create_staff
 from lms.pdf import font_name
 from lms.study.models import ChapterProgress, StudySegment
 from tests.browser.conftest import shoot

@@ -43,9 +43,10 @@ def arrange(app: Any) -> dict[str, Any]:
     from exams.demo import DEMO_QUESTIONS
     from exams.imports import add_questions
     from exams.operations import SessionSpec, add_sessions, assign_proctor, create_plan
-    from lms.accounts.operations import create_staff, register_practitioner
+    from lms.accounts.operations import register_practitioner
     from lms.catalogue.models import CourseOffering
     from lms.catalogue.operations import add_chapter, create_course, enrol, set_offering_status
+    from lms.orgs.operations import create_staff
     from tests.conftest import make_id_number
 
     with app.app_context():

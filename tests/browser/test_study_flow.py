@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import func, select
 
 from courseware.storage import MediaStore
-from lms.accounts.operations import create_staff
 from lms.catalogue.models import CourseOffering
 from lms.catalogue.operations import add_chapter, create_course, set_offering_status
+from lms.orgs.operations import create_staff
 from lms.study.models import ChapterProgress
 from tests.browser.conftest import shoot
 from tests.conftest import make_id_number

@@ -1,0 +1,411 @@
+"""Organisations: registration and approval, staff accounts, employment (人员匹配) and administrator changes.
+
+Operations flush and never commit; the acting account is passed explicitly; every refusal is a DomainError with a
+Chinese message. Scope decides who may act (scope.py).
+"""
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from stdnum.cn import uscc as uscc_code
+from stdnum.exceptions import ValidationError
+
+from .. import audit, clock
+from ..accounts.idcard import id_number_problem
+from ..accounts.models import Person
+from ..accounts.operations import mobile_problem, name_problem, password_problem, username_problem
+from ..errors import Conflict, InvalidFields, InvalidInput, NotAllowed, NotFound
+from ..regions import INDUSTRIES, REGIONS, policy_of
+from ..security import hash_password
+from .models import HR_KINDS, MEMBER_KINDS, AdminChange, Employment, Organisation
+from .scope import below, hr_bureau_of, own_org, require_write, scope_of
+
+
+def uscc_problem(value: str) -> str | None:
+    """What is wrong with a unified social credit code (GB 32100-2015, check character included), or None."""
+    v = value.strip().upper()
+    if len(v) != 18:
+        return "统一社会信用代码应为 18 位"
+    try:
+        uscc_code.validate(v)
+    except ValidationError:
+        return "统一社会信用代码校验位不正确，请核对营业执照后重新输入"
+    return None
+
+
+def _region_problem(code: str, level: str | None = "county") -> str | None:
+    region = REGIONS.get(code)
+    if region is None or not policy_of(code):
+        return "请选择所在县（市、区）"
+    if level and region.level != level:
+        return "请选择所在县（市、区）"
+    return None
+
+
+def employer_problems(*, uscc: str, name: str, region_code: str, industry: str, contact_phone: str) -> dict[str, str]:
+    found = {"uscc": uscc_problem(uscc),
+             "name": None if 2 <= len(name.strip()) <= 100 else "请填写与营业执照一致的单位全称",
+             "region_code": _region_problem(region_code),
+             "industry": None if industry in INDUSTRIES else "请选择所属行业",
+             "contact_phone": None if re.fullmatch(r"[0-9-]{7,20}", contact_phone.strip()) else "请填写联系电话"}
+    return {k: v for k, v in found.items() if v}
+
+
+def _uscc_taken(s: Session, code: str) -> bool:
+    return s.scalar(select(Organisation.id).where(Organisation.uscc == code)) is not None
+
+
+def register_employer(s: Session, *, uscc: str, name: str, region_code: str, industry: str, contact_phone: str,
+                      admin_name: str, admin_id_number: str, admin_mobile: str, username: str, password: str,
+                      kind: str = "employer", ip: str | None = None) -> Organisation:
+    """An employer registers with its real name (桐 第十七条); it stays pending until its county bureau approves.
+
+    Its first administrator's account comes from this registration (温 第五条). Every problem is reported at once.
+    """
+    if kind not in MEMBER_KINDS:
+        raise InvalidInput("只能注册用人单位或人事代理机构")
+    uscc, username = uscc.strip().upper(), username.strip()
+    problems = employer_problems(uscc=uscc, name=name, region_code=region_code, industry=industry,
+                                 contact_phone=contact_phone)
+    staff = {"admin_name": name_problem(admin_name), "admin_id_number": id_number_problem(admin_id_number),
+             "admin_mobile": mobile_problem(admin_mobile), "username": username_problem(username),
+             "password": password_problem(password)}
+    problems.update({k: v for k, v in staff.items() if v})
+    if "uscc" not in problems and _uscc_taken(s, uscc):
+        problems["uscc"] = "该统一社会信用代码已注册，请联系本单位管理员或所在地人社局"
+    if "username" not in problems and s.scalar(select(Person.id).where(Person.username == username)):
+        problems["username"] = "该用户名已被使用"
+    if problems:
+        raise InvalidFields(problems)
+    now = clock.now()
+    org = Organisation(kind=kind, name=name.strip(), uscc=uscc, region_code=region_code, industry=industry,
+                       contact_name=admin_name.strip(), contact_phone=contact_phone.strip(), status="pending",
+                       created_at=now)
+    s.add(org)
+    try:
+        with s.begin_nested():
+            s.flush()
+            admin = Person(role=kind, name=admin_name.strip(), username=username,
+                           id_number=admin_id_number.strip().upper(), mobile=admin_mobile.strip(),
+                           region=region_code, org_id=org.id, password_hash=hash_password(password), created_at=now)
+            s.add(admin)
+            s.flush()
+    except IntegrityError as exc:  # a concurrent registration of the same code or user name won the race
+        raise Conflict("该统一社会信用代码或用户名刚刚已被注册") from exc
+    s.add(AdminChange(org_id=org.id, person_id=admin.id, change="added", on=now.date(), by_id=admin.id))
+    audit.record(s, admin, "org.register", org, ip=ip, uscc=uscc, name=org.name)
+    return org
+
+
+def decide_org(s: Session, actor: Person, org: Organisation, approve: bool, reason: str = "",
+               ip: str | None = None) -> None:
+    """The HR bureau of the employer's county (or above it) approves or rejects a pending registration."""
+    scope = require_write(s, actor)
+    if actor.role != "bureau" or not below(scope, org):
+        raise NotFound()
+    if org.status != "pending":
+        raise Conflict("该单位已审核，无需重复操作")
+    reason = reason.strip()
+    if not approve and not 2 <= len(reason) <= 200:
+        raise InvalidInput("请填写不予通过的原因（2–200 字），单位将看到这一原因")
+    org.status = "approved" if approve else "rejected"
+    org.decision_reason = reason or None
+    org.decided_by_id, org.decided_at = actor.id, clock.now()
+    audit.record(s, actor, "org.approve" if approve else "org.reject", org, ip=ip, reason=reason or None)
+
+
+ALLOCATED_KINDS = ("county_hr", "authority", "agency", "organiser")
+
+
+def create_org(s: Session, actor: Person, *, kind: str, name: str, region_code: str, industry: str = "",
+               uscc: str = "", contact_name: str = "", contact_phone: str = "", ip: str | None = None) -> Organisation:
+    """An HR bureau creates an industry authority, a personnel agency or a training organiser in its territory
+    (温 第五条: the city bureau allocates the accounts of industry authorities)."""
+    scope = require_write(s, actor)
+    if actor.role != "bureau" or kind not in ("authority", "agency", "organiser"):
+        raise NotAllowed("人社局可以创建行业主管部门、人事代理机构和施教机构")
+    problems: dict[str, str] = {}
+    if not 2 <= len(name.strip()) <= 100:
+        problems["name"] = "请填写机构全称"
+    region = REGIONS.get(region_code)
+    if region is None or region_code not in scope.regions:
+        problems["region_code"] = "只能在本局管辖的地区内创建机构"
+    elif kind == "authority" and region.level != "city":
+        problems["region_code"] = "行业主管部门设在市级，请选择所在市"
+    if kind == "authority" and industry not in INDUSTRIES:
+        problems["industry"] = "请选择主管的行业"
+    uscc = uscc.strip().upper()
+    if uscc:
+        if (p := uscc_problem(uscc)) is not None:
+            problems["uscc"] = p
+        elif _uscc_taken(s, uscc):
+            problems["uscc"] = "该统一社会信用代码已登记"
+    if problems:
+        raise InvalidFields(problems)
+    org = Organisation(kind=kind, name=name.strip(), region_code=region_code, industry=industry or None,
+                       uscc=uscc or None, contact_name=contact_name.strip() or None,
+                       contact_phone=contact_phone.strip() or None, status="approved", created_at=clock.now())
+    s.add(org)
+    try:
+        with s.begin_nested():
+            s.flush()
+    except IntegrityError as exc:
+        raise Conflict("该市该行业的主管部门已存在" if kind == "authority" else "该机构已存在") from exc
+    audit.record(s, actor, "org.create", org, ip=ip, kind=kind, name=org.name)
+    return org
+
+
+def set_org_disabled(s: Session, actor: Person, org: Organisation, disabled: bool, ip: str | None = None) -> None:
+    """The level above disables or re-enables an organisation; a disabled employer confirms nobody."""
+    scope = require_write(s, actor)
+    if actor.role != "bureau" or not below(scope, org) or org.kind in HR_KINDS and org.kind == "province_hr":
+        raise NotFound()
+    org.disabled = disabled
+    audit.record(s, actor, "org.disable" if disabled else "org.enable", org, ip=ip)
+
+
+# Which roles an organisation's staff accounts may have.
+ROLES_OF_KIND = {"province_hr": ("bureau", "proctor", "supervisor"), "city_hr": ("bureau", "proctor", "supervisor"),
+                 "county_hr": ("bureau", "proctor", "supervisor"), "authority": ("authority",),
+                 "employer": ("employer",), "agency": ("agency",), "organiser": ("organiser",)}
+
+
+def may_allocate(s: Session, actor: Person, org: Organisation) -> bool:
+    """Whether actor may create staff accounts of org: an HR bureau for itself and the organisations below it
+    (温 第五条); an employer's or agency's administrator for its own organisation."""
+    scope = scope_of(s, actor)
+    if not scope.writable:
+        return False
+    if actor.role == "bureau":
+        return org.id == scope.org_id or below(scope, org)
+    return actor.role in MEMBER_KINDS and org.id == scope.org_id and org.may_act
+
+
+def create_staff(s: Session, actor: Person | None, org: Organisation | None = None, *, role: str, username: str,
+                 name: str, password: str, region: str = "wenzhou", ip: str | None = None) -> Person:
+    """Create a staff account of an organisation (never self-registered, except an employer's first administrator
+    with its registration). actor None is the command line; org None is the HR bureau of region."""
+    if org is None:
+        org = hr_bureau_of(s, region)
+    if actor is not None:
+        require_write(s, actor)
+        if not may_allocate(s, actor, org):
+            raise NotFound()
+    if role not in ROLES_OF_KIND[org.kind]:
+        raise InvalidInput(f"{org.kind_name}的账号不能是这一角色")
+    username = username.strip()
+    problems = {"username": username_problem(username), "name": name_problem(name),
+                "password": password_problem(password)}
+    found = {k: v for k, v in problems.items() if v}
+    if not found.get("username") and s.scalar(select(Person.id).where(Person.username == username)):
+        found["username"] = "该用户名已被使用"
+    if found:
+        raise InvalidFields(found)
+    person = Person(role=role, username=username, name=name.strip(), region=org.region_code, org_id=org.id,
+                    password_hash=hash_password(password), created_at=clock.now())
+    s.add(person)
+    try:
+        with s.begin_nested():
+            s.flush()
+    except IntegrityError as exc:
+        raise Conflict("该用户名已被使用") from exc
+    if org.kind not in HR_KINDS:
+        s.add(AdminChange(org_id=org.id, person_id=person.id, change="added", on=clock.china_today(),
+                          by_id=getattr(actor, "id", None)))
+    audit.record(s, actor, "account.create", person, ip=ip, role=role, username=username, org=org.name)
+    return person
+
+
+def may_disable(s: Session, actor: Person, person: Person) -> bool:
+    """The level above disables accounts: an HR bureau those of practitioners and organisations in its territory
+    (and its own colleagues); an employer's administrator its fellow administrators. Never oneself."""
+    if person.id == actor.id:
+        return False
+    scope = scope_of(s, actor)
+    if not scope.writable:
+        return False
+    if person.role == "practitioner":
+        return actor.role == "bureau" and person.region in scope.regions
+    org = s.get(Organisation, person.org_id) if person.org_id else None
+    if org is None:
+        return False
+    if actor.role == "bureau":
+        return org.id == scope.org_id or below(scope, org)
+    return actor.role in MEMBER_KINDS and org.id == scope.org_id
+
+
+def record_admin_change(s: Session, actor: Person, person: Person, active: bool) -> None:
+    """A change of an authority's or employer's administrator is reported to the county bureau (桐 第十八条)."""
+    org = s.get(Organisation, person.org_id) if person.org_id else None
+    if org is not None and org.kind not in HR_KINDS:
+        s.add(AdminChange(org_id=org.id, person_id=person.id, change="enabled" if active else "disabled",
+                          on=clock.china_today(), by_id=actor.id))
+
+
+def acknowledge_admin_change(s: Session, actor: Person, change: AdminChange, ip: str | None = None) -> None:
+    """The county bureau acknowledges an administrator change it has seen."""
+    scope = require_write(s, actor)
+    if actor.role != "bureau" or not below(scope, change.org):
+        raise NotFound()
+    if change.acknowledged_at is not None:
+        return
+    change.acknowledged_by_id, change.acknowledged_at = actor.id, clock.now()
+    audit.record(s, actor, "org.admin_change.ack", change, ip=ip)
+
+
+# ---- employment (人员匹配) ----------------------------------------------------------------------------------------
+
+def open_application(s: Session, person: Person) -> Employment | None:
+    return s.scalar(select(Employment).where(Employment.person_id == person.id, Employment.status == "applied"))
+
+
+def current_employment(s: Session, person: Person) -> Employment | None:
+    return s.scalar(select(Employment).where(Employment.person_id == person.id, Employment.status == "current"))
+
+
+def apply_to_org(s: Session, person: Person, org: Organisation, ip: str | None = None) -> Employment:
+    """A practitioner chooses an approved employer (or, as a freelancer, an agency); it must confirm (温 第四条).
+
+    A change of employer is such an application too; the current employment lasts until the new one confirms.
+    """
+    if person.role != "practitioner":
+        raise NotAllowed("只有专业技术人员可以选择工作单位")
+    if org.kind not in MEMBER_KINDS or not org.may_act:
+        raise Conflict("该单位尚未通过人社局审核，暂不能选择，请选择已审核通过的单位")
+    current = current_employment(s, person)
+    if current is not None and current.org_id == org.id:
+        raise Conflict("您已在该单位，无需重复申请")
+    if open_application(s, person) is not None:
+        raise Conflict("您已有一份待单位确认的申请，请等待确认或先撤回")
+    employment = Employment(person_id=person.id, org_id=org.id, status="applied", applied_at=clock.now(),
+                            region_code=org.region_code)
+    s.add(employment)
+    try:
+        with s.begin_nested():
+            s.flush()
+    except IntegrityError as exc:  # a second application submitted at the same moment
+        raise Conflict("您已有一份待单位确认的申请，请等待确认或先撤回") from exc
+    audit.record(s, person, "employment.apply", employment, ip=ip, org=org.name)
+    return employment
+
+
+def withdraw_application(s: Session, person: Person, ip: str | None = None) -> Employment:
+    """The practitioner withdraws their open application."""
+    employment = open_application(s, person)
+    if employment is None:
+        raise NotFound("没有待确认的申请")
+    employment.status, employment.decided_at = "withdrawn", clock.now()
+    audit.record(s, person, "employment.withdraw", employment, ip=ip)
+    return employment
+
+
+def _decidable(s: Session, actor: Person, employment: Employment) -> Organisation:
+    require_write(s, actor)
+    org = own_org(s, actor)
+    if actor.role not in MEMBER_KINDS or employment.org_id != org.id:
+        raise NotFound()
+    if not org.may_act:
+        raise Conflict("本单位尚未通过人社局审核（或已停用），暂不能确认人员")
+    return org
+
+
+def confirm_employment(s: Session, actor: Person, employment: Employment, ip: str | None = None) -> Employment:
+    """The employer's administrator confirms an applicant (人员匹配); their previous employment ends today and their
+    region — and so their hour policy — is the employer's from today on. Hours already registered stay."""
+    org = _decidable(s, actor, employment)
+    today = clock.china_today()
+    previous = s.scalar(select(Employment).where(Employment.person_id == employment.person_id,
+                                                 Employment.status == "current"))
+    # A conditional UPDATE: of two administrators confirming at once, one wins and the other is told. The row
+    # leaves 'applied' first (so that the one-current index never sees two), then becomes current.
+    won = s.execute(update(Employment).where(Employment.id == employment.id, Employment.status == "applied")
+                    .values(status="withdrawn", decided_at=clock.now())
+                    .execution_options(synchronize_session=False)).rowcount
+    if won != 1:
+        raise Conflict("该申请已被处理（可能已由其他管理员确认），请刷新页面")
+    if previous is not None:
+        previous.status, previous.ended_on = "ended", today
+        s.flush()
+    s.execute(update(Employment).where(Employment.id == employment.id)
+              .values(status="current", started_on=today, confirmed_by_id=actor.id, decided_at=clock.now())
+              .execution_options(synchronize_session=False))
+    s.refresh(employment)
+    person = s.get(Person, employment.person_id)
+    assert person is not None
+    person.region = org.region_code
+    audit.record(s, actor, "employment.confirm", employment, ip=ip, person=person.id,
+                 previous_org=previous.org_id if previous else None)
+    return employment
+
+
+def decline_employment(s: Session, actor: Person, employment: Employment, reason: str,
+                       ip: str | None = None) -> Employment:
+    """The employer's administrator declines an application, with a reason the practitioner reads."""
+    _decidable(s, actor, employment)
+    reason = reason.strip()
+    if not 2 <= len(reason) <= 200:
+        raise InvalidInput("请填写不予确认的原因（2–200 字），申请人将看到这一原因")
+    won = s.execute(update(Employment).where(Employment.id == employment.id, Employment.status == "applied")
+                    .values(status="declined", reason=reason, decided_at=clock.now(), confirmed_by_id=actor.id)
+                    .execution_options(synchronize_session=False)).rowcount
+    if won != 1:
+        raise Conflict("该申请已被处理（可能已由其他管理员处理），请刷新页面")
+    s.refresh(employment)
+    audit.record(s, actor, "employment.decline", employment, ip=ip, reason=reason)
+    return employment
+
+
+def end_employment(s: Session, actor: Person, employment: Employment, ip: str | None = None) -> Employment:
+    """The employer records that a person has left (their region stays until another employer confirms them)."""
+    _decidable(s, actor, employment)
+    if employment.status != "current":
+        raise Conflict("该人员已不在本单位")
+    employment.status, employment.ended_on = "ended", clock.china_today()
+    audit.record(s, actor, "employment.end", employment, ip=ip)
+    return employment
+
+
+def region_in(s: Session, person: Person, year: int) -> str:
+    """The region a person belonged to at the end of a year (or today, for this year): the region of the employment
+    period covering that day, else the region they registered in."""
+    day = min(date(year, 12, 31), clock.china_today())
+    row = s.scalar(select(Employment.region_code).where(
+        Employment.person_id == person.id, Employment.started_on.is_not(None), Employment.started_on <= day,
+        (Employment.ended_on.is_(None)) | (Employment.ended_on > day)).order_by(Employment.started_on.desc()))
+    return row or person.region
+
+
+def history(s: Session, person: Person) -> list[Employment]:
+    """A person's applications and employment periods, newest first."""
+    return list(s.scalars(select(Employment).where(Employment.person_id == person.id)
+                          .order_by(Employment.applied_at.desc(), Employment.id.desc())))
+
+
+def employment_of(s: Session, employment_id: int) -> Employment:
+    found = s.get(Employment, employment_id)
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def employer_label(person: Person) -> str:
+    """The employer a page shows for a practitioner: the confirmed one, else the name typed before organisations
+    (marked unmatched), else 未选择."""
+    from ..db import get_session
+    current = current_employment(get_session(), person)
+    if current is not None:
+        return current.org.name
+    if person.employer:
+        return f"{person.employer}（未匹配，待本人选择已登记的单位）"
+    return "未选择"
+
+
+def describe(org: Organisation) -> dict[str, Any]:
+    """An organisation as the API gives it."""
+    return {"id": org.id, "kind": org.kind, "name": org.name, "uscc": org.uscc, "region": org.region_code,
+            "region_name": REGIONS[org.region_code].name, "industry": org.industry, "status": org.status}

@@ -1,0 +1,28 @@
+"""Seed the region tree and one HR bureau per region (idempotent: run by migration 0006 and after create_all)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Connection, text
+
+from ..regions import REGIONS, policy_of
+from .models import LEVEL_KIND
+
+SEEDED_AT = datetime(2026, 11, 30)
+
+
+def seed(conn: Connection) -> None:
+    """Insert missing regions (parents first) and their HR bureaus; existing rows are left as they are."""
+    have = {c for (c,) in conn.execute(text("SELECT code FROM region"))}
+    for r in REGIONS.values():  # the tree lists parents before children
+        if r.code not in have:
+            conn.execute(text("INSERT INTO region (code, name, level, parent_code, policy) "
+                              "VALUES (:c, :n, :l, :p, :pol)"),
+                         {"c": r.code, "n": r.name, "l": r.level, "p": r.parent, "pol": policy_of(r.code)})
+    bureaus = {c for (c,) in conn.execute(text(
+        "SELECT region_code FROM organisation WHERE kind IN ('province_hr','city_hr','county_hr')"))}
+    for r in REGIONS.values():
+        if r.code not in bureaus:
+            conn.execute(text("INSERT INTO organisation (kind, name, region_code, status, disabled, created_at) "
+                              "VALUES (:k, :n, :c, 'approved', :f, :t)"),
+                         {"k": LEVEL_KIND[r.level], "n": r.bureau, "c": r.code, "f": False, "t": SEEDED_AT})
