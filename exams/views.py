@@ -281,8 +281,9 @@ def plan_clause(actor: Person) -> Any:
 def _plans_of_the_bureau() -> None:
     """A plan or session of another bureau answers 404 on every staff page (one check for all of them)."""
     args = request.view_args or {}
-    if not request.path.startswith("/exams/admin/") or not current_user.is_authenticated:
-        return
+    if not request.path.startswith("/exams/admin/") or not current_user.is_authenticated \
+            or current_user.role not in ("bureau", "supervisor"):
+        return  # other roles are refused by the views' own role check (403)
     if "plan_id" in args or "session_id" in args:
         s = get_session()
         if "plan_id" in args:

@@ -122,13 +122,19 @@ def load_demo(app: Flask) -> list[str]:
                 proctor = s.scalar(select(Person).where(Person.username == "proctor1"))
                 assert bureau is not None and proctor is not None
                 lines += load_exam_demo(s, bureau, proctor, year)
+        from .orgs.demo import load_org_demo
+        with transaction(s):
+            admin = s.scalar(select(Person).where(Person.username == "admin"))
+            assert admin is not None
+            org_lines = load_org_demo(s, admin, DEMO_PASSWORD)
     lines += [
         f"演示账号（密码均为 {DEMO_PASSWORD}）：",
-        "  人社局工作人员  用户名 admin",
+        "  市人社局        用户名 admin（温州市人力资源和社会保障局）",
         "  监考员          用户名 proctor1",
         "  专业技术人员    张伟 手机 13900000001（温州；去年已学并完成 90 学时，可出具证书；本年课程已学完，可报名考试）",
         "  专业技术人员    李娜 手机 13900000002（温州；新用户，可报名学习）",
         "  专业技术人员    王芳 手机 13900000003（威海）",
+        *org_lines,
     ]
     return lines
 

@@ -33,7 +33,10 @@ def test_the_demo_prints_the_password_with_the_accounts_and_a_second_run_writes_
     assert first[0] == "已载入演示数据。"
     assert "监考员 proctor1 已指派到 3 个场次" in first  # (it used to count the sessions before they were made)
     at = first.index(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
-    assert first[at + 1].strip() == "人社局工作人员  用户名 admin" and len(first) - at == 6  # the last six lines
+    accounts = "\n".join(first[at:])  # the account lines come last, after the password line
+    for username in ("admin", "proctor1", "lucheng", "ouhai", "ruian", "jiancha", "jiaoyu", "weijian", "zhujian",
+                     "caizheng", "yizhong", "jianyuan", "lckj", "rencai"):
+        assert f"{username}（" in accounts or f"{username}\n" in accounts + "\n" or f" {username}" in accounts
     before = counts(db)
     again = load_demo(app)
     assert again[0] == "演示数据已存在，未重复载入。" and f"演示账号（密码均为 {DEMO_PASSWORD}）：" in again
@@ -69,3 +72,26 @@ def test_the_site_has_an_icon_where_browsers_look_and_pages_link_it(client: Any)
     svg = client.get("/static/favicon.svg")
     assert svg.status_code == 200 and svg.mimetype == "image/svg+xml" and svg.data.startswith(b"<svg")
     svg.close()
+
+
+def test_every_demo_account_logs_in_and_lands_on_its_home(app: Any) -> None:
+    """Issue 11: a staff account at every level, each printed with its password by make run."""
+    load_demo(app)
+    homes = {"admin": "/admin/", "lucheng": "/admin/", "jiancha": "/admin/", "jiaoyu": "/org", "yizhong": "/org",
+             "lckj": "/org", "rencai": "/org", "proctor1": "/exams/proctor"}
+    for username, home in homes.items():
+        client = app.test_client()
+        resp = client.post("/login", data={"login": username, "password": DEMO_PASSWORD})
+        assert resp.status_code == 302, username
+        landed = client.get("/", follow_redirects=False)
+        assert landed.headers["Location"].endswith(home), username
+        assert client.get(home).status_code == 200, username
+
+
+def test_the_demo_shows_an_application_waiting_and_a_pending_employer(app: Any, db: Any) -> None:
+    from lms.orgs.models import Employment, Organisation
+    load_demo(app)
+    assert db.scalar(select(Organisation.name).where(Organisation.status == "pending")) == "温州鹿城科技有限公司"
+    assert db.scalar(select(func.count()).select_from(Organisation).where(Organisation.kind == "employer")) == 12
+    assert db.scalar(select(func.count()).select_from(Organisation).where(Organisation.kind == "authority")) == 4
+    assert db.scalar(select(func.count()).select_from(Employment).where(Employment.status == "applied")) == 1

@@ -31,8 +31,10 @@ def index() -> Any:
     """Send each role to its home page."""
     if not current_user.is_authenticated:
         return render_template("accounts/welcome.html")
-    if current_user.role == "bureau":
+    if current_user.role in ("bureau", "supervisor"):
         return redirect(url_for("admin.home"))
+    if current_user.role in ("employer", "agency", "authority"):
+        return redirect(url_for("orgs.home"))
     if current_user.role == "proctor":
         return redirect(url_for("exams.proctor_home") if "exams.proctor_home" in current_app.view_functions
                         else url_for("accounts.profile"))
@@ -92,7 +94,7 @@ def register() -> Any:
             form.form_errors.append(exc.message)
         else:
             sign_in(person)
-            flash("注册成功，欢迎使用学时通", "success")
+            flash("注册成功，欢迎使用学时通。请在“我的单位”中选择您的工作单位，单位确认后即完成人员匹配", "success")
             return redirect(url_for("study.home"))
     return render_template("accounts/register.html", form=form)
 

@@ -5,12 +5,14 @@ from collections.abc import Iterator
 from typing import Any
 
 from flask import Blueprint, render_template, request, url_for
+from flask_login import current_user
 
 from .. import clock
 from ..audit import AuditEntry
 from ..db import get_session
 from ..errors import InvalidInput
 from ..exports import Column, export_response
+from ..orgs.scope import audit_clause, scope_of
 from ..security import bureau_required
 from ..validation import query_int
 from . import audit_log
@@ -22,7 +24,7 @@ bp = Blueprint("audit", __name__, url_prefix="/admin")
 @bp.before_request
 @bureau_required
 def _readers_only() -> None:
-    """Who may read the audit log (the bureau; the supervisor role of issue 11 joins here)."""
+    """HR bureau staff and supervisors read the audit log of their territory."""
 
 
 def _form() -> tuple[AuditFilterForm, list[Any] | None]:
@@ -30,7 +32,9 @@ def _form() -> tuple[AuditFilterForm, list[Any] | None]:
     form = AuditFilterForm(request.args)
     if request.args and not form.validate():
         return form, None
-    return form, audit_log.filters(get_session(), form)
+    s = get_session()
+    # Only what the reader's scope covers (lms/orgs/scope.py), whatever the filters.
+    return form, [audit_clause(scope_of(s, current_user)), *audit_log.filters(s, form)]
 
 
 def _query_args(**extra: Any) -> dict[str, Any]:
@@ -50,7 +54,7 @@ def log() -> Any:
         if where is not None else []
     return render_template(
         "admin/audit.html", form=form, rows=audit_log.show(s, entries), page=page, pages=pages, total=total,
-        action_choices=audit_log.action_choices(), filtered=bool(where) or where is None,
+        action_choices=audit_log.action_choices(), filtered=where is None or len(where) > 1,
         page_url=lambda n: url_for("audit.log", **_query_args(page=n)),
         export_url=url_for("audit.export", **_query_args()) if where is not None else None)
 

@@ -48,10 +48,17 @@ def store() -> MediaStore:
     return MediaStore(current_app.config["MEDIA_DIR"])
 
 
+# What an industry authority reads here: the practitioners of its industry in its city (scope.py decides which).
+AUTHORITY_READS = {"admin.people", "admin.person", "admin.record", "admin.record_csv"}
+
+
 @bp.before_request
-@bureau_required
 def _only_bureau() -> None:
-    """Every page here is for bureau staff only."""
+    """Every page here is for bureau staff (supervisors read); an industry authority reads its people."""
+    if current_user.is_authenticated and current_user.role == "authority" and request.endpoint in AUTHORITY_READS \
+            and request.method == "GET":
+        return
+    bureau_required(lambda: None)()
 
 
 @bp.get("/")

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import g, has_request_context
-from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true
+from sqlalchemy import ColumnElement, Select, String, and_, cast, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from ..accounts.models import Person
@@ -144,7 +144,13 @@ def audit_clause(scope: Scope) -> ColumnElement[bool]:
     """The audit entries a scope may read: those of the staff of the organisations it covers and of the persons it
     covers, and the system's own (jobs, the command line)."""
     from ..audit import AuditEntry
-    return or_(AuditEntry.actor_id.is_(None),
+    people = select(cast(Person.id, String)).where(or_(person_clause(scope), staff_clause(scope)))
+    orgs = select(cast(Organisation.id, String)).where(org_clause(scope))
+    system = and_(AuditEntry.actor_id.is_(None), or_(
+        AuditEntry.target_type.not_in(("Person", "Organisation")),
+        and_(AuditEntry.target_type == "Person", AuditEntry.target_id.in_(people)),
+        and_(AuditEntry.target_type == "Organisation", AuditEntry.target_id.in_(orgs))))
+    return or_(system,
                AuditEntry.actor_org_id.in_(select(Organisation.id).where(org_clause(scope))),
                AuditEntry.actor_id.in_(select(Person.id).where(person_clause(scope))))
 

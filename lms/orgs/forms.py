@@ -1,0 +1,46 @@
+"""Forms of the organisation pages; the operations check everything again (lms/orgs/operations.py)."""
+from __future__ import annotations
+
+from wtforms import PasswordField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from ..regions import INDUSTRIES, REGIONS, policy_of
+from ..validation import Form
+
+COUNTIES = [SelectChoice(r.code, r.name) for r in REGIONS.values() if r.level == "county" and policy_of(r.code)]
+
+
+class EmployerRegisterForm(Form):
+    """An employer's (or personnel agency's) real-name registration (桐人社发〔2018〕26号 第十七条)."""
+
+    kind = SelectField("单位类型", choices=[SelectChoice("employer", "用人单位"),
+                                        SelectChoice("agency", "人事代理机构 / 社区（乡镇）人力资源服务站")])
+    uscc = StringField("统一社会信用代码", validators=[DataRequired("请填写统一社会信用代码")])
+    name = StringField("单位全称（与营业执照一致）", validators=[DataRequired("请填写单位全称")])
+    region_code = SelectField("所在县（市、区）", choices=COUNTIES)
+    industry = SelectField("所属行业", choices=[SelectChoice(i, i) for i in INDUSTRIES])
+    contact_phone = StringField("单位联系电话", validators=[DataRequired("请填写联系电话")])
+    admin_name = StringField("管理员姓名", validators=[DataRequired("请填写管理员姓名")])
+    admin_id_number = StringField("管理员身份证号码", validators=[DataRequired("请填写管理员身份证号码")])
+    admin_mobile = StringField("管理员手机号码", validators=[DataRequired("请填写管理员手机号码")])
+    username = StringField("管理员登录用户名（以字母开头）", validators=[DataRequired("请设置用户名")])
+    password = PasswordField("密码（至少 8 位，含字母和数字）", validators=[DataRequired("请设置密码")])
+    confirm = PasswordField("确认密码", validators=[DataRequired("请再次输入密码"),
+                                                EqualTo("password", "两次输入的密码不一致")])
+
+
+class ReasonForm(Form):
+    reason = TextAreaField("原因", validators=[DataRequired("请填写原因"), Length(2, 200, "原因为 2–200 字")])
+
+
+class SearchForm(Form):
+    q = StringField("单位名称或统一社会信用代码", validators=[Length(max=50)])
+
+
+class AdminForm(Form):
+    """A further administrator of an employer, added by its administrator."""
+
+    username = StringField("用户名", validators=[DataRequired("请填写用户名"), Length(3, 40)])
+    name = StringField("姓名", validators=[DataRequired("请填写姓名"), Length(2, 50)])
+    password = PasswordField("初始密码", validators=[DataRequired("请设置初始密码"), Length(8, 128)])

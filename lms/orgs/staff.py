@@ -1,0 +1,54 @@
+"""An employer's staff with this year's hours against their policy's requirement (桐人社发〔2018〕26号 第十二条)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..accounts.models import Person
+from ..exports import Column
+from ..hours.summary import year_summary
+from .models import Employment
+
+
+@dataclass(frozen=True)
+class StaffRow:
+    person: Person
+    employment: Employment
+    total: Decimal
+    required: Decimal
+    short: Decimal
+    complete: bool
+    unit: str
+
+    @property
+    def standing(self) -> str:
+        return "已达标" if self.complete else f"差 {self.short} {self.unit}"
+
+
+def staff_rows(s: Session, org_id: int, year: int) -> list[StaffRow]:
+    """The organisation's current staff, those still short first, then by name."""
+    rows = []
+    for employment, person in s.execute(select(Employment, Person).join(Person, Person.id == Employment.person_id)
+                                        .where(Employment.org_id == org_id, Employment.status == "current")):
+        summary = year_summary(s, person, year)
+        bars = summary["bars"]
+        required = max((b["minimum"] for b in bars), default=Decimal("0"))
+        short = max((b["short"] for b in bars), default=Decimal("0"))
+        rows.append(StaffRow(person, employment, summary["total"], required, short, summary["complete"],
+                             summary["unit"]))
+    return sorted(rows, key=lambda r: (r.complete, -r.short, r.person.name))
+
+
+STAFF_COLUMNS = [Column("姓名"), Column("身份证号", width=22), Column("手机号", width=14), Column("行业"),
+                 Column("入职确认日期", width=14), Column("本年度学时", numeric=True), Column("应修学时", numeric=True),
+                 Column("情况", width=14)]
+
+
+def export_rows(rows: list[StaffRow]) -> list[list[Any]]:
+    return [[r.person.name, r.person.masked_id_number, r.person.masked_mobile, r.person.industry or "",
+             f"{r.employment.started_on:%Y-%m-%d}" if r.employment.started_on else "", r.total, r.required,
+             r.standing] for r in rows]

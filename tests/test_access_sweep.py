@@ -1,0 +1,318 @@
+"""The access sweep of issue 11, built from the app's URL map: every staff route × every role × an object inside
+and an object outside the role's scope. Only in-scope requests succeed; an object outside answers 404.
+
+Every endpoint of the URL map must be classified in ROUTES (a new route that is not fails `test_every_route_is_
+classified`); every route with an object in its URL is requested with the object inside and the object outside each
+role's scope. Everything outside the Wenzhou world is named 域外, and no page any role can open may show it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from werkzeug.routing import Rule
+
+from lms import clock
+from tests.conftest import PASSWORD
+
+ACTORS = ("anon", "practitioner", "city", "county", "supervisor", "authority", "employer", "agency", "proctor")
+BUREAU = frozenset({"city", "county"})
+READERS = BUREAU | {"supervisor"}
+MEMBERS = frozenset({"employer", "agency"})
+
+
+@dataclass(frozen=True)
+class R:
+    """How a route is guarded: who may GET and who may POST; which URL objects are scoped (others are filled with
+    the inside object for everyone); objects chosen for this route instead of the defaults."""
+
+    get: frozenset[str] = frozenset()
+    post: frozenset[str] = frozenset()
+    unscoped: str = ""            # why the route's objects are not territorial (empty: they are)
+    inside: dict[str, str] = field(default_factory=dict)
+    outside: dict[str, str] = field(default_factory=dict)
+    form: dict[str, str] = field(default_factory=dict)   # form fields naming objects (field → object key)
+
+
+def staff(get: frozenset[str] = READERS, post: frozenset[str] = BUREAU, **kw: Any) -> R:  # noqa: D103
+    return R(get=frozenset(get), post=frozenset(post), **kw)
+
+
+PUBLIC = "public"
+OWNED = "a practitioner's own objects: tests/test_access.py and the domain tests prove ownership"
+CATALOGUE = "the course catalogue is the city's, not a territory's (issue 13 gives courses their organisers)"
+EVERYONE = frozenset(ACTORS)
+PRACTITIONER = frozenset({"practitioner"})
+
+ROUTES: dict[str, R | str] = {
+    # public and personal
+    "static": PUBLIC, "favicon": PUBLIC, "accounts.index": PUBLIC, "accounts.login": PUBLIC,
+    "accounts.logout": PUBLIC, "accounts.register": PUBLIC, "accounts.profile": PUBLIC, "hours.verify": PUBLIC,
+    "hours.verify_form": PUBLIC, "orgs.register": PUBLIC, "orgs_api.register": PUBLIC, "api.api_login": PUBLIC,
+    "api.api_logout": PUBLIC, "api.csrf_token": PUBLIC, "api.ping": PUBLIC,
+    **{e: OWNED for e in (
+        "api.answer", "api.beat", "api.close_stream", "api.courses", "api.create_enrolment", "api.me",
+        "api.my_enrolments", "api.open_stream", "api.progress", "api.record", "catalogue.enrol_page",
+        "catalogue.enrol_view", "courseware.chapter_media", "exams.accept_view", "exams.book_view", "exams.booking",
+        "exams.cancel_view", "exams.exam_entry", "exams.paper_page", "exams.start_view", "exams.ticket",
+        "exams.waitlist_view", "exams.withdraw_view", "exams_api.api_answer", "exams_api.api_book",
+        "exams_api.api_cancel", "exams_api.api_paper", "exams_api.api_review", "exams_api.api_submit",
+        "hours.certificate", "hours.certificate_download", "hours.history", "hours.issue", "hours.sheet",
+        "study.home", "study.my_courses", "study.player", "study.record", "study.record_csv", "orgs.my_employer",
+        "orgs.apply", "orgs.withdraw", "orgs_api.my_employment", "orgs_api.employers", "orgs_api.apply",
+        "orgs_api.withdraw")},
+    # the HR bureau's pages (supervisors read them)
+    "admin.home": staff(), "admin.people": staff(get=READERS | {"authority"}),
+    "admin.person": staff(get=READERS | {"authority"}),
+    "admin.record": staff(get=READERS | {"authority"}), "admin.record_csv": staff(get=READERS | {"authority"}),
+    "admin.set_person_active": staff(), "admin.staff": staff(),
+    "hours.hand_entry": staff(), "hours.staff_sheet": staff(), "hours.revoke": staff(),
+    "audit.log": staff(), "audit.export": staff(),
+    **{e: staff(unscoped=CATALOGUE) for e in (
+        "admin.add_chapter_view", "admin.course", "admin.courses", "admin.courseware_format", "admin.edit_chapter",
+        "admin.move_chapter_view", "admin.new_course", "admin.offer", "admin.preview", "admin.set_status",
+        "admin.upload_package", "exams.admin_bank", "exams.admin_questions_template")},
+    "exams.admin_questions": staff(unscoped=CATALOGUE, form={"course_id": "course_id"}),
+    # exam plans belong to the bureau that made them (here the city's: a county clerk does not run them)
+    "exams.admin_plans": staff(),
+    **{e: staff(get=frozenset({"city", "supervisor"}), post=frozenset({"city"})) for e in (
+        "exams.admin_assign", "exams.admin_import_sessions", "exams.admin_plan", "exams.admin_roster_export",
+        "exams.admin_session", "exams.admin_session_cancel", "exams.admin_session_edit",
+        "exams.admin_sessions_template", "exams.admin_unassign")},
+    "exams.proctor_home": R(get=frozenset({"proctor"})),
+    "exams.proctor_session": R(unscoped="a proctor reaches only the sessions assigned to them (tests/exams): the "
+                                        "world assigns none, so every role is refused here"),
+    # organisations, for the bureau
+    "orgs_admin.orgs": staff(), "orgs_admin.org": staff(), "orgs_admin.decide": staff(),
+    "orgs_admin.disabled": staff(), "orgs_admin.new_org": staff(), "orgs_admin.admin_changes": staff(),
+    "orgs_admin.ack": staff(), "orgs_admin.import_orgs": staff(), "orgs_admin.import_template": staff(),
+    "orgs_admin.import_report": R(unscoped="a report is a file named by its importer's id and a random token; no "
+                                           "report exists in the world, so every role gets 404"),
+    # an employer's or agency's own pages
+    "orgs.home": R(get=MEMBERS | {"authority"}),
+    "orgs.applications": R(get=MEMBERS), "orgs.staff": R(get=MEMBERS), "orgs.staff_export": R(get=MEMBERS),
+    "orgs.person": R(get=MEMBERS), "orgs.admins": R(get=MEMBERS, post=MEMBERS),
+    "orgs.confirm": R(post=MEMBERS, inside={"employment_id": "application_in"},
+                      outside={"employment_id": "application_out"}),
+    "orgs.decline": R(post=MEMBERS, inside={"employment_id": "application_in"},
+                      outside={"employment_id": "application_out"}),
+    "orgs.end": R(post=MEMBERS, inside={"employment_id": "leaver_in"}),
+    "orgs.admin_active": R(post=MEMBERS, inside={"person_id": "colleague"}),
+    "orgs_api.org": R(get=MEMBERS), "orgs_api.applications": R(get=MEMBERS), "orgs_api.staff": R(get=MEMBERS),
+    "orgs_api.confirm": R(post=MEMBERS, inside={"employment_id": "application_in"},
+                          outside={"employment_id": "application_out"}),
+    "orgs_api.decline": R(post=MEMBERS, inside={"employment_id": "application_in"},
+                          outside={"employment_id": "application_out"}),
+}
+
+# Values of URL parts that are not objects.
+PLAIN = {"year": 2026, "fmt": "csv", "direction": "down", "status": "published", "active": 0, "decision": "approve",
+         "disabled": 1, "report": "0123456789abcdef", "code": "XST-2026-0000", "filename": "app.css"}
+
+
+def _world(app: Any, member_kind: str) -> tuple[dict[str, Any], dict[str, int]]:
+    """Actors of every role inside Wenzhou 鹿城区 and objects inside and outside (域外 = Weihai) their scope."""
+    from exams.models import ExamPlan, ExamSession
+    from lms.accounts.operations import register_practitioner
+    from lms.catalogue.models import Chapter, Enrolment
+    from lms.db import database
+    from lms.hours.models import HoursCertificate
+    from lms.orgs.models import AdminChange, Employment, Organisation
+    from lms.orgs.operations import create_staff
+    from lms.orgs.scope import hr_bureau_of
+    from tests.conftest import make_id_number, make_uscc
+
+    with app.app_context(), database().factory() as s:
+        now = clock.now()
+        n = iter(range(1, 100))
+
+        def org(kind: str, region: str, name: str, status: str = "approved") -> Organisation:
+            o = Organisation(kind=kind, name=name, region_code=region, industry="教育", status=status,
+                             uscc=make_uscc(next(n)) if kind == "employer" else None, created_at=now,
+                             contact_phone="0577-88000000")
+            s.add(o)
+            s.flush()
+            return o
+
+        def person(name: str, region: str) -> Any:
+            i = next(n)
+            return register_practitioner(s, name=name, id_number=make_id_number(i), mobile=f"1380000{i:04d}",
+                                         region=region, industry="教育", password=PASSWORD)
+
+        def employ(p: Any, o: Organisation, status: str = "current") -> Employment:
+            e = Employment(person_id=p.id, org_id=o.id, status=status, applied_at=now, region_code=o.region_code,
+                           started_on=now.date() if status == "current" else None,
+                           confirmed_by_id=p.id if status == "current" else None)
+            s.add(e)
+            s.flush()
+            return e
+
+        member_in = org(member_kind, "wenzhou-lucheng", "鹿城单位")
+        member_out = org(member_kind, "weihai-huancui", "域外单位")
+        pending_in = org("employer", "wenzhou-lucheng", "鹿城待审单位", "pending")
+        pending_out = org("employer", "weihai-huancui", "域外待审单位", "pending")
+        authority = org("authority", "wenzhou", "温州市教育局")
+        city, lucheng = hr_bureau_of(s, "wenzhou"), hr_bureau_of(s, "wenzhou-lucheng")
+        weihai = hr_bureau_of(s, "weihai")
+        actors = {
+            "city": create_staff(s, None, city, role="bureau", username="city", name="市科员", password=PASSWORD),
+            "county": create_staff(s, None, lucheng, role="bureau", username="county", name="区科员",
+                                   password=PASSWORD),
+            "supervisor": create_staff(s, None, city, role="supervisor", username="jiancha", name="监察员",
+                                       password=PASSWORD),
+            "authority": create_staff(s, None, authority, role="authority", username="jiaoyu", name="教育局",
+                                      password=PASSWORD),
+            "employer": None, "agency": None,
+            "proctor": create_staff(s, None, city, role="proctor", username="jiankao", name="监考员",
+                                    password=PASSWORD),
+        }
+        admin = create_staff(s, None, member_in, role=member_kind, username="member", name="单位管理员",
+                             password=PASSWORD)
+        actors[member_kind] = admin
+        colleague = create_staff(s, None, member_in, role=member_kind, username="member2", name="同事",
+                                 password=PASSWORD)
+        outsider_admin = create_staff(s, None, member_out, role=member_kind, username="outsider", name="域外管理员",
+                                      password=PASSWORD)
+        weihai_clerk = create_staff(s, None, weihai, role="bureau", username="weihai", name="域外科员",
+                                    password=PASSWORD)
+        p_in, p_out = person("鹿城人员", "wenzhou-lucheng"), person("域外人员", "weihai-huancui")
+        applicant_in, applicant_out = person("鹿城申请人", "wenzhou-lucheng"), person("域外申请人", "weihai-huancui")
+        e_in, e_out = employ(p_in, member_in), employ(p_out, member_out)
+        leaver = employ(person("鹿城离职人员", "wenzhou-lucheng"), member_in)
+        a_in, a_out = employ(applicant_in, member_in, "applied"), employ(applicant_out, member_out, "applied")
+        actors["practitioner"] = p_in
+        course_actor = actors["city"]
+        from lms.catalogue.operations import create_course
+        course = create_course(s, course_actor, title="公需课", summary="", category="general_public",
+                               credited_hours=Decimal(18), year=2026)
+        chapter = Chapter(course_id=course.id, position=1, title="第一讲", kind="html", media_key="x" * 64,
+                          mime="text/html", size=10, study_minutes=1, updated_at=now)
+        s.add(chapter)
+        s.flush()
+        enrol = {}
+        for key, p in (("in", p_in), ("out", p_out)):
+            e = Enrolment(person_id=p.id, course_id=course.id, year=2026, category="general_public", created_at=now)
+            s.add(e)
+            s.flush()
+            enrol[key] = e.id
+        certs = {}
+        for key, p in (("in", p_in), ("out", p_out)):
+            c = HoursCertificate(person_id=p.id, year=2025, code=f"XST-2025-{p.id:06d}", total_hours=Decimal(90),
+                                 general_public=Decimal(18), industry_public=Decimal(0), professional=Decimal(72),
+                                 policy="wenzhou-2020", issued_at=now)
+            s.add(c)
+            s.flush()
+            certs[key] = c.id
+        plans, sessions = {}, {}
+        for key, owner, category, clerk in (("in", city, "general_public", actors["city"]),
+                                            ("out", weihai, "industry_public", weihai_clerk)):
+            plan = ExamPlan(year=2026, category=category, title="域外考试计划" if key == "out" else "温州考试计划",
+                            created_by_id=clerk.id, owner_org_id=owner.id, created_at=now)
+            s.add(plan)
+            s.flush()
+            starts = now + timedelta(days=10)
+            sess = ExamSession(plan_id=plan.id, venue_name="域外考点" if key == "out" else "温州考点",
+                               venue_address="某路 1 号", room="101", starts_at=starts,
+                               ends_at=starts + timedelta(hours=1), seats=30, booking_opens_at=now,
+                               booking_closes_at=starts - timedelta(days=1),
+                               cancel_deadline=starts - timedelta(days=2), created_at=now)
+            s.add(sess)
+            s.flush()
+            plans[key], sessions[key] = plan.id, sess.id
+        changes = {}
+        for key, o, who in (("in", member_in, colleague), ("out", member_out, outsider_admin)):
+            c = AdminChange(org_id=o.id, person_id=who.id, change="added", on=now.date(), by_id=who.id)
+            s.add(c)
+            s.flush()
+            changes[key] = c.id
+        s.commit()
+        ids = {
+            "person_id": (p_in.id, p_out.id), "org_id": (pending_in.id, pending_out.id),
+            "employment_id": (e_in.id, e_out.id), "application_in": (a_in.id, a_in.id),
+            "application_out": (a_out.id, a_out.id), "leaver_in": (leaver.id, leaver.id), "colleague": (colleague.id, outsider_admin.id),
+            "enrolment_id": (enrol["in"], enrol["out"]), "cert_id": (certs["in"], certs["out"]),
+            "plan_id": (plans["in"], plans["out"]), "session_id": (sessions["in"], sessions["out"]),
+            "change_id": (changes["in"], changes["out"]), "course_id": (course.id, course.id),
+            "proctor_id": (actors["proctor"].id, actors["proctor"].id), "chapter_id": (chapter.id, chapter.id),
+            "booking_id": (0, 0), "entry_id": (0, 0), "paper_id": (0, 0), "prompt_id": (0, 0),
+        }
+        logins = {k: (v.username or v.id_number) for k, v in actors.items() if v is not None}
+    return logins, ids
+
+
+def _url(rule: Rule, ids: dict[str, Any], where: int, route: R) -> str:
+    values: dict[str, Any] = {}
+    for arg in rule.arguments:
+        if arg in PLAIN:
+            values[arg] = PLAIN[arg]
+            continue
+        key = (route.inside if where == 0 else route.outside).get(arg, arg)
+        values[arg] = ids[key][where if not route.unscoped else 0]
+    return rule.build(values, append_unknown=False)[1]  # type: ignore[index]
+
+
+def _app(make_app: Any) -> Any:
+    return make_app(LOGIN_RATE_LIMIT="10000 per minute", PUBLIC_RATE_LIMIT="10000 per minute")
+
+
+def _rules(app: Any) -> list[Rule]:
+    return sorted(app.url_map.iter_rules(), key=lambda r: r.endpoint)
+
+
+def test_every_route_is_classified(app: Any) -> None:
+    missing = sorted({r.endpoint for r in app.url_map.iter_rules()} - set(ROUTES))
+    assert missing == [], f"classify these routes in ROUTES (who may use them, and how their objects are scoped): {missing}"
+    stale = sorted(set(ROUTES) - {r.endpoint for r in app.url_map.iter_rules()})
+    assert stale == []
+
+
+SWEPT = sorted(e for e, r in ROUTES.items() if isinstance(r, R))
+
+
+@pytest.mark.parametrize("member_kind", ["employer", "agency"])
+def test_only_in_scope_requests_succeed_on_every_staff_route(make_app: Any, member_kind: str) -> None:
+    app = _app(make_app)
+    logins, ids = _world(app, member_kind)
+    clients: dict[str, Any] = {}
+    for actor in ACTORS:
+        c = app.test_client()
+        if actor in logins:
+            assert c.post("/login", data={"login": logins[actor], "password": PASSWORD}).status_code == 302, actor
+        clients[actor] = c
+    problems: list[str] = []
+    for rule in _rules(app):
+        route = ROUTES.get(rule.endpoint)
+        if not isinstance(route, R):
+            continue
+        for method in ("GET", "POST"):
+            if method not in (rule.methods or ()):
+                continue
+            allowed = route.get if method == "GET" else route.post
+            for actor in ACTORS:
+                if actor == "agency" and member_kind != "agency" or actor == "employer" and member_kind != "employer":
+                    continue
+                scoped = not route.unscoped and any(a not in PLAIN and a != "proctor_id" for a in rule.arguments)
+                for where in ((1, 0) if scoped else (0,)):
+                    url = _url(rule, ids, where, route)
+                    data = {k: ids[v][0] for k, v in route.form.items()} if method == "POST" else {}
+                    resp = clients[actor].open(url, method=method, data=data)
+                    # Read every body whole: a streamed download left unread keeps its request's context (and its
+                    # logged-in user) alive into the client's next request.
+                    raw = resp.get_data()
+                    resp.close()
+                    body = raw.decode() if resp.mimetype in ("text/html", "application/json") else ""
+                    to_login = resp.status_code == 302 and "/login" in resp.headers.get("Location", "")
+                    refused = resp.status_code in (401, 403, 404) or to_login
+                    ok = not refused and resp.status_code < 500
+                    if actor in allowed and where == 0 and not ok:
+                        problems.append(f"{actor} {method} {url} (inside) answered {resp.status_code}")
+                    if actor in allowed and where == 1 and resp.status_code != 404:
+                        problems.append(f"{actor} {method} {url} (outside, 域外) answered {resp.status_code}")
+                    if actor not in allowed and not refused:
+                        problems.append(f"{actor} {method} {url} (not this role's) answered {resp.status_code}")
+                    if "域外" in body and resp.status_code == 200:
+                        problems.append(f"{actor} {method} {url} showed something outside its scope (域外)")
+    assert problems == [], "\n".join(problems)
