@@ -37,7 +37,7 @@ class R:
     form: dict[str, str] = field(default_factory=dict)   # form fields naming objects (field → object key)
 
 
-def staff(get: frozenset[str] = READERS, post: frozenset[str] = BUREAU, **kw: Any) -> R:  # noqa: D103
+def staff(get: frozenset[str] = READERS, post: frozenset[str] = BUREAU, **kw: Any) -> R:
     return R(get=frozenset(get), post=frozenset(post), **kw)
 
 
