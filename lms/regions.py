@@ -9,6 +9,12 @@ registers them, the city bureau above it answers for the city.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
+
+from rules import policy_for
+from rules.in_force import PolicyNotInForce
+
+from . import clock
 
 
 @dataclass(frozen=True)
@@ -17,7 +23,7 @@ class Region:
     name: str            # the full name a person recognises
     level: str           # province / city / county
     parent: str | None
-    own_policy: str | None = None   # id of a policy in rules/policies, when this region has its own document
+    own_policy: str | None = None   # the rules' region (rules.regions()) when this region has its own document
     bureau: str = ""     # the HR bureau's name
 
     @property
@@ -32,19 +38,19 @@ def _county(code: str, parent: str, prefix: str, name: str, bureau_prefix: str =
 _WENZHOU = "浙江省温州市"
 _WEIHAI = "山东省威海市"
 _TREE: tuple[Region, ...] = (
-    Region("zhejiang", "浙江省", "province", None, "zhejiang-2016", "浙江省人力资源和社会保障厅"),
-    Region("wenzhou", _WENZHOU, "city", "zhejiang", "wenzhou-2020", "温州市人力资源和社会保障局"),
+    Region("zhejiang", "浙江省", "province", None, "zhejiang", "浙江省人力资源和社会保障厅"),
+    Region("wenzhou", _WENZHOU, "city", "zhejiang", "wenzhou", "温州市人力资源和社会保障局"),
     *(_county(f"wenzhou-{c}", "wenzhou", _WENZHOU, n, f"温州市{n}") for c, n in (
         ("lucheng", "鹿城区"), ("longwan", "龙湾区"), ("ouhai", "瓯海区"), ("dongtou", "洞头区"),
         ("ruian", "瑞安市"), ("yueqing", "乐清市"), ("longgang", "龙港市"), ("yongjia", "永嘉县"),
         ("pingyang", "平阳县"), ("cangnan", "苍南县"), ("wencheng", "文成县"), ("taishun", "泰顺县"))),
     Region("hangzhou", "浙江省杭州市", "city", "zhejiang", None, "杭州市人力资源和社会保障局"),
-    Region("tonglu", "浙江省杭州市桐庐县", "county", "hangzhou", "tonglu-2018", "桐庐县人力资源和社会保障局"),
+    Region("tonglu", "浙江省杭州市桐庐县", "county", "hangzhou", "tonglu", "桐庐县人力资源和社会保障局"),
     Region("shandong", "山东省", "province", None, None, "山东省人力资源和社会保障厅"),
-    Region("weihai", _WEIHAI, "city", "shandong", "weihai-2022", "威海市人力资源和社会保障局"),
+    Region("weihai", _WEIHAI, "city", "shandong", "weihai", "威海市人力资源和社会保障局"),
     *(_county(f"weihai-{c}", "weihai", _WEIHAI, n, f"威海市{n}") for c, n in (
         ("huancui", "环翠区"), ("wendeng", "文登区"), ("rongcheng", "荣成市"), ("rushan", "乳山市"))),
-    Region("sichuan", "四川省", "province", None, "sichuan-2016", "四川省人力资源和社会保障厅"),
+    Region("sichuan", "四川省", "province", None, "sichuan", "四川省人力资源和社会保障厅"),
     Region("chengdu", "四川省成都市", "city", "sichuan", None, "成都市人力资源和社会保障局"),
     *(_county(f"chengdu-{c}", "chengdu", "四川省成都市", n, f"成都市{n}") for c, n in (
         ("jinjiang", "锦江区"), ("wuhou", "武侯区"))),
@@ -63,10 +69,16 @@ def policy_region(code: str) -> Region | None:
     return None
 
 
-def policy_of(code: str) -> str | None:
-    """The policy a region follows: its own, or the nearest ancestor's (None when no document covers it)."""
+def policy_of(code: str, on: date | None = None) -> str | None:
+    """The id of the policy a region follows on a day (today by default): the version in force then of its own
+    document or the nearest ancestor's (rules.policy_for); None when no document covers the region."""
     found = policy_region(code)
-    return found.own_policy if found else None
+    if found is None or found.own_policy is None:
+        return None
+    try:
+        return policy_for(found.own_policy, on or clock.china_today()).id
+    except PolicyNotInForce:
+        return None
 
 
 def registering_bureau(code: str) -> str:
@@ -97,7 +109,7 @@ def city_of(code: str) -> str | None:
 
 
 # Regions a practitioner or employer can be registered in: those a policy covers.
-SELECTABLE: tuple[Region, ...] = tuple(r for r in _TREE if policy_of(r.code))
+SELECTABLE: tuple[Region, ...] = tuple(r for r in _TREE if policy_region(r.code))
 
 INDUSTRIES = (
     "教育", "卫生健康", "工程技术", "农业", "经济", "会计", "统计", "新闻出版", "文化艺术", "科学研究", "其他",

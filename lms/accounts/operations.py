@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from .. import audit, clock
 from ..errors import Conflict, InvalidFields, InvalidInput
-from ..regions import INDUSTRIES, policy_of
+from ..regions import INDUSTRIES, policy_region
 from ..security import hash_password, verify_password
 from .idcard import id_number_problem
 from .models import Person
@@ -51,7 +51,7 @@ def practitioner_problems(*, name: str, id_number: str, mobile: str, region: str
                           password: str) -> dict[str, str]:
     """Every problem of a practitioner's registration details, by field (empty when there is none)."""
     found = {"name": name_problem(name), "id_number": id_number_problem(id_number),
-             "mobile": mobile_problem(mobile), "region": None if policy_of(region) else "请选择所在地区",
+             "mobile": mobile_problem(mobile), "region": None if policy_region(region) else "请选择所在地区",
              "industry": None if industry in INDUSTRIES else "请选择所属行业", "password": password_problem(password)}
     return {k: v for k, v in found.items() if v}
 

@@ -1,6 +1,7 @@
 """The hours bank measured against the practitioner's regional policy (rules/policies)."""
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -8,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from rules import load_policy
 
+from .. import clock
 from ..accounts.models import Person
 from ..regions import REGIONS, policy_of
 from .operations import entries, totals
@@ -18,7 +20,8 @@ CENT = Decimal("0.01")
 def year_summary(s: Session, person: Person, year: int) -> dict[str, Any]:
     """This year's registered hours per category against each requirement of the person's policy."""
     region = REGIONS.get(person.region) or REGIONS["wenzhou"]
-    policy = load_policy(policy_of(region.code) or "wenzhou-2020")
+    # The policy in force at the end of that year (today for this year): 温 第十七条 etc. date each document.
+    policy = load_policy(policy_of(region.code, min(date(year, 12, 31), clock.china_today())) or "wenzhou-2020")
     got = totals(s, person.id, year)
     total = sum(got.values(), Decimal("0"))
     bars = []

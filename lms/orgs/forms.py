@@ -5,10 +5,10 @@ from wtforms import PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from ..regions import INDUSTRIES, REGIONS, policy_of
+from ..regions import INDUSTRIES, REGIONS, policy_region
 from ..validation import Form
 
-COUNTIES = [SelectChoice(r.code, r.name) for r in REGIONS.values() if r.level == "county" and policy_of(r.code)]
+COUNTIES = [SelectChoice(r.code, r.name) for r in REGIONS.values() if r.level == "county" and policy_region(r.code)]
 
 
 class EmployerRegisterForm(Form):

@@ -20,7 +20,7 @@ from ..accounts.idcard import id_number_problem
 from ..accounts.models import Person
 from ..accounts.operations import mobile_problem, name_problem, password_problem, username_problem
 from ..errors import Conflict, InvalidFields, InvalidInput, NotAllowed, NotFound
-from ..regions import INDUSTRIES, REGIONS, policy_of
+from ..regions import INDUSTRIES, REGIONS, policy_region
 from ..security import hash_password
 from .models import HR_KINDS, MEMBER_KINDS, AdminChange, Employment, Organisation
 from .scope import below, hr_bureau_of, own_org, require_write, scope_of
@@ -40,7 +40,7 @@ def uscc_problem(value: str) -> str | None:
 
 def _region_problem(code: str, level: str | None = "county") -> str | None:
     region = REGIONS.get(code)
-    if region is None or not policy_of(code):
+    if region is None or policy_region(code) is None:
         return "请选择所在县（市、区）"
     if level and region.level != level:
         return "请选择所在县（市、区）"

@@ -5,10 +5,16 @@ from datetime import datetime
 
 from sqlalchemy import Connection, text
 
-from ..regions import REGIONS, policy_of
+from ..regions import REGIONS, policy_region
 from .models import LEVEL_KIND
 
 SEEDED_AT = datetime(2026, 11, 30)
+
+
+def _rules_region(code: str) -> str | None:
+    """The rules' region whose document covers this region (its policy in force is asked of rules by date)."""
+    found = policy_region(code)
+    return found.own_policy if found else None
 
 
 def seed(conn: Connection) -> None:
@@ -18,7 +24,7 @@ def seed(conn: Connection) -> None:
         if r.code not in have:
             conn.execute(text("INSERT INTO region (code, name, level, parent_code, policy) "
                               "VALUES (:c, :n, :l, :p, :pol)"),
-                         {"c": r.code, "n": r.name, "l": r.level, "p": r.parent, "pol": policy_of(r.code)})
+                         {"c": r.code, "n": r.name, "l": r.level, "p": r.parent, "pol": _rules_region(r.code)})
     bureaus = {c for (c,) in conn.execute(text(
         "SELECT region_code FROM organisation WHERE kind IN ('province_hr','city_hr','county_hr')"))}
     for r in REGIONS.values():
