@@ -41,6 +41,9 @@ def _bureau_only() -> None:
 
 
 class OrgFilterForm(Form):
+    class Meta:
+        csrf = False  # a GET filter
+
     q = StringField("名称或统一社会信用代码")
     kind = SelectField("类型", choices=[SelectChoice("", "全部")] + [SelectChoice(k, v) for k, v in KIND_NAMES.items()])
     status = SelectField("审核状态", choices=[SelectChoice("", "全部")] +

@@ -35,6 +35,9 @@ class ReasonForm(Form):
 
 
 class SearchForm(Form):
+    class Meta:
+        csrf = False  # a GET search
+
     q = StringField("单位名称或统一社会信用代码", validators=[Length(max=50)])
 
 

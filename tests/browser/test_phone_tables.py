@@ -25,23 +25,29 @@ from tests.browser.conftest import ARTIFACTS, shoot
 pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
 
-ACCOUNTS = {"practitioner": "13900000001", "bureau": "admin", "proctor": "proctor1"}
+ACCOUNTS = {"practitioner": "13900000001", "bureau": "admin", "proctor": "proctor1", "employer": "jianyuan",
+            "authority": "jiaoyu"}
 # Pages no link leads to (a search result, a filtered list) where a crawl starts as well as at the home page.
 START_URLS = {
     "practitioner": ["/home"],
     "bureau": ["/admin/", "/admin/people?q=张"],
     "proctor": ["/exams/proctor"],
+    "employer": ["/org"],
+    "authority": ["/org", "/admin/people"],
 }
 # The endpoints each crawl must reach (the list of covered pages; add yours when you link or seed it).
 COVERED = {
     "practitioner": {"study.home", "catalogue.enrol_page", "study.my_courses", "study.player", "study.record",
                      "hours.history", "hours.certificate", "exams.booking", "exams.ticket", "exams.paper_page",
-                     "accounts.security"},
+                     "accounts.security", "orgs.my_employer"},
     "bureau": {"admin.home", "admin.courses", "admin.course", "admin.people", "admin.person", "admin.record",
                "admin.staff", "audit.log", "exams.admin_plans", "exams.admin_plan", "exams.admin_session",
                "exams.admin_questions", "hours.hand_entry", "admin.preview", "exams.admin_session_edit",
-               "exams.admin_bank", "admin.courseware_format"},
+               "exams.admin_bank", "admin.courseware_format", "orgs_admin.orgs", "orgs_admin.org",
+               "orgs_admin.admin_changes", "orgs_admin.new_org", "orgs_admin.import_orgs"},
     "proctor": {"exams.proctor_home", "exams.proctor_session"},
+    "employer": {"orgs.home", "orgs.applications", "orgs.staff", "orgs.admins", "orgs.person"},
+    "authority": {"orgs.home", "admin.people", "admin.person"},
 }
 # GET endpoints that are not pages a role browses, or that no seeded link reaches, and why.
 NOT_CRAWLED = {
@@ -55,12 +61,14 @@ NOT_CRAWLED = {
     "admin.chapter_edit": "form page without tables", "admin.course_new": "form page without tables",
     "admin.upload": "form page without tables", "accounts.profile": "form page without tables",
     "audit.export": "XLSX", "exams.admin_sessions_template": "CSV/XLSX", "exams.admin_questions_template": "CSV/XLSX",
-    "favicon": "an icon",
+    "favicon": "an icon", "orgs.register": "before login (tests/browser/test_org_flow.py walks it at 390 px)",
+    "orgs.staff_export": "XLSX", "orgs_admin.import_template": "CSV/XLSX", "orgs_admin.import_report": "XLSX",
 }
 # Files, not pages: never opened by the crawl.
 FILES = {"static", "courseware.chapter_media", "hours.sheet", "hours.staff_sheet", "hours.certificate_download",
          "study.record_csv", "admin.record_csv", "exams.admin_roster_export", "audit.export",
-         "exams.admin_sessions_template", "exams.admin_questions_template", "favicon"}
+         "exams.admin_sessions_template", "exams.admin_questions_template", "favicon", "orgs.staff_export",
+         "orgs_admin.import_template", "orgs_admin.import_report"}
 # POST endpoints that destroy or take away: every form for them must ask first (data-confirm, app.js), saying
 # what will happen. {endpoint: a test on its URL arguments (None: always)}.
 DESTRUCTIVE: dict[str, Any] = {
@@ -69,6 +77,8 @@ DESTRUCTIVE: dict[str, Any] = {
     "admin.password_reset": None,
     "admin.set_person_active": lambda a: a.get("active") == 0,
     "admin.set_status": lambda a: a.get("status") != "published",
+    "orgs.end": None, "orgs.withdraw": None, "orgs.admin_active": lambda a: a.get("active") == 0,
+    "orgs_admin.disabled": lambda a: a.get("disabled") == 1,
 }
 # Known failures that their owner is fixing: {endpoint: owner}. Remove a line when the page passes.
 PENDING: dict[str, str] = {}

@@ -1,0 +1,131 @@
+"""Issue 11's walk at phone width (390 px): an employer registers → its county bureau approves → a practitioner
+chooses it → the employer confirms → the practitioner applies to move to another employer → the new employer
+confirms → each employer's staff list is right."""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import shoot
+from tests.browser.test_clerk_pages import PHONE, fits_the_screen
+from tests.browser.test_exam_flow import log_in
+from tests.conftest import PASSWORD, make_id_number, make_uscc
+
+pytestmark = pytest.mark.browser
+
+
+def log_out(page: Any) -> None:
+    page.click("header form button.link")
+    page.wait_for_load_state()
+
+
+def register_employer(page: Any, base: str, n: int, name: str, county: str, username: str) -> None:
+    page.goto(base + "/orgs/register")
+    page.fill("#uscc", make_uscc(n))
+    page.fill("#name", name)
+    page.select_option("#region_code", county)
+    page.select_option("#industry", "工程技术")
+    page.fill("#contact_phone", "0577-88001234")
+    page.fill("#admin_name", "王管理")
+    page.fill("#admin_id_number", make_id_number(500 + n))
+    page.fill("#admin_mobile", f"1370000{n:04d}")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.fill("#confirm", PASSWORD)
+    assert fits_the_screen(page)
+    page.click("form button")
+    page.wait_for_load_state()
+    assert name in page.inner_text("#registered")
+
+
+def test_employers_register_are_approved_and_a_practitioner_moves_between_them(live: Any, browser: Any) -> None:
+    from lms.accounts.operations import register_practitioner
+    from lms.orgs.operations import create_staff
+    from lms.orgs.scope import hr_bureau_of
+    srv = live()
+    with srv.app.app_context(), srv.session() as s:
+        create_staff(s, None, hr_bureau_of(s, "wenzhou-lucheng"), role="bureau", username="lucheng", name="鹿城科员",
+                     password=PASSWORD)
+        register_practitioner(s, name="陈工", id_number=make_id_number(1), mobile="13900000001",
+                              region="wenzhou", industry="工程技术", password=PASSWORD)
+        s.commit()
+    page = browser.new_context(viewport=PHONE).new_page()
+    base = srv.url
+
+    register_employer(page, base, 1, "温州甲建设有限公司", "wenzhou-lucheng", "jiaadmin")
+    register_employer(page, base, 2, "温州乙设计有限公司", "wenzhou-lucheng", "yiadmin")
+
+    # A pending employer cannot be chosen: the practitioner does not find it.
+    log_in(page, base, "13900000001")
+    page.goto(base + "/me/employer?q=温州甲")
+    assert "没有找到" in page.inner_text("#found")
+    log_out(page)
+
+    # The county bureau approves both.
+    log_in(page, base, "lucheng")
+    page.goto(base + "/admin/orgs?status=pending")
+    assert "温州甲建设有限公司" in page.inner_text("#orgs")
+    for name in ("温州甲建设有限公司", "温州乙设计有限公司"):
+        page.goto(base + "/admin/orgs?status=pending")
+        page.click(f"#orgs >> text={name}")
+        page.wait_for_load_state()
+        assert fits_the_screen(page)
+        page.click("#decide >> text=审核通过")
+        page.wait_for_load_state()
+        assert "已通过" in page.inner_text("#org-status")
+    shoot(page, "org-approved-390")
+    log_out(page)
+
+    # The practitioner chooses 甲; 甲's administrator confirms.
+    log_in(page, base, "13900000001")
+    page.goto(base + "/me/employer?q=温州甲")
+    page.click("#found >> text=申请加入")
+    page.wait_for_load_state()
+    assert "等待单位管理员确认" in page.inner_text("#pending")
+    assert fits_the_screen(page)
+    log_out(page)
+    log_in(page, base, "jiaadmin")
+    assert "1" == page.inner_text("#count-applications")
+    page.goto(base + "/org/applications")
+    assert "陈工" in page.inner_text("#applications")
+    page.click("#applications >> text=确认")
+    page.wait_for_load_state()
+    page.goto(base + "/org/staff")
+    assert "陈工" in page.inner_text("#staff")
+    assert fits_the_screen(page)
+    shoot(page, "org-staff-390")
+    log_out(page)
+
+    # The practitioner applies to move to 乙; 乙 confirms; 甲's period ends.
+    log_in(page, base, "13900000001")
+    page.goto(base + "/me/employer")
+    assert "温州甲建设有限公司" in page.inner_text("#my-employer")
+    page.goto(base + "/me/employer?q=温州乙")
+    page.click("#found >> text=申请加入")
+    page.wait_for_load_state()
+    assert "温州乙设计有限公司" in page.inner_text("#pending")
+    log_out(page)
+    log_in(page, base, "yiadmin")
+    page.goto(base + "/org/applications")
+    assert "现单位：温州甲建设有限公司" in page.inner_text("#applications")
+    page.click("#applications >> text=确认")
+    page.wait_for_load_state()
+    page.goto(base + "/org/staff")
+    assert "陈工" in page.inner_text("#staff")
+    log_out(page)
+
+    log_in(page, base, "jiaadmin")
+    page.goto(base + "/org/staff")
+    assert "陈工" not in page.inner_text("#staff")
+    page.goto(base + "/org")
+    assert "陈工" in page.inner_text("main")  # among those who recently left
+    log_out(page)
+
+    log_in(page, base, "13900000001")
+    page.goto(base + "/me/employer")
+    assert "温州乙设计有限公司" in page.inner_text("#my-employer")
+    history = page.inner_text("#history")
+    assert "已离开" in history and "在职" in history
+    assert fits_the_screen(page)
+    shoot(page, "my-employer-390")
