@@ -269,10 +269,17 @@ class AuditFilterForm(Form):
 
     actor = StringField("操作人", validators=[Optional(), Length(max=50, message="操作人最多 50 个字")],
                         description="姓名、用户名或身份证号")
+    org = StringField("操作人所属机构", validators=[Optional(), Length(max=50, message="机构最多 50 个字")],
+                      description="机构名称的一部分")
+    level = StringField("层级", validators=[Optional()])
     action = StringField("操作", validators=[Optional()])
     since = DateField("起始日期", validators=[Optional()])
     until = DateField("截止日期", validators=[Optional()])
     target = StringField("对象", validators=[Optional(), Length(max=100)])
+
+    def validate_level(self, field: StringField) -> None:
+        if field.data and field.data not in ROLE_NAMES:
+            raise ValidationError("没有这一层级")
 
     def validate_action(self, field: StringField) -> None:
         if field.data and field.data not in ACTION_NAMES:
@@ -285,7 +292,7 @@ class AuditFilterForm(Form):
 
 # The action select's groups, by the first part of the code.
 ACTION_GROUPS = {"account": "账号", "course": "课程", "chapter": "课程", "enrolment": "学习", "hours": "学时",
-                 "certificate": "学时", "exam": "考试"}
+                 "certificate": "学时", "exam": "考试", "org": "单位与机构", "employment": "人员匹配"}
 
 
 def action_choices() -> list[tuple[str, list[tuple[str, str]]]]:
@@ -312,6 +319,13 @@ def filters(s: Session, form: AuditFilterForm) -> list[ColumnElement[bool]]:
             who = select(Person.id).where(or_(Person.name.like(f"%{actor}%"), Person.username == actor,
                                               Person.id_number == actor.upper(), Person.mobile == actor))
             where.append(AuditEntry.actor_id.in_(who))
+    org = (form.org.data or "").strip()
+    if org:  # the actor's organisation when they acted (温人社发〔2020〕125号 第十六条)
+        from ..orgs.models import Organisation
+        where.append(AuditEntry.actor_org_id.in_(select(Organisation.id).where(
+            Organisation.name.contains(org, autoescape=True))))
+    if form.level.data:
+        where.append(AuditEntry.actor_role == form.level.data)
     if form.action.data:
         where.append(AuditEntry.action == form.action.data)
     if form.since.data:

@@ -8,6 +8,7 @@ from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user
 
 from .. import clock
+from ..accounts.models import ROLE_NAMES
 from ..audit import AuditEntry
 from ..db import get_session
 from ..errors import InvalidInput
@@ -54,7 +55,7 @@ def log() -> Any:
         if where is not None else []
     return render_template(
         "admin/audit.html", form=form, rows=audit_log.show(s, entries), page=page, pages=pages, total=total,
-        action_choices=audit_log.action_choices(), filtered=where is None or len(where) > 1,
+        action_choices=audit_log.action_choices(), role_names=ROLE_NAMES, filtered=where is None or len(where) > 1,
         page_url=lambda n: url_for("audit.log", **_query_args(page=n)),
         export_url=url_for("audit.export", **_query_args()) if where is not None else None)
 

@@ -286,3 +286,27 @@ def test_a_county_clerk_gets_404_for_a_person_of_another_county(app: Any, make: 
     assert client.get(f"/admin/people/{outside.id}").status_code == 404
     assert client.post(f"/admin/people/{outside.id}/active/0").status_code == 404
     assert client.get(f"/admin/people/{outside.id}/hours/new").status_code == 404
+
+
+def test_the_audit_log_shows_a_county_its_territory_and_filters_by_organisation_and_level(
+        app: Any, db: Any, make: Any) -> None:
+    lucheng = make.staff(region="wenzhou-lucheng")
+    city = make.staff(region="wenzhou")
+    weihai = make.staff(region="weihai")
+    inside, outside = make.practitioner(name="鹿城甲", region="wenzhou-lucheng"), make.practitioner(
+        name="威海乙", region="weihai")
+    for clerk, person in ((lucheng, inside), (city, inside), (weihai, outside)):
+        c = app.test_client()
+        web_login(c, clerk)
+        assert c.post(f"/admin/people/{person.id}/active/0").status_code == 302
+    reader = app.test_client()
+    web_login(reader, city)
+    page = reader.get("/admin/audit?action=account.deactivate").get_data(as_text=True)
+    assert "符合条件的记录 2 条" in page and "威海乙" not in page
+    by_org = reader.get("/admin/audit?action=account.deactivate&org=鹿城区").get_data(as_text=True)
+    assert "符合条件的记录 1 条" in by_org
+    by_level = reader.get("/admin/audit?level=supervisor").get_data(as_text=True)
+    assert "符合条件的记录 0 条" in by_level
+    county = app.test_client()
+    web_login(county, lucheng)
+    assert "威海乙" not in county.get("/admin/audit").get_data(as_text=True)
