@@ -1,6 +1,6 @@
 """Regions (行政区划) as a tree, the HR bureau of each, and the hour policy (rules/policies) each one follows.
 
-This is the data the `region` table and the HR bureaus of `organisation` are seeded from (migration 0006 and
+This is the data the `region` table and the HR bureaus of `organisation` are seeded from (migration 0007 and
 `lms.orgs.seed`). A region without a policy of its own follows its parent's: Wenzhou's counties follow
 温人社发〔2020〕125号, Hangzhou follows 浙人社发〔2016〕63号 but Tonglu county has its own 桐人社发〔2018〕26号.
 Registration is by territory (属地, 温 第二条; 浙 第五–七条; 川 一、七(一)): the county bureau of a person's region

@@ -54,7 +54,7 @@ def truncate_all(app: Any) -> None:
     names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     with db.engine.begin() as c:
         c.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        seed(c)  # the regions and HR bureaus every database has (migration 0006)
+        seed(c)  # the regions and HR bureaus every database has (migration 0007)
 
 
 def base_config(tmp_path: Any) -> dict[str, Any]:

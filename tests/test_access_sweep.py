@@ -52,7 +52,8 @@ ROUTES: dict[str, R | str] = {
     "static": PUBLIC, "favicon": PUBLIC, "accounts.index": PUBLIC, "accounts.login": PUBLIC,
     "accounts.logout": PUBLIC, "accounts.register": PUBLIC, "accounts.profile": PUBLIC, "hours.verify": PUBLIC,
     "hours.verify_form": PUBLIC, "orgs.register": PUBLIC, "orgs_api.register": PUBLIC, "api.api_login": PUBLIC,
-    "api.api_logout": PUBLIC, "api.csrf_token": PUBLIC, "api.ping": PUBLIC,
+    "api.api_logout": PUBLIC, "api.csrf_token": PUBLIC, "api.ping": PUBLIC, "api.api_register": PUBLIC,
+    "api.regions": PUBLIC,
     **{e: OWNED for e in (
         "api.answer", "api.beat", "api.close_stream", "api.courses", "api.create_enrolment", "api.me",
         "api.my_enrolments", "api.open_stream", "api.progress", "api.record", "catalogue.enrol_page",
@@ -63,12 +64,18 @@ ROUTES: dict[str, R | str] = {
         "hours.certificate", "hours.certificate_download", "hours.history", "hours.issue", "hours.sheet",
         "study.home", "study.my_courses", "study.player", "study.record", "study.record_csv", "orgs.my_employer",
         "orgs.apply", "orgs.withdraw", "orgs_api.my_employment", "orgs_api.employers", "orgs_api.apply",
-        "orgs_api.withdraw")},
+        "orgs_api.withdraw", "accounts.security", "accounts.password", "accounts.end_others", "accounts.end_one",
+        "api.certificate", "api.hours_ledger", "api.hours_year", "api.issue", "exams_api.api_accept_offer",
+        "exams_api.api_booking", "exams_api.api_bookings", "exams_api.api_join_waitlist", "exams_api.api_notices",
+        "exams_api.api_sessions", "exams_api.api_start", "exams_api.api_waitlist", "exams_api.api_withdraw")},
+    **{e: R(unscoped="a proctor reaches only the sessions assigned to them (tests/exams); the world assigns none")
+       for e in ("exams_api.api_check_in", "exams_api.api_proctor_session")},
+    "exams_api.api_proctor_sessions": R(get=frozenset({"proctor"})),
     # the HR bureau's pages (supervisors read them)
     "admin.home": staff(), "admin.people": staff(get=READERS | {"authority"}),
     "admin.person": staff(get=READERS | {"authority"}),
     "admin.record": staff(get=READERS | {"authority"}), "admin.record_csv": staff(get=READERS | {"authority"}),
-    "admin.set_person_active": staff(), "admin.staff": staff(),
+    "admin.set_person_active": staff(), "admin.staff": staff(), "admin.password_reset": staff(),
     "hours.hand_entry": staff(), "hours.staff_sheet": staff(), "hours.revoke": staff(),
     "audit.log": staff(), "audit.export": staff(),
     **{e: staff(unscoped=CATALOGUE) for e in (

@@ -10,7 +10,7 @@ from ..accounts.operations import register_practitioner
 from ..accounts.sessions import sign_in
 from ..db import transaction
 from ..errors import InvalidFields
-from ..regions import INDUSTRIES, REGIONS
+from ..regions import INDUSTRIES, SELECTABLE
 from ..security import login_rate_limit
 from ..validation import json_object
 from . import bp, person_json
@@ -21,7 +21,8 @@ REGISTER_FIELDS = ("name", "id_number", "mobile", "region", "industry", "passwor
 @bp.get("/regions")
 def regions() -> Any:
     """The regions and industries a practitioner registers with (their codes are the accepted values)."""
-    return jsonify(regions=[{"code": r.code, "name": r.name, "bureau": r.bureau} for r in REGIONS.values()],
+    return jsonify(regions=[{"code": r.code, "name": r.name, "level": r.level, "parent": r.parent, "bureau": r.bureau}
+                            for r in SELECTABLE],
                    industries=list(INDUSTRIES))
 
 

@@ -1,4 +1,4 @@
-"""Seed the region tree and one HR bureau per region (idempotent: run by migration 0006 and after create_all)."""
+"""Seed the region tree and one HR bureau per region (idempotent: run by migration 0007 and after create_all)."""
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,4 @@
-"""Migration 0006 (organisations) up and down over data made before it, on both databases: every person and hours
+"""Migration 0007 (organisations) up and down over data made before it, on both databases: every person and hours
 entry is still there, staff accounts belong to their region's bureau, and plans to the bureau of their maker."""
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlalchemy import MetaData, Table, create_engine, func, insert, select, tex
 from lms.cli import alembic_config
 from tests.test_migrations import empty_url  # noqa: F401  (the fixture)
 
-BEFORE = "0005_scheduler_run"
+BEFORE = "0006_login_session"
 AT = datetime(2026, 3, 1, 2, 0)
 
 

@@ -1,8 +1,8 @@
 """organisations: the region tree with its HR bureaus, employers and other organisations, employment periods,
 administrator changes; staff accounts belong to an organisation; audit entries name the actor's organisation
 
-Revision ID: 0006_organisations
-Revises: 0005_scheduler_run
+Revision ID: 0007_organisations
+Revises: 0006_login_session
 Create Date: 2026-11-30 14:00:00
 """
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0006_organisations'
-down_revision = '0005_scheduler_run'
+revision = '0007_organisations'
+down_revision = '0006_login_session'
 branch_labels = None
 depends_on = None
 
