@@ -16,6 +16,7 @@ import pytest
 from openpyxl import load_workbook
 
 from exams.operations import book_seat, check_in, start_exam, submit_paper
+from lms import clock
 from lms.exports import Column, cell_value, csv_chunks, neutralise, write_xlsx
 from tests.conftest import login
 from tests.exams.conftest import SETTINGS, ExamWorld, world  # noqa: F401  (fixture)
@@ -165,6 +166,49 @@ def questions_template(fmt: str) -> Callable[[ExamWorld], None]:
     return lambda w: _template(w, f"/exams/admin/questions-template.{fmt}", fmt)
 
 
+def employer_staff_xlsx(w: ExamWorld) -> None:
+    """An employer's staff list: a confirmed person named like a formula stays text; the hours stay numbers."""
+    from lms.orgs.models import Employment
+    org = w.make.org(name="温州测试单位")
+    admin = w.make.staff("employer", org=org)
+    person = w.make.practitioner(name=HOSTILE_NAME)
+    w.db.add(Employment(person_id=person.id, org_id=org.id, status="current", applied_at=clock.now(),
+                        started_on=clock.now().date(), confirmed_by_id=admin.id, region_code=org.region_code))
+    w.db.commit()
+    client = w.app.test_client()
+    web_login(client, admin)
+    cells = xlsx_cells(client.get("/org/staff.xlsx"))
+    assert_neutral(cells, HOSTILE_NAME)
+    assert 0 in cells or Decimal(0) in cells or 0.0 in cells  # this year's hours: a number cell
+
+
+def employer_import_report(w: ExamWorld) -> None:
+    """The refused rows of an import quote the file's own cells: a formula there stays text."""
+    import io
+    clerk = w.app.test_client()
+    web_login(clerk, w.bureau)
+    out = io.StringIO()
+    csv.writer(out).writerows([["统一社会信用代码", "单位名称", "所在县（市、区）", "所属行业", "联系人", "联系电话"],
+                               ["91330300000000001X", HOSTILE_NAME, "鹿城区", "教育", "王", "0577-1234567"]])
+    text = out.getvalue()
+    resp = clerk.post("/admin/orgs/import", data={"file": (io.BytesIO(text.encode()), "x.csv")},
+                      content_type="multipart/form-data")
+    report = resp.get_data(as_text=True).split('href="/admin/orgs/import/report/')[1].split('"')[0]
+    assert_neutral(xlsx_cells(clerk.get(f"/admin/orgs/import/report/{report}")), HOSTILE_NAME)
+
+
+def employer_template(fmt: str) -> Callable[[ExamWorld], None]:
+    return lambda w: _template_rows(w, f"/admin/orgs/import-template.{fmt}", fmt)
+
+
+def _template_rows(w: ExamWorld, url: str, fmt: str) -> None:
+    clerk = w.app.test_client()
+    web_login(clerk, w.bureau)
+    resp = clerk.get(url)
+    cells = csv_cells(resp) if fmt == "csv" else xlsx_cells(resp)
+    assert not [c for c in cells if isinstance(c, str) and c.startswith(("=", "+", "-", "@"))] and len(cells) >= 12
+
+
 # endpoint (with its format where one route gives both) -> a check that fails when the export lets a formula through
 EXPORTS: dict[str, Callable[[ExamWorld], None]] = {
     "exams.admin_roster_export:csv": roster_csv,
@@ -176,6 +220,10 @@ EXPORTS: dict[str, Callable[[ExamWorld], None]] = {
     "exams.admin_sessions_template:xlsx": sessions_template("xlsx"),
     "exams.admin_questions_template:csv": questions_template("csv"),
     "exams.admin_questions_template:xlsx": questions_template("xlsx"),
+    "orgs.staff_export": employer_staff_xlsx,
+    "orgs_admin.import_report": employer_import_report,
+    "orgs_admin.import_template:csv": employer_template("csv"),
+    "orgs_admin.import_template:xlsx": employer_template("xlsx"),
 }
 
 
