@@ -59,7 +59,8 @@ def build_database() -> int:
                                     "mobile": f"1{i:010d}", "region": "wenzhou", "password_hash": pw,
                                     "active": True, "session_version": 1, "created_at": now}
                                    for i in range(CANDIDATES)])
-        bureau = c.execute(insert(Person).values(role="bureau", name="王科员", username="bench-bureau",
+        city = c.scalar(text("SELECT id FROM organisation WHERE region_code = 'wenzhou' AND kind = 'city_hr'"))
+        bureau = c.execute(insert(Person).values(role="bureau", name="王科员", username="bench-bureau", org_id=city,
                                                  region="wenzhou", password_hash=pw, active=True,
                                                  session_version=1, created_at=now).returning(Person.id)).scalar()
         course = c.execute(insert(Course).values(title="一般公需科目", summary="", category="general_public",
@@ -71,7 +72,8 @@ def build_database() -> int:
                        "SELECT id, :c, :y, 'general_public', :now, :now FROM person WHERE role = 'practitioner'"),
                   {"c": course, "y": year, "now": now})
         plan = c.execute(insert(ExamPlan).values(year=year, category="general_public", title="bench", pass_mark=60,
-                                                 duration_minutes=60, question_count=20, created_at=now)
+                                                 duration_minutes=60, question_count=20, owner_org_id=city,
+                                                 created_at=now)
                          .returning(ExamPlan.id)).scalar()
         session = c.execute(insert(ExamSession).values(
             plan_id=plan, venue_name="考点", venue_address="地址", room="1", starts_at=now + timedelta(days=2),

@@ -61,7 +61,7 @@ def test_make_run_twice_on_one_machine_the_second_refuses_the_port(tmp_path: Pat
         assert text.count("已载入演示数据") == 1 and "演示数据已存在" not in text  # the demo ran once
         lines = text.splitlines()
         at = lines.index("演示账号（密码均为 Demo2026ok）：")
-        assert lines[at + 1].strip().startswith("人社局工作人员  用户名 admin")
+        assert lines[at + 1].strip().startswith("市人社局        用户名 admin")
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=30) as resp:
             assert resp.status == 200
 
