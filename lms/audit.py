@@ -52,6 +52,11 @@ ACTION_NAMES: dict[str, str] = {
     "employment.confirm": "单位确认人员",
     "employment.decline": "单位不予确认",
     "employment.end": "人员离开单位",
+    "claim.submit": "提交学时认证申报",
+    "claim.resubmit": "修改后重新提交学时认证申报",
+    "claim.approve": "学时认证审核通过",
+    "claim.return": "学时认证退回修改",
+    "claim.reject": "学时认证不予认定",
 }
 
 # The kind of object an entry is about, in the words of the audit log.
@@ -59,7 +64,7 @@ TARGET_NAMES: dict[str, str] = {
     "Person": "账号", "Course": "课程", "CourseOffering": "年度课程", "Chapter": "章节", "Enrolment": "培训报名",
     "HoursEntry": "学时登记", "HoursCertificate": "电子证书", "ExamPlan": "考试计划", "ExamSession": "考试场次",
     "Booking": "考试报名", "ExamPaper": "试卷", "Organisation": "机构", "Employment": "人员匹配",
-    "AdminChange": "管理员变更",
+    "AdminChange": "管理员变更", "HourClaim": "学时认证申报",
 }
 
 # When set (the test suite sets it), recording an action that has no name in ACTION_NAMES raises at once.

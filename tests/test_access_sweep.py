@@ -67,7 +67,8 @@ ROUTES: dict[str, R | str] = {
         "orgs_api.withdraw", "accounts.security", "accounts.password", "accounts.end_others", "accounts.end_one",
         "api.certificate", "api.hours_ledger", "api.hours_year", "api.issue", "exams_api.api_accept_offer",
         "exams_api.api_booking", "exams_api.api_bookings", "exams_api.api_join_waitlist", "exams_api.api_notices",
-        "exams_api.api_sessions", "exams_api.api_start", "exams_api.api_waitlist", "exams_api.api_withdraw")},
+        "exams_api.api_sessions", "exams_api.api_start", "exams_api.api_waitlist", "exams_api.api_withdraw",
+        "claims.mine", "claims.new")},
     **{e: R(unscoped="a proctor reaches only the sessions assigned to them (tests/exams); the world assigns none")
        for e in ("exams_api.api_check_in", "exams_api.api_proctor_session")},
     "exams_api.api_proctor_sessions": R(get=frozenset({"proctor"})),
@@ -113,6 +114,13 @@ ROUTES: dict[str, R | str] = {
                           outside={"employment_id": "application_out"}),
     "orgs_api.decline": R(post=MEMBERS, inside={"employment_id": "application_in"},
                           outside={"employment_id": "application_out"}),
+    # hour claims: the claimant and the reviewers of the claim's chain (Wenzhou: the city industry authority,
+    # 温 第十二条) within their scope; every organisation that acts in some chain has a queue. The claimant's own
+    # access (and another practitioner's 404) is proven in tests/claims: here the world's practitioner is
+    # deactivated by admin.set_person_active before these routes are swept.
+    "claims.claim": R(get=frozenset({"authority"})), "claims.evidence": R(get=frozenset({"authority"})),
+    "claims.decide_view": R(post=frozenset({"authority"})),
+    "claims.queue": R(get=BUREAU | MEMBERS | {"authority"}),
 }
 
 # Values of URL parts that are not objects.
@@ -235,8 +243,25 @@ def _world(app: Any, member_kind: str) -> tuple[dict[str, Any], dict[str, int]]:
             s.add(c)
             s.flush()
             changes[key] = c.id
+        claims, evidence = {}, {}
+        from lms.claims.models import ClaimEvidence, HourClaim
+        from lms.claims.operations import evidence_store
+        key = evidence_store().put(b"%PDF-1.4\n%%EOF\n", ".pdf")
+        for where, p, policy, steps in (("in", p_in, "wenzhou-2020", 1), ("out", p_out, "weihai-2022", 3)):
+            claim = HourClaim(person_id=p.id, year=2026, policy=policy, kind="training", kind_label="培训",
+                              rule="第十二条", chain="default", steps=steps,
+                              facts='{"hours": "8", "start": "2026-02-01"}', title="培训（2026-02-01）",
+                              hours_claimed=Decimal(8), filed_by_id=p.id, filed_at=now, updated_at=now)
+            s.add(claim)
+            s.flush()
+            ev = ClaimEvidence(claim_id=claim.id, key=key, mime="application/pdf", size=14, filename="证书.pdf",
+                               uploaded_by_id=p.id, uploaded_at=now)
+            s.add(ev)
+            s.flush()
+            claims[where], evidence[where] = claim.id, ev.id
         s.commit()
         ids = {
+            "claim_id": (claims["in"], claims["out"]), "evidence_id": (evidence["in"], evidence["out"]),
             "person_id": (p_in.id, p_out.id), "org_id": (pending_in.id, pending_out.id),
             "employment_id": (e_in.id, e_out.id), "application_in": (a_in.id, a_in.id),
             "application_out": (a_out.id, a_out.id), "leaver_in": (leaver.id, leaver.id), "colleague": (colleague.id, outsider_admin.id),

@@ -39,15 +39,15 @@ START_URLS = {
 COVERED = {
     "practitioner": {"study.home", "catalogue.enrol_page", "study.my_courses", "study.player", "study.record",
                      "hours.history", "hours.certificate", "exams.booking", "exams.ticket", "exams.paper_page",
-                     "accounts.security", "orgs.my_employer"},
+                     "accounts.security", "orgs.my_employer", "claims.mine", "claims.new"},
     "bureau": {"admin.home", "admin.courses", "admin.course", "admin.people", "admin.person", "admin.record",
                "admin.staff", "audit.log", "exams.admin_plans", "exams.admin_plan", "exams.admin_session",
                "exams.admin_questions", "hours.hand_entry", "admin.preview", "exams.admin_session_edit",
                "exams.admin_bank", "admin.courseware_format", "orgs_admin.orgs", "orgs_admin.org",
                "orgs_admin.admin_changes", "orgs_admin.new_org", "orgs_admin.import_orgs"},
     "proctor": {"exams.proctor_home", "exams.proctor_session"},
-    "employer": {"orgs.home", "orgs.applications", "orgs.staff", "orgs.admins", "orgs.person"},
-    "authority": {"orgs.home", "admin.people", "admin.person"},
+    "employer": {"orgs.home", "orgs.applications", "orgs.staff", "orgs.admins", "orgs.person", "claims.queue"},
+    "authority": {"orgs.home", "admin.people", "admin.person", "claims.queue"},
 }
 # GET endpoints that are not pages a role browses, or that no seeded link reaches, and why.
 NOT_CRAWLED = {
@@ -63,12 +63,14 @@ NOT_CRAWLED = {
     "audit.export": "XLSX", "exams.admin_sessions_template": "CSV/XLSX", "exams.admin_questions_template": "CSV/XLSX",
     "favicon": "an icon", "orgs.register": "before login (tests/browser/test_org_flow.py walks it at 390 px)",
     "orgs.staff_export": "XLSX", "orgs_admin.import_template": "CSV/XLSX", "orgs_admin.import_report": "XLSX",
+    "claims.claim": "the demo has no claims yet (tests/claims file and decide them through the pages)",
+    "claims.evidence": "an evidence file",
 }
 # Files, not pages: never opened by the crawl.
 FILES = {"static", "courseware.chapter_media", "hours.sheet", "hours.staff_sheet", "hours.certificate_download",
          "study.record_csv", "admin.record_csv", "exams.admin_roster_export", "audit.export",
          "exams.admin_sessions_template", "exams.admin_questions_template", "favicon", "orgs.staff_export",
-         "orgs_admin.import_template", "orgs_admin.import_report"}
+         "orgs_admin.import_template", "orgs_admin.import_report", "claims.evidence"}
 # POST endpoints that destroy or take away: every form for them must ask first (data-confirm, app.js), saying
 # what will happen. {endpoint: a test on its URL arguments (None: always)}.
 DESTRUCTIVE: dict[str, Any] = {

@@ -1,0 +1,1 @@
+"""Hour claims (学时认证): issue 12."""

@@ -1,0 +1,132 @@
+"""Hour claims (学时认证 / 学分申报): a practitioner's claim, its evidence files and every step of its review.
+
+What may be claimed, with what evidence, through whom and for how many hours is the rules' (rules/claims.py);
+these tables keep what was filed and decided. A claim moves through the review chain its policy names
+(``step`` counts the steps passed); every filing and decision is a ClaimStep row, one per version of the claim, so
+two decisions on the same version cannot both be written (the second one meets the unique constraint).
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..db import Base
+
+STATUSES = ("pending", "returned", "approved", "rejected")
+STATUS_NAMES = {"pending": "审核中", "returned": "退回修改", "approved": "已认定", "rejected": "未通过"}
+OPEN_STATUSES = ("pending", "returned")
+DECISIONS = ("submit", "resubmit", "approve", "return", "reject")
+DECISION_NAMES = {"submit": "提交申报", "resubmit": "修改后重新提交", "approve": "审核通过", "return": "退回修改",
+                  "reject": "不予认定"}
+MAX_FILES = 10                       # issue 12: at most 10 files of at most 10 MB each per claim
+MAX_FILE_BYTES = 10 * 1024 * 1024
+EVIDENCE_TYPES = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
+
+
+class HourClaim(Base):
+    """One claim of hours for an activity (温人社发〔2020〕125号 第十二条), reviewed along its policy's chain."""
+
+    __tablename__ = "hour_claim"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending','returned','approved','rejected')", name="status"),
+        CheckConstraint("step >= 0 AND step <= steps", name="step_in_chain"),
+        CheckConstraint("version >= 1", name="version"),
+        CheckConstraint("hours_claimed >= 0", name="hours_claimed"),
+        # Approved exactly when the last step approved, with the hours the rules credited.
+        CheckConstraint("(status = 'approved') = (step = steps AND credited_hours IS NOT NULL)", name="approved"),
+        # One open claim per person, year and item where the policy counts an item once (温 第十二条; 桐 第十一条
+        # (十)): a second filing of the same DOI or patent number while the first is under review is refused here.
+        Index("uq_hour_claim_open_item", "person_id", "year", "item_id", unique=True,
+              sqlite_where=text("status IN ('pending','returned') AND item_id IS NOT NULL"),
+              postgresql_where=text("status IN ('pending','returned') AND item_id IS NOT NULL")),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    year: Mapped[int] = mapped_column(index=True)
+    policy: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(40))
+    kind_label: Mapped[str] = mapped_column(String(100))
+    rule: Mapped[str] = mapped_column(String(160))            # the article that makes the kind claimable
+    chain: Mapped[str] = mapped_column(String(40))            # the review chain's id in the policy
+    steps: Mapped[int]                                        # how many steps the chain has
+    facts: Mapped[str] = mapped_column(Text)                  # JSON: what the form sent, as the rules parse it
+    item_id: Mapped[str | None] = mapped_column(String(200))  # DOI, ISSN + title, patent number: same-item rule
+    title: Mapped[str] = mapped_column(String(200))
+    hours_claimed: Mapped[Decimal] = mapped_column(Numeric(7, 2))   # what the rules give the claim on its own
+    credited_hours: Mapped[Decimal | None] = mapped_column(Numeric(7, 2))  # what the year's evaluation posted
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    step: Mapped[int] = mapped_column(default=0)              # steps approved so far
+    version: Mapped[int] = mapped_column(default=1)           # bumped by every filing and decision
+    filed_by_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    filed_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    evidence: Mapped[list[ClaimEvidence]] = relationship(order_by="ClaimEvidence.id", lazy="selectin",
+                                                         viewonly=True)
+
+    @property
+    def status_name(self) -> str:
+        return STATUS_NAMES[self.status]
+
+    @property
+    def facts_dict(self) -> dict[str, Any]:
+        return dict(json.loads(self.facts))
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class ClaimEvidence(Base):
+    """An evidence file of a claim (PDF, JPEG or PNG by content), stored by its SHA-256 outside the web root."""
+
+    __tablename__ = "claim_evidence"
+    __table_args__ = (
+        UniqueConstraint("claim_id", "key", name="uq_claim_evidence_file"),
+        CheckConstraint(f"size > 0 AND size <= {MAX_FILE_BYTES}", name="size"),
+        CheckConstraint("mime IN ('application/pdf','image/jpeg','image/png')", name="mime"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("hour_claim.id"), index=True)
+    key: Mapped[str] = mapped_column(String(80))
+    mime: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int]
+    filename: Mapped[str] = mapped_column(String(100))        # the uploaded name, cleaned, for display only
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    uploaded_at: Mapped[datetime]
+
+    @property
+    def is_image(self) -> bool:
+        return self.mime.startswith("image/")
+
+
+class ClaimStep(Base):
+    """A filing or a decision on one version of a claim: who, for which organisation, at which step, and why."""
+
+    __tablename__ = "claim_step"
+    __table_args__ = (
+        UniqueConstraint("claim_id", "version", name="uq_claim_step_version"),
+        CheckConstraint("decision IN ('submit','resubmit','approve','return','reject')", name="decision"),
+        CheckConstraint("decision NOT IN ('return','reject') OR (reason IS NOT NULL AND reason <> '')",
+                        name="reason_given"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("hour_claim.id"), index=True)
+    version: Mapped[int]                                      # the version the action was taken on
+    step: Mapped[int]                                         # the chain step acted at (0-based; filings: 0)
+    level: Mapped[str] = mapped_column(String(120))           # the step as the rules name it (行业主管部门审批…)
+    decision: Mapped[str] = mapped_column(String(10))
+    reason: Mapped[str | None] = mapped_column(String(500))
+    actor_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    org_name: Mapped[str | None] = mapped_column(String(100))
+    at: Mapped[datetime]
+
+    @property
+    def decision_name(self) -> str:
+        return DECISION_NAMES[self.decision]

@@ -1,0 +1,433 @@
+"""Filing, reviewing and crediting hour claims (学时认证). Operations flush and never commit.
+
+Every fact comes from the rules (rules/claims.py): the kinds a person's policy lets them claim, the fields of each,
+the evidence, the review chain and the hours. The chain's steps name organisation kinds (and a level); an account
+acts at a step when its organisation is of that kind and level and the claimant is in its scope
+(lms/orgs/scope.py), so the same code runs every region's chain.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import filetype  # type: ignore[import-untyped]
+from flask import current_app
+from sqlalchemy import Select, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from courseware.storage import MediaStore
+from rules import Policy, load_policy
+from rules.claims import (
+    ClaimError,
+    ClaimHours,
+    ClaimKind,
+    ReviewChain,
+    ReviewStep,
+    claim_kind,
+    claim_kinds,
+    credit_in_year,
+    hours_for_claim,
+)
+from rules.claims import _parse as parse_fact
+
+from .. import audit, clock
+from ..accounts.models import Person
+from ..errors import Conflict, InvalidFields, InvalidInput, NotAllowed, NotFound
+from ..hours.operations import register_hours
+from ..orgs.models import HR_KINDS, Organisation
+from ..orgs.operations import current_employment, region_in
+from ..orgs.scope import covers_person, person_clause, require_write, scope_of
+from ..regions import REGIONS, policy_of
+from .models import EVIDENCE_TYPES, MAX_FILE_BYTES, MAX_FILES, ClaimEvidence, ClaimStep, HourClaim
+
+# The organisation kinds of the rules (rules.claims.ORGANISATIONS) as kinds of lms/orgs.
+ACTING_KINDS: dict[str, tuple[str, ...]] = {
+    "employer": ("employer",), "personnel_agency": ("agency",), "community_office": ("agency",),
+    "industry_authority": ("authority",), "hr_bureau": HR_KINDS, "organiser": ("organiser",),
+}
+
+
+@dataclass(frozen=True)
+class Upload:
+    """An uploaded file as the view received it."""
+
+    filename: str
+    data: bytes
+
+
+# ---- the rules for a person ---------------------------------------------------------------------------------
+
+def policy_of_person(s: Session, person: Person, year: int | None = None) -> Policy:
+    """The policy a person's claims follow: that of the region they belonged to in year (today's by default), in
+    the version in force at the end of that year (or today)."""
+    today = clock.china_today()
+    region = region_in(s, person, year) if year is not None else person.region
+    day = min(date(year, 12, 31), today) if year is not None else today
+    found = policy_of(region, day)
+    if found is None:
+        raise NotAllowed(f"{REGIONS[region].name if region in REGIONS else region}没有适用的继续教育学时规定，不能申报学时")
+    policy = load_policy(found)
+    if policy.claims is None:
+        raise NotAllowed(f"{policy.document}未规定学时申报（认证）")
+    return policy
+
+
+def chain_of(s: Session, person: Person, policy: Policy) -> ReviewChain:
+    """The review chain of a person's claims: the freelancer's where the policy has one and the person is with a
+    personnel agency (威人社字〔2022〕2号 三), else the policy's default."""
+    employment = current_employment(s, person)
+    freelancer = employment is not None and employment.org.kind == "agency"
+    rules = policy.claims
+    assert rules is not None
+    if freelancer:
+        for chain in rules.chains:
+            if chain.applies_to == "freelancer":
+                return chain
+    return next(c for c in rules.chains if c.applies_to is None)
+
+
+def chain_by_id(claim: HourClaim) -> ReviewChain:
+    rules = load_policy(claim.policy).claims
+    assert rules is not None
+    for chain in rules.chains:
+        if chain.id == claim.chain:
+            return chain
+    raise NotFound("该申报的审核流程已不存在")
+
+
+def acts_at(org: Organisation | None, step: ReviewStep) -> bool:
+    """Whether an organisation is of the kind (and level) that acts at a step of a review chain."""
+    if org is None or not org.may_act:
+        return False
+    kinds = {k for a in step.acts for k in ACTING_KINDS.get(a, ())}
+    if org.kind not in kinds:
+        return False
+    region = REGIONS.get(org.region_code)
+    return step.level is None or (region is not None and region.level == step.level)
+
+
+def kinds_for(s: Session, person: Person) -> tuple[Policy, tuple[ClaimKind, ...]]:
+    policy = policy_of_person(s, person)
+    return policy, claim_kinds(policy)
+
+
+def kind_of(policy: Policy, kind_id: str) -> ClaimKind:
+    try:
+        return claim_kind(policy, kind_id)
+    except ClaimError as exc:
+        raise NotFound(exc.message) from None
+
+
+# ---- evidence -------------------------------------------------------------------------------------------------
+
+def evidence_store() -> MediaStore:
+    """Evidence files live outside the web root, beside (never inside) the course media, unless EVIDENCE_DIR says."""
+    root = current_app.config.get("EVIDENCE_DIR") or Path(current_app.config["MEDIA_DIR"]).parent / "evidence"
+    return MediaStore(root)
+
+
+def clean_filename(name: str) -> str:
+    """The uploaded name for display: its last path part (a name with ../ loses the path), no control characters."""
+    base = re.split(r"[\\/]", name or "")[-1]
+    base = "".join(ch for ch in base if ord(ch) >= 32 and ch not in "<>\"'").strip(" .")
+    return base[-100:] or "未命名文件"
+
+
+def check_evidence(files: list[Upload], already: int = 0) -> tuple[list[tuple[Upload, str]], list[str]]:
+    """The files that are PDF, JPEG or PNG by content and within the size limit (with their type), and a message
+    for each that is not."""
+    problems: list[str] = []
+    good: list[tuple[Upload, str]] = []
+    files = [f for f in files if f.filename or f.data]
+    if already + len(files) > MAX_FILES:
+        problems.append(f"每项申报最多上传 {MAX_FILES} 个佐证文件（已有 {already} 个，本次 {len(files)} 个）")
+    for f in files:
+        name = clean_filename(f.filename)
+        if not f.data:
+            problems.append(f"“{name}”是空文件（0 字节），请重新选择")
+            continue
+        if len(f.data) > MAX_FILE_BYTES:
+            problems.append(f"“{name}”超过 10 MB，请压缩后再上传")
+            continue
+        guessed = filetype.guess(f.data[:8192])
+        mime = guessed.mime if guessed is not None else None
+        if mime not in EVIDENCE_TYPES:
+            problems.append(f"“{name}”不是 PDF、JPEG 或 PNG 文件（按文件内容判断，与扩展名无关）")
+            continue
+        good.append((f, mime))
+    return good, problems
+
+
+def _store_evidence(s: Session, actor: Person, claim: HourClaim, files: list[tuple[Upload, str]]) -> None:
+    store = evidence_store()
+    have = {e.key for e in s.scalars(select(ClaimEvidence).where(ClaimEvidence.claim_id == claim.id))}
+    for upload, mime in files:
+        key = store.put(upload.data, EVIDENCE_TYPES[mime])
+        if key in have:
+            continue  # the same file twice: kept once
+        have.add(key)
+        s.add(ClaimEvidence(claim_id=claim.id, key=key, mime=mime, size=len(upload.data),
+                            filename=clean_filename(upload.filename), uploaded_by_id=actor.id,
+                            uploaded_at=clock.now()))
+    s.flush()
+
+
+# ---- filing ---------------------------------------------------------------------------------------------------
+
+def check_facts(policy: Policy, kind: ClaimKind, facts: dict[str, str]) -> tuple[ClaimHours | None, dict[str, str]]:
+    """The hours a claim's facts give (rules.claims.hours_for_claim), or every problem with them at once."""
+    problems: dict[str, str] = {}
+    for field in kind.fields:
+        value = facts.get(field.name)
+        if value is None or not str(value).strip():
+            if field.required:
+                problems[field.name] = f"请填写{field.label}"
+            continue
+        try:
+            parse_fact(field, value)
+        except ClaimError as exc:
+            problems[field.name] = exc.message
+    if problems:
+        return None, problems
+    try:
+        got = hours_for_claim(policy, kind, facts, today=clock.china_today())
+    except ClaimError as exc:
+        return None, {exc.field or "form": exc.message}
+    if got.deadline is not None and got.deadline.last_day < clock.china_today():
+        d = got.deadline
+        return None, {"end": f"已超过申报期限：该活动最迟应于 {d.last_day.isoformat()} 前申报（{d.rule}：{d.text}）"}
+    return got, {}
+
+
+def _facts_of(kind: ClaimKind, form: dict[str, str]) -> dict[str, str]:
+    return {f.name: str(form[f.name]).strip() for f in kind.fields
+            if form.get(f.name) is not None and str(form[f.name]).strip()}
+
+
+def _title(kind: ClaimKind, got: ClaimHours) -> str:
+    a = got.activity
+    when = a.start.isoformat() if a.start == a.end or a.end is None else f"{a.start.isoformat()}至{a.end.isoformat()}"
+    item = f"：{a.item_id}" if a.item_id else ""
+    return f"{kind.label}（{when}）{item}"[:200]
+
+
+def _open_same_item(s: Session, person_id: int, year: int, item_id: str | None, but: int | None = None) -> bool:
+    if not item_id:
+        return False
+    q = select(HourClaim.id).where(HourClaim.person_id == person_id, HourClaim.year == year,
+                                   HourClaim.item_id == item_id, HourClaim.status.in_(("pending", "returned")))
+    if but is not None:
+        q = q.where(HourClaim.id != but)
+    return s.scalar(q) is not None
+
+
+def file_claim(s: Session, actor: Person, person: Person, kind_id: str, form: dict[str, str], files: list[Upload],
+               ip: str | None = None) -> HourClaim:
+    """File a claim with its evidence; every problem of the facts and the files is reported at once."""
+    if actor.id != person.id:
+        raise NotAllowed()
+    policy = policy_of_person(s, person)
+    kind = kind_of(policy, kind_id)
+    facts = _facts_of(kind, form)
+    got, problems = check_facts(policy, kind, facts)
+    if got is not None and policy_of_person(s, person, got.activity.year).id != policy.id:
+        # An activity of an earlier year follows the policy in force for that year.
+        policy = policy_of_person(s, person, got.activity.year)
+        try:
+            kind = claim_kind(policy, kind_id)
+        except ClaimError:
+            problems["kind"] = f"{got.activity.year}年适用的{policy.document}没有“{kind.label}”这类申报"
+        else:
+            got, problems = check_facts(policy, kind, facts)
+    chain = chain_of(s, person, policy)
+    if "practitioner" not in chain.filed_by:
+        from rules.claims import ORGANISATIONS
+        who = "或".join(ORGANISATIONS[f] for f in chain.filed_by)
+        problems["form"] = f"按{chain.rule}，此类学时由{who}申报，请联系单位管理员"
+    good, file_problems = check_evidence(files)
+    if not good and not file_problems:
+        file_problems.append(f"请上传佐证材料（{'、'.join(kind.evidence)}）")
+    if file_problems:
+        problems["evidence"] = "；".join(file_problems)
+    if got is not None and _open_same_item(s, person.id, got.activity.year, got.activity.item_id):
+        problems["item_id"] = f"“{got.activity.item_id}”已有一项正在审核的申报，同一成果不能重复申报"
+    if problems or got is None:
+        raise InvalidFields(problems or {"form": "申报内容有误"})
+    now = clock.now()
+    claim = HourClaim(person_id=person.id, year=got.activity.year, policy=policy.id, kind=kind.id,
+                      kind_label=kind.label, rule=kind.rule[:160], chain=chain.id, steps=len(chain.steps),
+                      facts=json.dumps(facts, ensure_ascii=False, sort_keys=True), item_id=got.activity.item_id,
+                      title=_title(kind, got), hours_claimed=got.hours, status="pending", step=0, version=1,
+                      filed_by_id=actor.id, filed_at=now, updated_at=now)
+    s.add(claim)
+    try:
+        s.flush()
+    except IntegrityError:
+        raise Conflict(f"“{got.activity.item_id}”已有一项正在审核的申报，同一成果不能重复申报") from None
+    _store_evidence(s, actor, claim, good)
+    s.add(ClaimStep(claim_id=claim.id, version=1, step=0, level="申报", decision="submit", actor_id=actor.id,
+                    org_id=None, org_name=None, at=now))
+    audit.record(s, actor, "claim.submit", claim, ip=ip, person_id=person.id, kind=kind.id, year=claim.year,
+                 hours=str(got.hours))
+    s.flush()
+    return claim
+
+
+# ---- who sees what --------------------------------------------------------------------------------------------
+
+def _own_org(s: Session, actor: Person) -> Organisation | None:
+    return s.get(Organisation, actor.org_id) if actor.org_id else None
+
+
+def visible_claim(s: Session, actor: Person, claim_id: int) -> HourClaim:
+    """A claim its claimant may see, or a reviewer whose organisation acts in its chain and whose scope covers the
+    claimant; 404 for everyone else."""
+    claim = s.get(HourClaim, claim_id)
+    if claim is None:
+        raise NotFound()
+    if claim.person_id == actor.id:
+        return claim
+    if actor.role == "practitioner":
+        raise NotFound()
+    org = _own_org(s, actor)
+    if not any(acts_at(org, step) for step in chain_by_id(claim).steps):
+        raise NotFound()
+    person = s.get(Person, claim.person_id)
+    if person is None or not covers_person(s, actor, person):
+        raise NotFound()
+    return claim
+
+
+def may_decide(s: Session, actor: Person, claim: HourClaim) -> bool:
+    """Whether actor acts at the step the claim waits at (and may write)."""
+    if claim.status != "pending" or actor.role == "practitioner" or not scope_of(s, actor).writable:
+        return False
+    steps = chain_by_id(claim).steps
+    return claim.step < len(steps) and acts_at(_own_org(s, actor), steps[claim.step])
+
+
+def my_claims(s: Session, person: Person) -> list[HourClaim]:
+    return list(s.scalars(select(HourClaim).where(HourClaim.person_id == person.id)
+                          .order_by(HourClaim.filed_at.desc(), HourClaim.id.desc())))
+
+
+def waiting_query(s: Session, actor: Person) -> Select[tuple[HourClaim]]:
+    scope = scope_of(s, actor)
+    return (select(HourClaim).join(Person, Person.id == HourClaim.person_id)
+            .where(HourClaim.status == "pending", person_clause(scope))
+            .order_by(HourClaim.filed_at, HourClaim.id))
+
+
+def waiting_for(s: Session, actor: Person, limit: int = 500) -> list[HourClaim]:
+    """The claims waiting at a step the actor's organisation acts at, within its scope, oldest first."""
+    return [c for c in s.scalars(waiting_query(s, actor).limit(limit)) if may_decide(s, actor, c)]
+
+
+def history_of(s: Session, claim: HourClaim) -> list[ClaimStep]:
+    return list(s.scalars(select(ClaimStep).where(ClaimStep.claim_id == claim.id).order_by(ClaimStep.version)))
+
+
+def step_labels(claim: HourClaim) -> list[str]:
+    return [step.label for step in chain_by_id(claim).steps]
+
+
+# ---- deciding -------------------------------------------------------------------------------------------------
+
+def _lock_person_year(s: Session, person_id: int, year: int) -> None:
+    """Serialise approvals of one person-year: what a claim adds depends on what the year holds (its caps). On
+    PostgreSQL a transaction-scoped advisory lock; SQLite's write transactions (BEGIN IMMEDIATE) are serial."""
+    if s.get_bind().dialect.name == "postgresql":
+        # One bigint key per person-year, in a range of its own (12 × 10¹²: issue 12).
+        s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": 12 * 10**12 + person_id * 10_000 + year})
+
+
+def _activity(claim: HourClaim) -> Any:
+    policy = load_policy(claim.policy)
+    return hours_for_claim(policy, claim.kind, claim.facts_dict).activity
+
+
+def _credit(s: Session, actor: Person, org: Organisation, claim: HourClaim, ip: str | None) -> Decimal:
+    """Post what the claim adds to its person-year (rules.claims.credit_in_year) to the hours bank, once."""
+    _lock_person_year(s, claim.person_id, claim.year)
+    policy = load_policy(claim.policy)
+    approved = list(s.scalars(select(HourClaim).where(
+        HourClaim.person_id == claim.person_id, HourClaim.status == "approved", HourClaim.id != claim.id)))
+    credited = [_activity(c) for c in approved if c.year == claim.year]
+    earlier: dict[str, Decimal] = {}
+    for c in approved:
+        if c.year < claim.year and c.item_id and c.credited_hours is not None:
+            earlier[c.item_id] = earlier.get(c.item_id, Decimal(0)) + c.credited_hours
+    got = credit_in_year(policy, _activity(claim), credited, earlier)
+    lines = [f"{c.explanation}（{c.rule}）" for c in got.lines] + list(got.skipped)
+    rules_cited = "；".join(dict.fromkeys(c.rule for c in got.lines)) or claim.rule
+    for category, hours in got.by_category.items():
+        if hours == 0:
+            continue
+        register_hours(s, person_id=claim.person_id, year=claim.year, category=category, hours=hours,
+                       source_type="claim", source_ref=f"{claim.id}:{category}", title=claim.title, org=org.name,
+                       registered_by=actor, rule=rules_cited[:120], note="\n".join(lines), ip=ip)
+    return got.hours
+
+
+def decide(s: Session, actor: Person, claim_id: int, *, version: int, decision: str, reason: str = "",
+           ip: str | None = None) -> HourClaim:
+    """Approve, return for correction or reject a claim at the step it waits at; the last approval credits it."""
+    require_write(s, actor)
+    claim = visible_claim(s, actor, claim_id)
+    if decision not in ("approve", "return", "reject"):
+        raise InvalidInput("审核意见无效")
+    reason = reason.strip()
+    if decision != "approve" and not 2 <= len(reason) <= 500:
+        raise InvalidFields({"reason": "请写明退回或不予认定的原因（2–500 字）"})
+    if len(reason) > 500:
+        raise InvalidFields({"reason": "审核意见至多 500 字"})
+    if claim.version != version:
+        raise Conflict("该申报在您查看之后已有变化（已被审核或修改），请刷新后重新查看")
+    if claim.status != "pending":
+        raise Conflict(f"该申报当前状态为“{claim.status_name}”，不能审核")
+    steps = chain_by_id(claim).steps
+    step = steps[claim.step]
+    org = _own_org(s, actor)
+    if org is None or not acts_at(org, step):
+        raise NotAllowed(f"该申报当前等待“{step.label}”，您所在机构不在这一环节")
+    # One decision per version, in the database: a concurrent decision on the same version fails here.
+    changed = s.execute(text("UPDATE hour_claim SET version = version + 1 WHERE id = :id AND version = :v"),
+                        {"id": claim.id, "v": version}).rowcount
+    if changed != 1:
+        raise Conflict("该申报在您查看之后已有变化（已被审核或修改），请刷新后重新查看")
+    s.refresh(claim)
+    now = clock.now()
+    s.add(ClaimStep(claim_id=claim.id, version=claim.version, step=claim.step, level=step.label[:120],
+                    decision=decision, reason=reason or None, actor_id=actor.id, org_id=org.id, org_name=org.name,
+                    at=now))
+    claim.updated_at = now
+    detail: dict[str, Any] = {"person_id": claim.person_id, "step": step.label, "reason": reason}
+    if decision == "approve":
+        claim.step += 1
+        if claim.step == len(steps):
+            claim.credited_hours = _credit(s, actor, org, claim, ip)
+            claim.status = "approved"
+            detail["hours"] = str(claim.credited_hours)
+    else:
+        claim.status = "returned" if decision == "return" else "rejected"
+    s.flush()
+    audit.record(s, actor, f"claim.{decision}", claim, ip=ip, **detail)
+    return claim
+
+
+def evidence_of(s: Session, actor: Person, claim_id: int, evidence_id: int) -> tuple[ClaimEvidence, Path]:
+    """An evidence file and its path, for its claimant and the reviewers who see the claim; 404 for others."""
+    claim = visible_claim(s, actor, claim_id)
+    ev = s.get(ClaimEvidence, evidence_id)
+    if ev is None or ev.claim_id != claim.id:
+        raise NotFound()
+    path = evidence_store().path(ev.key)
+    if not path.exists():
+        raise NotFound("该佐证文件已不存在")
+    return ev, path

@@ -1,0 +1,149 @@
+"""Pages of hour claims: a practitioner files and follows their claims; reviewers see the claims waiting at their
+step of the chain (within their scope), open the evidence and decide."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+
+from rules import load_policy
+
+from ..db import get_session, transaction
+from ..errors import DomainError, InvalidFields, InvalidInput
+from ..security import practitioner_required, roles_required
+from .forms import DecisionForm, FilingForm
+from .models import MAX_FILE_BYTES, MAX_FILES
+from .operations import (
+    Upload,
+    chain_of,
+    decide,
+    evidence_of,
+    file_claim,
+    history_of,
+    kind_of,
+    kinds_for,
+    may_decide,
+    my_claims,
+    step_labels,
+    visible_claim,
+    waiting_for,
+)
+
+bp = Blueprint("claims", __name__)
+# Accounts whose organisation may act in some region's review chain; which claims each sees is the scope's.
+REVIEWER_ROLES = ("employer", "agency", "authority", "bureau")
+
+
+def _uploads(name: str) -> list[Upload]:
+    """The files of a form field, each read up to one byte over the limit (enough to refuse it) and closed."""
+    out = []
+    for f in request.files.getlist(name):
+        try:
+            out.append(Upload(f.filename or "", f.read(MAX_FILE_BYTES + 1)))
+        finally:
+            f.close()
+    return out
+
+
+@bp.get("/me/claims")
+@practitioner_required
+def mine() -> Any:
+    """The practitioner's claims and the kinds their policy lets them claim (学时认证)."""
+    s = get_session()
+    policy, kinds = kinds_for(s, current_user)
+    return render_template("claims/mine.html", claims=my_claims(s, current_user), kinds=kinds, policy=policy,
+                           chain=chain_of(s, current_user, policy))
+
+
+@bp.route("/me/claims/new", methods=["GET", "POST"])
+@practitioner_required
+def new() -> Any:
+    """File a claim of one kind with its evidence; every problem is shown at once."""
+    s = get_session()
+    policy, _kinds = kinds_for(s, current_user)
+    kind = kind_of(policy, request.values.get("kind", ""))
+    form = FilingForm()
+    problems: dict[str, str] = {}
+    values = {f.name: request.form.get(f.name, "") for f in kind.fields}
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            raise InvalidInput("页面已过期，请刷新后重试")
+        uploads = _uploads("evidence")
+        try:
+            with transaction():
+                claim = file_claim(s, current_user, current_user, kind.id, values, uploads, ip=request.remote_addr)
+        except InvalidFields as exc:
+            problems = exc.fields
+        except DomainError as exc:
+            problems = {"form": exc.message}
+        else:
+            flash(f"已提交“{claim.kind_label}”的申报，请等待审核", "success")
+            return redirect(url_for("claims.claim", claim_id=claim.id))
+    return render_template("claims/new.html", kind=kind, policy=policy, form=form, values=values,
+                           problems=problems, chain=chain_of(s, current_user, policy), max_files=MAX_FILES)
+
+
+@bp.get("/claims/<int:claim_id>")
+@login_required
+def claim(claim_id: int) -> Any:
+    """One claim: its facts, evidence, the chain and every decision; the decision form at the reviewer's step."""
+    s = get_session()
+    c = visible_claim(s, current_user, claim_id)
+    form = DecisionForm(version=str(c.version))
+    policy = load_policy(c.policy)
+    labels = {f.name: f.label for f in kind_of(policy, c.kind).fields}
+    return render_template("claims/claim.html", claim=c, steps=step_labels(c), history=history_of(s, c),
+                           may_decide=may_decide(s, current_user, c), form=form, labels=labels, unit=policy.unit)
+
+
+@bp.post("/claims/<int:claim_id>/decide")
+@roles_required(*REVIEWER_ROLES)
+def decide_view(claim_id: int) -> Any:
+    """Approve, return or reject the claim at the reviewer's step."""
+    s = get_session()
+    visible_claim(s, current_user, claim_id)  # 404 outside the scope, before anything else is said
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        raise InvalidInput("页面已过期，请刷新后重试")
+    try:
+        version = int(form.version.data or "")
+    except ValueError:
+        raise InvalidInput("页面已过期，请刷新后重试") from None
+    try:
+        with transaction():
+            c = decide(s, current_user, claim_id, version=version, decision=form.decision.data or "",
+                       reason=form.reason.data or "", ip=request.remote_addr)
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("claims.claim", claim_id=claim_id))
+    done = {"approved": f"已认定并登记 {c.credited_hours}{load_policy(c.policy).unit}", "pending": "已审核通过，转下一环节",
+            "returned": "已退回申报人修改", "rejected": "已不予认定"}[c.status]
+    flash(f"{c.title}：{done}", "success")
+    return redirect(url_for("claims.queue"))
+
+
+@bp.get("/claims/<int:claim_id>/evidence/<int:evidence_id>")
+@login_required
+def evidence(claim_id: int, evidence_id: int) -> Any:
+    """An evidence file, for the claimant and the reviewers in scope only: a download, never cached or sniffed; a
+    reviewer may view it in the page (?inline=1)."""
+    s = get_session()
+    ev, path = evidence_of(s, current_user, claim_id, evidence_id)
+    inline = request.args.get("inline") == "1"
+    if inline and ev.mime not in ("application/pdf", "image/jpeg", "image/png"):
+        abort(404)
+    resp = send_file(path, mimetype=ev.mime, as_attachment=not inline, download_name=ev.filename,
+                     conditional=False, etag=False, max_age=0)
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    resp.headers["Cache-Control"] = "no-store, private"
+    resp.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; plugin-types application/pdf; sandbox"
+    return resp
+
+
+@bp.get("/claims/review")
+@roles_required(*REVIEWER_ROLES)
+def queue() -> Any:
+    """The claims waiting at the reviewer's step of their chain, within their scope, oldest first."""
+    s = get_session()
+    return render_template("claims/queue.html", claims=waiting_for(s, current_user))
