@@ -114,6 +114,7 @@ class ClaimStep(Base):
         CheckConstraint("decision IN ('submit','resubmit','approve','return','reject')", name="decision"),
         CheckConstraint("decision NOT IN ('return','reject') OR (reason IS NOT NULL AND reason <> '')",
                         name="reason_given"),
+        CheckConstraint("(decision IN ('submit','resubmit')) = (facts IS NOT NULL)", name="filing_facts"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     claim_id: Mapped[int] = mapped_column(ForeignKey("hour_claim.id"), index=True)
@@ -125,6 +126,8 @@ class ClaimStep(Base):
     actor_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
     org_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     org_name: Mapped[str | None] = mapped_column(String(100))
+    facts: Mapped[str | None] = mapped_column(Text)           # JSON: the facts filed (filings only): every version kept
+    hours: Mapped[Decimal | None] = mapped_column(Numeric(7, 2))  # the rules' hours for those facts (filings only)
     at: Mapped[datetime]
 
     @property

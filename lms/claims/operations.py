@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from courseware.storage import MediaStore
 from rules import Policy, load_policy
 from rules.claims import (
+    ORGANISATIONS,
     ClaimError,
     ClaimHours,
     ClaimKind,
@@ -227,11 +228,21 @@ def _open_same_item(s: Session, person_id: int, year: int, item_id: str | None, 
     return s.scalar(q) is not None
 
 
-def file_claim(s: Session, actor: Person, person: Person, kind_id: str, form: dict[str, str], files: list[Upload],
-               ip: str | None = None) -> HourClaim:
-    """File a claim with its evidence; every problem of the facts and the files is reported at once."""
-    if actor.id != person.id:
-        raise NotAllowed()
+@dataclass(frozen=True)
+class Filing:
+    """A checked filing: the policy, kind, chain, facts and hours, and the evidence files that passed."""
+
+    policy: Policy
+    kind: ClaimKind
+    chain: ReviewChain
+    facts: dict[str, str]
+    got: ClaimHours
+    files: list[tuple[Upload, str]]
+
+
+def check_filing(s: Session, person: Person, kind_id: str, form: dict[str, str], files: list[Upload], *,
+                 files_held: int = 0, claim_id: int | None = None) -> Filing:
+    """Check a claim's facts and files against the person's policy; every problem at once (InvalidFields)."""
     policy = policy_of_person(s, person)
     kind = kind_of(policy, kind_id)
     facts = _facts_of(kind, form)
@@ -247,18 +258,27 @@ def file_claim(s: Session, actor: Person, person: Person, kind_id: str, form: di
             got, problems = check_facts(policy, kind, facts)
     chain = chain_of(s, person, policy)
     if "practitioner" not in chain.filed_by:
-        from rules.claims import ORGANISATIONS
         who = "或".join(ORGANISATIONS[f] for f in chain.filed_by)
         problems["form"] = f"按{chain.rule}，此类学时由{who}申报，请联系单位管理员"
-    good, file_problems = check_evidence(files)
-    if not good and not file_problems:
+    good, file_problems = check_evidence(files, files_held)
+    if not good and not files_held and not file_problems:
         file_problems.append(f"请上传佐证材料（{'、'.join(kind.evidence)}）")
     if file_problems:
         problems["evidence"] = "；".join(file_problems)
-    if got is not None and _open_same_item(s, person.id, got.activity.year, got.activity.item_id):
+    if got is not None and _open_same_item(s, person.id, got.activity.year, got.activity.item_id, but=claim_id):
         problems["item_id"] = f"“{got.activity.item_id}”已有一项正在审核的申报，同一成果不能重复申报"
     if problems or got is None:
         raise InvalidFields(problems or {"form": "申报内容有误"})
+    return Filing(policy, kind, chain, facts, got, good)
+
+
+def file_claim(s: Session, actor: Person, person: Person, kind_id: str, form: dict[str, str], files: list[Upload],
+               ip: str | None = None) -> HourClaim:
+    """File a claim with its evidence; every problem of the facts and the files is reported at once."""
+    if actor.id != person.id:
+        raise NotAllowed()
+    f = check_filing(s, person, kind_id, form, files)
+    policy, kind, chain, facts, got, good = f.policy, f.kind, f.chain, f.facts, f.got, f.files
     now = clock.now()
     claim = HourClaim(person_id=person.id, year=got.activity.year, policy=policy.id, kind=kind.id,
                       kind_label=kind.label, rule=kind.rule[:160], chain=chain.id, steps=len(chain.steps),
@@ -272,10 +292,47 @@ def file_claim(s: Session, actor: Person, person: Person, kind_id: str, form: di
         raise Conflict(f"“{got.activity.item_id}”已有一项正在审核的申报，同一成果不能重复申报") from None
     _store_evidence(s, actor, claim, good)
     s.add(ClaimStep(claim_id=claim.id, version=1, step=0, level="申报", decision="submit", actor_id=actor.id,
-                    org_id=None, org_name=None, at=now))
+                    org_id=None, org_name=None, facts=claim.facts, hours=got.hours, at=now))
     audit.record(s, actor, "claim.submit", claim, ip=ip, person_id=person.id, kind=kind.id, year=claim.year,
                  hours=str(got.hours))
     s.flush()
+    return claim
+
+
+def resubmit_claim(s: Session, actor: Person, claim_id: int, *, version: int, form: dict[str, str],
+                   files: list[Upload], ip: str | None = None) -> HourClaim:
+    """The claimant corrects a returned claim (facts, further evidence) and files it again: the chain starts over,
+    and the earlier version stays in the claim's history."""
+    claim = visible_claim(s, actor, claim_id)
+    if claim.person_id != actor.id:
+        raise NotFound()
+    if claim.status != "returned":
+        raise Conflict(f"该申报当前状态为“{claim.status_name}”，只有退回修改的申报可以重新提交")
+    if claim.version != version:
+        raise Conflict("该申报在您查看之后已有变化，请刷新后重新查看")
+    held = len(claim.evidence)
+    f = check_filing(s, actor, claim.kind, form, files, files_held=held, claim_id=claim.id)
+    if f.policy.id != claim.policy:
+        raise InvalidFields({"form": "修改后的活动适用另一版本的规定，请撤回此项并重新申报"})
+    changed = s.execute(text("UPDATE hour_claim SET version = version + 1 WHERE id = :id AND version = :v"),
+                        {"id": claim.id, "v": version}).rowcount
+    if changed != 1:
+        raise Conflict("该申报在您查看之后已有变化，请刷新后重新查看")
+    s.refresh(claim)
+    now = clock.now()
+    claim.facts = json.dumps(f.facts, ensure_ascii=False, sort_keys=True)
+    claim.year, claim.item_id, claim.title = f.got.activity.year, f.got.activity.item_id, _title(f.kind, f.got)
+    claim.hours_claimed, claim.status, claim.step, claim.updated_at = f.got.hours, "pending", 0, now
+    try:
+        s.flush()
+    except IntegrityError:
+        raise Conflict(f"“{f.got.activity.item_id}”已有一项正在审核的申报，同一成果不能重复申报") from None
+    _store_evidence(s, actor, claim, f.files)
+    s.add(ClaimStep(claim_id=claim.id, version=claim.version, step=0, level="申报", decision="resubmit",
+                    actor_id=actor.id, facts=claim.facts, hours=f.got.hours, at=now))
+    audit.record(s, actor, "claim.resubmit", claim, ip=ip, person_id=actor.id, hours=str(f.got.hours))
+    s.flush()
+    s.expire(claim, ["evidence"])
     return claim
 
 

@@ -13,7 +13,7 @@ from ..db import get_session, transaction
 from ..errors import DomainError, InvalidFields, InvalidInput
 from ..security import practitioner_required, roles_required
 from .forms import DecisionForm, FilingForm
-from .models import MAX_FILE_BYTES, MAX_FILES
+from .models import MAX_FILE_BYTES, MAX_FILES, HourClaim
 from .operations import (
     Upload,
     chain_of,
@@ -25,6 +25,7 @@ from .operations import (
     kinds_for,
     may_decide,
     my_claims,
+    resubmit_claim,
     step_labels,
     visible_claim,
     waiting_for,
@@ -84,17 +85,55 @@ def new() -> Any:
                            problems=problems, chain=chain_of(s, current_user, policy), max_files=MAX_FILES)
 
 
+def _claim_page(c: HourClaim, problems: dict[str, str] | None = None, values: dict[str, str] | None = None) -> Any:
+    s = get_session()
+    policy = load_policy(c.policy)
+    kind = kind_of(policy, c.kind)
+    labels = {f.name: f.label for f in kind.fields}
+    facts = c.facts_dict
+    return render_template("claims/claim.html", claim=c, steps=step_labels(c), history=history_of(s, c),
+                           may_decide=may_decide(s, current_user, c), form=DecisionForm(version=str(c.version)),
+                           labels=labels, unit=policy.unit, kind=kind, problems=problems or {},
+                           values=values or {f.name: str(facts.get(f.name, "")) for f in kind.fields},
+                           may_resubmit=c.status == "returned" and c.person_id == current_user.id,
+                           filing=FilingForm(), max_files=MAX_FILES)
+
+
 @bp.get("/claims/<int:claim_id>")
 @login_required
 def claim(claim_id: int) -> Any:
-    """One claim: its facts, evidence, the chain and every decision; the decision form at the reviewer's step."""
+    """One claim: its facts, evidence, the chain and every decision; the decision form at the reviewer's step, the
+    correction form for its claimant when it was returned."""
+    return _claim_page(visible_claim(get_session(), current_user, claim_id))
+
+
+@bp.post("/claims/<int:claim_id>/resubmit")
+@practitioner_required
+def resubmit(claim_id: int) -> Any:
+    """Correct a returned claim and file it again."""
     s = get_session()
     c = visible_claim(s, current_user, claim_id)
-    form = DecisionForm(version=str(c.version))
-    policy = load_policy(c.policy)
-    labels = {f.name: f.label for f in kind_of(policy, c.kind).fields}
-    return render_template("claims/claim.html", claim=c, steps=step_labels(c), history=history_of(s, c),
-                           may_decide=may_decide(s, current_user, c), form=form, labels=labels, unit=policy.unit)
+    kind = kind_of(load_policy(c.policy), c.kind)
+    values = {f.name: request.form.get(f.name, "") for f in kind.fields}
+    if not FilingForm().validate_on_submit():
+        raise InvalidInput("页面已过期，请刷新后重试")
+    try:
+        version = int(request.form.get("version", ""))
+    except ValueError:
+        raise InvalidInput("页面已过期，请刷新后重试") from None
+    uploads = _uploads("evidence")
+    try:
+        with transaction():
+            resubmit_claim(s, current_user, claim_id, version=version, form=values, files=uploads,
+                           ip=request.remote_addr)
+    except InvalidFields as exc:
+        s.expire_all()
+        return _claim_page(visible_claim(s, current_user, claim_id), exc.fields, values)
+    except DomainError as exc:
+        flash(exc.message, "error")
+    else:
+        flash("已修改并重新提交，请等待审核", "success")
+    return redirect(url_for("claims.claim", claim_id=claim_id))
 
 
 @bp.post("/claims/<int:claim_id>/decide")

@@ -246,3 +246,96 @@ def test_weihai_chain_runs_employer_then_authority_then_hr_and_the_year_cap_hold
     assert total == Decimal(30)
     names = set(db.scalars(select(HoursEntry.registered_by_org)))
     assert len(names) == 1 and "人力资源和社会保障局" in names.pop()
+
+
+def test_a_returned_claim_is_corrected_and_filed_again_keeping_every_version(
+        app: Any, db: Any, wenzhou: dict[str, Any], make: Any) -> None:
+    c = app.test_client()
+    web_login(c, wenzhou["p"].id_number)
+    file(c, "training", start="2026-02-01", hours="8")
+    claim = only_claim(db)
+    r = app.test_client()
+    web_login(r, "jyj")
+    decide(r, claim, "return", "学时数与证书不符")
+    claim = only_claim(db)
+    page = c.get(f"/claims/{claim.id}").get_data(as_text=True)
+    assert "重新提交" in page and "学时数与证书不符" in page
+    # Another practitioner cannot touch it; a wrong fact is reported and changes nothing.
+    db.rollback()
+    other = make.practitioner("别人", region="wenzhou-lucheng")
+    o = app.test_client()
+    web_login(o, other.id_number)
+    assert o.post(f"/claims/{claim.id}/resubmit", data={"version": claim.version, "start": "2026-02-01",
+                                                        "hours": "6"}).status_code == 404
+    bad = c.post(f"/claims/{claim.id}/resubmit", data={"version": claim.version, "start": "2026-02-01",
+                                                       "hours": "-1"})
+    assert "须为大于0" in bad.get_data(as_text=True)
+    assert only_claim(db).status == "returned"
+    builder = EnvironBuilder(path=f"/claims/{claim.id}/resubmit", method="POST", data={
+        "version": str(claim.version), "start": "2026-02-01", "hours": "6", "evidence": [(io.BytesIO(PNG), "新.png")]})
+    try:
+        assert c.open(builder).status_code == 302
+    finally:
+        builder.close()
+    claim = only_claim(db)
+    assert (claim.status, claim.step, claim.hours_claimed, len(claim.evidence)) == ("pending", 0, Decimal(6), 2)
+    steps = db.scalars(select(ClaimStep).where(ClaimStep.claim_id == claim.id).order_by(ClaimStep.version)).all()
+    assert [(s.decision, s.hours) for s in steps] == [("submit", Decimal(8)), ("return", None), ("resubmit", Decimal(6))]
+    # A second resubmission of the same (now pending) claim is refused.
+    again = c.post(f"/claims/{claim.id}/resubmit", data={"version": claim.version, "start": "2026-02-01", "hours": "5"})
+    assert again.status_code == 302
+    assert only_claim(db).hours_claimed == Decimal(6)
+    assert decide(r, claim, "approve").status_code == 302
+    assert only_claim(db).credited_hours == Decimal(6)
+
+
+def test_two_approvals_of_one_person_year_at_once_cannot_together_pass_a_cap(
+        app: Any, db: Any, weihai: dict[str, Any], backend: str) -> None:
+    """威人社字〔2022〕2号 二(二)4: papers count at most 30 学时 a year; two last approvals race on PostgreSQL."""
+    import threading
+
+    from lms.claims.operations import Upload, file_claim
+    from lms.claims.operations import decide as decide_op
+    from lms.db import database
+    p = weihai["p"]
+    ids = []
+    with app.app_context():
+        for n in range(4):
+            claim = file_claim(db, p, p, "paper", {"start": f"2026-01-{10 + n}", "item_id": f"ISSN 2000-000{n}"},
+                               [Upload("论文.pdf", PDF + bytes([n]))])
+            db.commit()
+            for who in ("employer_admin", "reviewer"):
+                decide_op(db, weihai[who], claim.id, version=claim.version, decision="approve")
+                db.commit()
+            ids.append((claim.id, claim.version))
+        # Two approved at the last step one after the other: 20 学时.
+        for claim_id, version in ids[:2]:
+            decide_op(db, weihai["hr"], claim_id, version=version, decision="approve")
+            db.commit()
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def approve(claim_id: int, version: int) -> None:
+        try:
+            with app.app_context():
+                s = database().factory()
+                try:
+                    barrier.wait(timeout=10)
+                    decide_op(s, weihai["hr"], claim_id, version=version, decision="approve")
+                    s.commit()
+                finally:
+                    s.close()
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=approve, args=pair) for pair in ids[2:]]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+    db.rollback()
+    total = db.scalar(select(func.sum(HoursEntry.hours)).where(HoursEntry.person_id == p.id))
+    assert total == Decimal(30)
+    credited = sorted(db.scalars(select(HourClaim.credited_hours).where(HourClaim.id.in_([i for i, _ in ids[2:]]))))
+    assert credited == [Decimal(0), Decimal(10)]
