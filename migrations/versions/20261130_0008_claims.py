@@ -2,7 +2,7 @@
 
 Revision ID: 0008_claims
 Revises: 0007_organisations
-Create Date: 2026-11-30 14:24:50.964629
+Create Date: 2026-11-30 14:45:00
 """
 from __future__ import annotations
 
