@@ -230,7 +230,7 @@ def may_disable(s: Session, actor: Person, person: Person) -> bool:
     if not scope.writable:
         return False
     if person.role == "practitioner":
-        return actor.role == "bureau" and person.region in scope.regions
+        return actor.role == "bureau" and scope.covers(person.region)
     org = s.get(Organisation, person.org_id) if person.org_id else None
     if org is None:
         return False

@@ -44,6 +44,10 @@ class Scope:
     def territorial(self) -> bool:
         return bool(self.regions)
 
+    def covers(self, region_code: str) -> bool:
+        """Whether a region lies within the territory."""
+        return region_code in self.regions
+
     @property
     def members_org(self) -> int | None:
         """The employer or agency whose staff and applicants this account sees."""
