@@ -7,12 +7,15 @@ import re
 from typing import Any
 
 from flask import session
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from exams.models import Booking, ExamSession
 from lms.accounts.models import LoginSession
 from lms.audit import AuditEntry
 from lms.lane import Lane
 from tests.conftest import PASSWORD, login
+from tests.exams.conftest import ExamWorld, world  # noqa: F401  (the exam world)
+from tests.exams.test_booking_lane import BOOK, rush  # noqa: F401  (the booking page through the front)
 from tests.test_heartbeat_lane import BEAT, LaneCase, _credited_ms, lane  # noqa: F401  (the lane fixture)
 
 UA_PHONE = ("Mozilla/5.0 (Linux; Android 13; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 "
@@ -167,3 +170,37 @@ def test_the_lane_remembers_only_cookies_that_name_a_login(app: Any, make: Any) 
         signed = signer.dumps(dict(session))
     front._account({"content-type": "application/json", "cookie": f"session={signed}"}, "http")
     assert len(verified._known) == 1
+
+
+def test_a_copied_cookie_books_no_seat_through_the_lane_after_logout(world: ExamWorld, rush: Any,  # noqa: F811
+                                                                     through_front: Any) -> None:
+    app, _seen, page = rush
+    person = world.candidate()
+    candidate = page(person)
+    thief = through_front(app)
+    thief.set_cookie("session", candidate.client.get_cookie("session").value)
+    assert candidate.client.post("/api/v1/auth/logout", headers={"X-CSRFToken": candidate.token}).status_code == 200
+    r = thief.post(BOOK, json={"session_id": world.session.id}, headers={"X-CSRFToken": candidate.token})
+    # Flask's answer (the lane never answers 401): the booking statement found no open login
+    assert r.status_code == 401 and r.json["error"] == "login_required"
+    world.db.expire_all()
+    assert world.db.get(ExamSession, world.session.id).taken == 0
+    assert world.db.scalar(select(func.count()).select_from(Booking)) == 0
+
+
+def test_a_login_ended_from_another_device_gets_no_steady_beat_through_the_lane(
+        lane: LaneCase, db: Any, frozen_clock: Any) -> None:  # noqa: F811
+    """The stream stays open (nothing ended it but the login): only the statement's check of the login stops it."""
+    page = lane.page()
+    page.beat()
+    frozen_clock.advance(20)
+    assert page.beat().json["credited_seconds"] == 20.0
+    other = lane.through_front(lane.app)
+    token = other.get("/api/v1/auth/csrf").json["csrf_token"]
+    r = other.post("/api/v1/auth/login", json={"login": lane.person.id_number, "password": PASSWORD},
+                   headers={"X-CSRFToken": token})
+    assert other.post("/account/sessions/others/end", headers={"X-CSRFToken": r.json["csrf_token"]}).status_code == 302
+    frozen_clock.advance(20)
+    r = page.beat()
+    assert r.status_code == 401 and r.json["error"] == "login_required"
+    assert _credited_ms(db, lane.enrolment) == 20_000
