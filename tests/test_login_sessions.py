@@ -204,3 +204,26 @@ def test_a_login_ended_from_another_device_gets_no_steady_beat_through_the_lane(
     r = page.beat()
     assert r.status_code == 401 and r.json["error"] == "login_required"
     assert _credited_ms(db, lane.enrolment) == 20_000
+
+
+def test_last_seen_moves_on_at_most_every_five_minutes_with_the_address(
+        app: Any, client: Any, make: Any, db: Any, frozen_clock: Any) -> None:
+    person = make.practitioner()
+    assert client.post("/api/v1/auth/login", json={"login": person.id_number, "password": PASSWORD},
+                       environ_base={"REMOTE_ADDR": "198.51.100.1"}).status_code == 200
+    login_id = db.scalar(select(LoginSession.id).where(LoginSession.person_id == person.id)
+                         .order_by(LoginSession.id.desc()))
+    started = frozen_clock()
+
+    def seen() -> tuple[Any, Any]:
+        db.rollback()
+        row = db.get(LoginSession, login_id)
+        db.refresh(row)
+        return row.last_seen_at, row.ip
+
+    frozen_clock.advance(5 * 60)  # exactly five minutes: not yet
+    assert client.get("/api/v1/me", environ_base={"REMOTE_ADDR": "198.51.100.2"}).status_code == 200
+    assert seen() == (started, "198.51.100.1")
+    frozen_clock.advance(1)
+    assert client.get("/api/v1/me", environ_base={"REMOTE_ADDR": "198.51.100.2"}).status_code == 200
+    assert seen() == (frozen_clock(), "198.51.100.2")
