@@ -60,6 +60,7 @@ def from_env() -> dict[str, object]:
         "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{instance / 'xueshitong.db'}"),
         "INSTANCE_DIR": str(instance),
         "MEDIA_DIR": os.environ.get("MEDIA_DIR", str(instance / "media")),
+        "EVIDENCE_DIR": os.environ.get("EVIDENCE_DIR", ""),  # claim evidence; empty: evidence/ beside MEDIA_DIR
         "HEARTBEAT_SECONDS": _int("HEARTBEAT_SECONDS", 30),
         "HEARTBEAT_GRACE_SECONDS": _int("HEARTBEAT_GRACE_SECONDS", 5),
         "IDLE_TIMEOUT_SECONDS": _int("IDLE_TIMEOUT_SECONDS", 300),

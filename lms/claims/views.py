@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 
 from rules import load_policy
 
+from .. import clock
 from ..db import get_session, transaction
 from ..errors import DomainError, InvalidFields, InvalidInput
 from ..security import practitioner_required, roles_required
@@ -17,6 +18,7 @@ from .models import MAX_FILE_BYTES, MAX_FILES, HourClaim
 from .operations import (
     Upload,
     chain_of,
+    check_facts,
     decide,
     evidence_of,
     file_claim,
@@ -71,6 +73,12 @@ def new() -> Any:
         if not form.validate_on_submit():
             raise InvalidInput("页面已过期，请刷新后重试")
         uploads = _uploads("evidence")
+        if request.form.get("action") == "preview":
+            # What the policy would give, line by line with its article, before anything is stored.
+            got, problems = check_facts(policy, kind, {k: v for k, v in values.items() if v.strip()})
+            return render_template("claims/new.html", kind=kind, policy=policy, form=form, values=values,
+                                   problems=problems, chain=chain_of(s, current_user, policy), max_files=MAX_FILES,
+                                   preview=got, deadline=policy.claim_deadline_explained(clock.china_today()))
         try:
             with transaction():
                 claim = file_claim(s, current_user, current_user, kind.id, values, uploads, ip=request.remote_addr)
@@ -82,7 +90,8 @@ def new() -> Any:
             flash(f"已提交“{claim.kind_label}”的申报，请等待审核", "success")
             return redirect(url_for("claims.claim", claim_id=claim.id))
     return render_template("claims/new.html", kind=kind, policy=policy, form=form, values=values,
-                           problems=problems, chain=chain_of(s, current_user, policy), max_files=MAX_FILES)
+                           problems=problems, chain=chain_of(s, current_user, policy), max_files=MAX_FILES,
+                           preview=None, deadline=policy.claim_deadline_explained(clock.china_today()))
 
 
 def _claim_page(c: HourClaim, problems: dict[str, str] | None = None, values: dict[str, str] | None = None) -> Any:

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
-from werkzeug.test import EnvironBuilder
+from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.test import encode_multipart
 
 from lms import clock
 from lms.audit import AuditEntry
@@ -38,12 +39,18 @@ def employ(make: Any, person: Any, org: Any) -> None:
 def file(client: Any, kind: str, files: list[tuple[bytes, str]] | None = None, **facts: str) -> Any:
     data: dict[str, Any] = dict(facts)
     data["evidence"] = [(io.BytesIO(b), n) for b, n in (files if files is not None else [(PDF, "证书.pdf")])]
-    # A builder closed after the request: werkzeug spools a large body to a temporary file.
-    builder = EnvironBuilder(path="/me/claims/new", query_string={"kind": kind}, method="POST", data=data)
-    try:
-        return client.open(builder)
-    finally:
-        builder.close()
+    return post_multipart(client, f"/me/claims/new?kind={kind}", data)
+
+
+def post_multipart(client: Any, url: str, data: dict[str, Any]) -> Any:
+    """POST a form with files, encoded in memory (werkzeug's builder would spool a large body to a temporary file
+    that it never closes)."""
+    fields = MultiDict()
+    for name, value in data.items():
+        for v in (value if isinstance(value, list) else [value]):
+            fields.add(name, FileStorage(v[0], filename=v[1]) if isinstance(v, tuple) else str(v))
+    boundary, body = encode_multipart(fields)
+    return client.post(url, data=body, content_type=f"multipart/form-data; boundary={boundary}")
 
 
 def decide(client: Any, claim: HourClaim, decision: str, reason: str = "", version: int | None = None) -> Any:
@@ -133,8 +140,6 @@ def test_reviewers_outside_the_step_or_the_scope_neither_see_nor_decide(
     assert only_claim(db).status == "pending"
 
 
-# werkzeug's test client spools a body over 500 KB (the 10 MB file) to a temporary file it never closes.
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_every_problem_of_a_filing_is_shown_at_once_and_nothing_is_stored(
         app: Any, db: Any, wenzhou: dict[str, Any]) -> None:
     c = app.test_client()
@@ -271,12 +276,9 @@ def test_a_returned_claim_is_corrected_and_filed_again_keeping_every_version(
                                                        "hours": "-1"})
     assert "须为大于0" in bad.get_data(as_text=True)
     assert only_claim(db).status == "returned"
-    builder = EnvironBuilder(path=f"/claims/{claim.id}/resubmit", method="POST", data={
-        "version": str(claim.version), "start": "2026-02-01", "hours": "6", "evidence": [(io.BytesIO(PNG), "新.png")]})
-    try:
-        assert c.open(builder).status_code == 302
-    finally:
-        builder.close()
+    assert post_multipart(c, f"/claims/{claim.id}/resubmit", {
+        "version": str(claim.version), "start": "2026-02-01", "hours": "6",
+        "evidence": [(io.BytesIO(PNG), "新.png")]}).status_code == 302
     claim = only_claim(db)
     assert (claim.status, claim.step, claim.hours_claimed, len(claim.evidence)) == ("pending", 0, Decimal(6), 2)
     steps = db.scalars(select(ClaimStep).where(ClaimStep.claim_id == claim.id).order_by(ClaimStep.version)).all()
@@ -339,3 +341,31 @@ def test_two_approvals_of_one_person_year_at_once_cannot_together_pass_a_cap(
     assert total == Decimal(30)
     credited = sorted(db.scalars(select(HourClaim.credited_hours).where(HourClaim.id.in_([i for i, _ in ids[2:]]))))
     assert credited == [Decimal(0), Decimal(10)]
+
+
+def test_the_form_shows_the_hours_with_their_articles_before_anything_is_filed(
+        app: Any, db: Any, wenzhou: dict[str, Any]) -> None:
+    c = app.test_client()
+    web_login(c, wenzhou["p"].id_number)
+    page = file(c, "paper", action="preview", start="2026-01-10", hours="12", item_id="doi:10.1/p").get_data(
+        as_text=True)
+    assert "按规定可得 <strong>12 学时</strong>" in page and "温人社发〔2020〕125号 第十二条7" in page
+    assert db.scalar(select(func.count()).select_from(HourClaim)) == 0
+
+
+@pytest.mark.parametrize(("end", "late"), [("2026-01-01", False), ("2025-12-31", True)])
+def test_tonglu_claims_close_60_days_after_the_activity_and_december_on_30_december(
+        app: Any, end: str, late: bool) -> None:
+    """桐人社发〔2018〕26号 第十三条2; today is 2 March 2026: 1 January + 60 days is today, the last day allowed; an
+    activity ending 31 December 2025 closed on 30 December 2025 (today's reading of the text)."""
+    from lms.claims.operations import check_facts
+    from rules import load_policy
+    from rules.claims import claim_kind
+    policy = load_policy("tonglu-2018")
+    with app.app_context():
+        got, problems = check_facts(policy, claim_kind(policy, "training"),
+                                    {"start": end, "subject": "professional", "days": "1"})
+    if late:
+        assert got is None and "2025-12-30" in problems["end"] and "第十三条" in problems["end"]
+    else:
+        assert got is not None and problems == {}
