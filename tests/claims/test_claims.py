@@ -369,3 +369,37 @@ def test_tonglu_claims_close_60_days_after_the_activity_and_december_on_30_decem
         assert got is None and "2025-12-30" in problems["end"] and "第十三条" in problems["end"]
     else:
         assert got is not None and problems == {}
+
+
+@pytest.mark.parametrize(("county", "city", "article"), [
+    ("hangzhou", "hangzhou", "浙人社发〔2016〕63号"),   # 浙 第七、十三条: employer → industry authority
+    ("chengdu-wuhou", "chengdu", "川人社"),            # 川 二(三): employer (or organiser) → industry authority
+])
+def test_zhejiang_and_sichuan_chains_run_employer_then_authority_and_credit_in_the_authoritys_name(
+        app: Any, db: Any, make: Any, county: str, city: str, article: str) -> None:
+    employer = make.org("employer", county, "某学校", industry="教育")
+    p = make.practitioner("周老师", region=county, industry="教育")
+    employ(make, p, employer)
+    authority = make.org("authority", city, "市教育局", industry="教育")
+    make.staff("employer", "school", org=employer)
+    make.staff("authority", "edu", org=authority)
+    c = app.test_client()
+    web_login(c, p.id_number)
+    assert file(c, "training", start="2026-02-01", end="2026-02-02", subject="professional",
+                hours="16").status_code == 302
+    claim = only_claim(db)
+    assert claim.steps == 2
+    reviewers = {}
+    for login in ("school", "edu"):
+        reviewers[login] = app.test_client()
+        web_login(reviewers[login], login)
+    assert claim.title not in queue(reviewers["edu"])
+    for login in ("school", "edu"):
+        claim = only_claim(db)
+        assert claim.title in queue(reviewers[login]), login
+        assert decide(reviewers[login], claim, "approve").status_code == 302
+    claim = only_claim(db)
+    assert (claim.status, claim.credited_hours) == ("approved", Decimal(16))
+    entry = db.scalars(select(HoursEntry)).one()
+    assert (entry.registered_by_org, entry.category, entry.hours) == ("市教育局", "professional", Decimal(16))
+    assert article in (entry.rule or "") or article in entry.note
