@@ -422,19 +422,62 @@ def _credit(s: Session, actor: Person, org: Organisation, claim: HourClaim, ip: 
             earlier[c.item_id] = earlier.get(c.item_id, Decimal(0)) + c.credited_hours
     got = credit_in_year(policy, _activity(claim), credited, earlier)
     lines = [f"{c.explanation}（{c.rule}）" for c in got.lines] + list(got.skipped)
+    by_category = dict(got.by_category)
+    limit = _limit(s, claim)
+    if limit is not None and got.hours > limit:
+        # A reviewer approved less than the rules give: take the excess off the categories credited.
+        excess = got.hours - limit
+        for category in sorted(by_category, key=lambda c: by_category[c]):
+            cut = min(excess, max(by_category[category], Decimal(0)))
+            by_category[category] -= cut
+            excess -= cut
+        lines.append(f"审核认定 {limit}（低于按规定可得的 {got.hours}，理由见办理记录）")
     rules_cited = "；".join(dict.fromkeys(c.rule for c in got.lines)) or claim.rule
-    for category, hours in got.by_category.items():
+    for category, hours in by_category.items():
         if hours == 0:
             continue
         register_hours(s, person_id=claim.person_id, year=claim.year, category=category, hours=hours,
                        source_type="claim", source_ref=f"{claim.id}:{category}", title=claim.title, org=org.name,
                        registered_by=actor, rule=rules_cited[:120], note="\n".join(lines), ip=ip)
-    return got.hours
+    return sum(by_category.values(), Decimal(0))
+
+
+def _lowered(claim: HourClaim, hours: str, reason: str) -> Decimal | None:
+    """The hours a reviewer approves when lower than the rules give (with a reason); never higher (issue 12)."""
+    text_ = hours.strip()
+    if not text_:
+        return None
+    try:
+        amount = Decimal(text_)
+    except ArithmeticError:
+        raise InvalidFields({"hours": "认定学时须为数字"}) from None
+    if not amount.is_finite() or amount <= 0 or amount != round(amount, 2):
+        raise InvalidFields({"hours": "认定学时须为大于0、至多两位小数的数字"})
+    if amount > claim.hours_claimed:
+        raise InvalidFields({"hours": f"认定学时不能高于按规定可得的 {claim.hours_claimed}"})
+    if amount == claim.hours_claimed:
+        return None
+    if len(reason) < 2:
+        raise InvalidFields({"reason": "调低认定学时须写明理由"})
+    return amount
+
+
+def _limit(s: Session, claim: HourClaim) -> Decimal | None:
+    """The lowest amount a reviewer approved since the claim was last filed (None: as the rules give)."""
+    rows = s.scalars(select(ClaimStep).where(ClaimStep.claim_id == claim.id).order_by(ClaimStep.version))
+    limit: Decimal | None = None
+    for row in rows:
+        if row.decision in ("submit", "resubmit"):
+            limit = None
+        elif row.decision == "approve" and row.hours is not None:
+            limit = row.hours if limit is None else min(limit, row.hours)
+    return limit
 
 
 def decide(s: Session, actor: Person, claim_id: int, *, version: int, decision: str, reason: str = "",
-           ip: str | None = None) -> HourClaim:
-    """Approve, return for correction or reject a claim at the step it waits at; the last approval credits it."""
+           hours: str = "", ip: str | None = None) -> HourClaim:
+    """Approve (possibly lowering the hours, with a reason), return for correction or reject a claim at the step
+    it waits at; the last approval credits it."""
     require_write(s, actor)
     claim = visible_claim(s, actor, claim_id)
     if decision not in ("approve", "return", "reject"):
@@ -442,6 +485,7 @@ def decide(s: Session, actor: Person, claim_id: int, *, version: int, decision: 
     reason = reason.strip()
     if decision != "approve" and not 2 <= len(reason) <= 500:
         raise InvalidFields({"reason": "请写明退回或不予认定的原因（2–500 字）"})
+    lowered = _lowered(claim, hours, reason) if decision == "approve" else None
     if len(reason) > 500:
         raise InvalidFields({"reason": "审核意见至多 500 字"})
     if claim.version != version:
@@ -462,7 +506,7 @@ def decide(s: Session, actor: Person, claim_id: int, *, version: int, decision: 
     now = clock.now()
     s.add(ClaimStep(claim_id=claim.id, version=claim.version, step=claim.step, level=step.label[:120],
                     decision=decision, reason=reason or None, actor_id=actor.id, org_id=org.id, org_name=org.name,
-                    at=now))
+                    hours=lowered, at=now))
     claim.updated_at = now
     detail: dict[str, Any] = {"person_id": claim.person_id, "step": step.label, "reason": reason}
     if decision == "approve":

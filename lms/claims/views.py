@@ -161,7 +161,7 @@ def decide_view(claim_id: int) -> Any:
     try:
         with transaction():
             c = decide(s, current_user, claim_id, version=version, decision=form.decision.data or "",
-                       reason=form.reason.data or "", ip=request.remote_addr)
+                       reason=form.reason.data or "", hours=form.hours.data or "", ip=request.remote_addr)
     except DomainError as exc:
         flash(exc.message, "error")
         return redirect(url_for("claims.claim", claim_id=claim_id))

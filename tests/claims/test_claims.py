@@ -403,3 +403,27 @@ def test_zhejiang_and_sichuan_chains_run_employer_then_authority_and_credit_in_t
     entry = db.scalars(select(HoursEntry)).one()
     assert (entry.registered_by_org, entry.category, entry.hours) == ("市教育局", "professional", Decimal(16))
     assert article in (entry.rule or "") or article in entry.note
+
+
+def test_a_reviewer_may_lower_the_hours_with_a_reason_but_never_raise_them(
+        app: Any, db: Any, wenzhou: dict[str, Any]) -> None:
+    c = app.test_client()
+    web_login(c, wenzhou["p"].id_number)
+    file(c, "training", start="2026-02-01", hours="12")
+    claim = only_claim(db)
+    r = app.test_client()
+    web_login(r, "jyj")
+
+    def approve(hours: str, reason: str = "") -> str:
+        resp = r.post(f"/claims/{claim.id}/decide", data={"decision": "approve", "hours": hours, "reason": reason,
+                                                          "version": str(claim.version)})
+        return str(r.get(resp.headers["Location"]).get_data(as_text=True))
+
+    assert "不能高于按规定可得的 12" in approve("12.01", "多给")
+    assert "调低认定学时须写明理由" in approve("10")
+    assert only_claim(db).status == "pending"
+    approve("10", "证书所载学时为10学时")
+    claim = only_claim(db)
+    assert (claim.status, claim.credited_hours) == ("approved", Decimal(10))
+    entry = db.scalars(select(HoursEntry)).one()
+    assert entry.hours == Decimal(10) and "审核认定 10" in entry.note
