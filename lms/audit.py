@@ -57,6 +57,11 @@ ACTION_NAMES: dict[str, str] = {
     "claim.approve": "学时认证审核通过",
     "claim.return": "学时认证退回修改",
     "claim.reject": "学时认证不予认定",
+    "programme.file": "施教机构报备培训项目",
+    "programme.approve": "批准培训项目",
+    "programme.reject": "不批准培训项目",
+    "roster.upload": "上传培训人员名单",
+    "roster.confirm": "确认培训名单并登记学时",
 }
 
 # The kind of object an entry is about, in the words of the audit log.
@@ -64,7 +69,7 @@ TARGET_NAMES: dict[str, str] = {
     "Person": "账号", "Course": "课程", "CourseOffering": "年度课程", "Chapter": "章节", "Enrolment": "培训报名",
     "HoursEntry": "学时登记", "HoursCertificate": "电子证书", "ExamPlan": "考试计划", "ExamSession": "考试场次",
     "Booking": "考试报名", "ExamPaper": "试卷", "Organisation": "机构", "Employment": "人员匹配",
-    "AdminChange": "管理员变更", "HourClaim": "学时认证申报",
+    "AdminChange": "管理员变更", "HourClaim": "学时认证申报", "Programme": "培训项目", "RosterUpload": "培训名单",
 }
 
 # When set (the test suite sets it), recording an action that has no name in ACTION_NAMES raises at once.

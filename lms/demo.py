@@ -127,6 +127,9 @@ def load_demo(app: Flask) -> list[str]:
             admin = s.scalar(select(Person).where(Person.username == "admin"))
             assert admin is not None
             org_lines = load_org_demo(s, admin, DEMO_PASSWORD)
+        from .rosters.demo import load_roster_demo
+        with transaction(s):
+            org_lines += load_roster_demo(s, DEMO_PASSWORD)
     lines += [
         f"演示账号（密码均为 {DEMO_PASSWORD}）：",
         "  市人社局        用户名 admin（温州市人力资源和社会保障局）",

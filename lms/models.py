@@ -8,6 +8,7 @@ from .claims.models import ClaimEvidence, ClaimStep, HourClaim  # noqa: F401
 from .db import Base
 from .hours.models import HoursCertificate, HoursEntry, HoursSheet  # noqa: F401
 from .orgs.models import AdminChange, Employment, Organisation, RegionRow  # noqa: F401
+from .rosters.models import Programme, RosterRow, RosterUpload  # noqa: F401
 from .scheduler import SchedulerRun  # noqa: F401
 from .study.models import ChapterProgress, PresencePrompt, StudyClock, StudySegment  # noqa: F401
 

@@ -18,7 +18,8 @@ from werkzeug.routing import Rule
 from lms import clock
 from tests.conftest import PASSWORD
 
-ACTORS = ("anon", "practitioner", "city", "county", "supervisor", "authority", "employer", "agency", "proctor")
+ACTORS = ("anon", "practitioner", "city", "county", "supervisor", "authority", "employer", "agency", "proctor",
+          "organiser")
 BUREAU = frozenset({"city", "county"})
 READERS = BUREAU | {"supervisor"}
 MEMBERS = frozenset({"employer", "agency"})
@@ -121,6 +122,18 @@ ROUTES: dict[str, R | str] = {
     "claims.claim": R(get=frozenset({"authority"})), "claims.evidence": R(get=frozenset({"authority"})),
     "claims.decide_view": R(post=frozenset({"authority"})),
     "claims.queue": R(get=BUREAU | MEMBERS | {"authority"}),
+    # training organisers' programmes and rosters (issue 13): the organiser's own, the competent bureau's and the
+    # industry authority's; an organiser never sees another organiser's programme or attendees
+    "rosters.public_list": PUBLIC,
+    "rosters.programmes": R(get=READERS | {"authority", "organiser"}),
+    "rosters.programme": R(get=READERS | {"authority", "organiser"}),
+    "rosters.new_programme": R(get=frozenset({"organiser"}), post=frozenset({"organiser"})),
+    "rosters.decide": R(post=BUREAU | {"authority"}),
+    "rosters.upload": R(post=frozenset({"organiser"})),
+    "rosters.roster": R(get=READERS | {"authority", "organiser"}),
+    "rosters.report": R(get=READERS | {"authority", "organiser"}),
+    "rosters.confirm": R(post=BUREAU | {"authority"}),
+    "rosters.roster_template": R(get=frozenset({"organiser"})),
 }
 
 # Values of URL parts that are not objects.
@@ -237,6 +250,30 @@ def _world(app: Any, member_kind: str) -> tuple[dict[str, Any], dict[str, int]]:
             s.add(sess)
             s.flush()
             plans[key], sessions[key] = plan.id, sess.id
+        from lms.rosters.models import Programme, RosterRow, RosterUpload
+        programmes, uploads = {}, {}
+        for key, region, name in (("in", "wenzhou-lucheng", "鹿城施教机构"), ("out", "weihai-huancui", "域外施教机构")):
+            organiser = org("organiser", region, name)
+            teacher = create_staff(s, None, organiser, role="organiser", username=f"organiser_{key}",
+                                   name="机构管理员", password=PASSWORD)
+            if key == "in":
+                actors["organiser"] = teacher
+            approver = lucheng if key == "in" else weihai
+            prog = Programme(org_id=organiser.id, title="域外培训班" if key == "out" else "鹿城培训班",
+                             category="professional", industry="教育", starts_on=now.date() - timedelta(days=3),
+                             ends_on=now.date() - timedelta(days=1), hours_per_day=Decimal(6), venue="某路 1 号",
+                             fee=Decimal(0), capacity=50, approval_document="某文〔2026〕1号", status="approved",
+                             approved_by_org_id=approver.id, decided_at=now, filed_by_id=teacher.id, created_at=now)
+            s.add(prog)
+            s.flush()
+            up = RosterUpload(programme_id=prog.id, filename="roster.csv", sha256="0" * 64, status="checked",
+                              rows_total=1, rows_refused=0, uploaded_by_id=teacher.id, uploaded_at=now)
+            s.add(up)
+            s.flush()
+            attendee = p_out if key == "out" else p_in
+            s.add(RosterRow(upload_id=up.id, line=2, name=attendee.name, id_number=attendee.id_number or "", days=1,
+                            hours=Decimal(6), status="ok", person_id=attendee.id))
+            programmes[key], uploads[key] = prog.id, up.id
         changes = {}
         for key, o, who in (("in", member_in, colleague), ("out", member_out, outsider_admin)):
             c = AdminChange(org_id=o.id, person_id=who.id, change="added", on=now.date(), by_id=who.id)
@@ -267,7 +304,8 @@ def _world(app: Any, member_kind: str) -> tuple[dict[str, Any], dict[str, int]]:
             "application_out": (a_out.id, a_out.id), "leaver_in": (leaver.id, leaver.id), "colleague": (colleague.id, outsider_admin.id),
             "enrolment_id": (enrol["in"], enrol["out"]), "cert_id": (certs["in"], certs["out"]),
             "plan_id": (plans["in"], plans["out"]), "session_id": (sessions["in"], sessions["out"]),
-            "change_id": (changes["in"], changes["out"]), "course_id": (course.id, course.id),
+            "change_id": (changes["in"], changes["out"]),
+            "programme_id": (programmes["in"], programmes["out"]), "upload_id": (uploads["in"], uploads["out"]), "course_id": (course.id, course.id),
             "proctor_id": (actors["proctor"].id, actors["proctor"].id), "chapter_id": (chapter.id, chapter.id),
             "booking_id": (0, 0), "entry_id": (0, 0), "paper_id": (0, 0), "prompt_id": (0, 0),
         }

@@ -35,7 +35,7 @@ def test_the_demo_prints_the_password_with_the_accounts_and_a_second_run_writes_
     at = first.index(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
     accounts = "\n".join(first[at:])  # the account lines come last, after the password line
     for username in ("admin", "proctor1", "lucheng", "ouhai", "ruian", "jiancha", "jiaoyu", "weijian", "zhujian",
-                     "caizheng", "yizhong", "jianyuan", "lckj", "rencai"):
+                     "caizheng", "yizhong", "jianyuan", "lckj", "rencai", "peixun"):
         assert f"{username}（" in accounts or f"{username}\n" in accounts + "\n" or f" {username}" in accounts
     before = counts(db)
     again = load_demo(app)
@@ -78,7 +78,7 @@ def test_every_demo_account_logs_in_and_lands_on_its_home(app: Any) -> None:
     """Issue 11: a staff account at every level, each printed with its password by make run."""
     load_demo(app)
     homes = {"admin": "/admin/", "lucheng": "/admin/", "jiancha": "/admin/", "jiaoyu": "/org", "yizhong": "/org",
-             "lckj": "/org", "rencai": "/org", "proctor1": "/exams/proctor"}
+             "lckj": "/org", "rencai": "/org", "proctor1": "/exams/proctor", "peixun": "/programmes/manage"}
     for username, home in homes.items():
         client = app.test_client()
         resp = client.post("/login", data={"login": username, "password": DEMO_PASSWORD})

@@ -80,6 +80,8 @@ def register_practitioner(s: Session, *, name: str, id_number: str, mobile: str,
             s.flush()
     except IntegrityError as exc:  # a concurrent registration won the race
         raise AlreadyRegistered() from exc
+    from ..rosters.operations import credit_waiting
+    credit_waiting(s, person)  # rows of training rosters waiting for this person (温 第十四条)
     return person
 
 

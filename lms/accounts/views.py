@@ -35,6 +35,8 @@ def index() -> Any:
         return redirect(url_for("admin.home"))
     if current_user.role in ("employer", "agency", "authority"):
         return redirect(url_for("orgs.home"))
+    if current_user.role == "organiser":
+        return redirect(url_for("rosters.programmes"))
     if current_user.role == "proctor":
         return redirect(url_for("exams.proctor_home") if "exams.proctor_home" in current_app.view_functions
                         else url_for("accounts.profile"))

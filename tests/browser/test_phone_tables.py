@@ -26,7 +26,7 @@ pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
 
 ACCOUNTS = {"practitioner": "13900000001", "bureau": "admin", "proctor": "proctor1", "employer": "jianyuan",
-            "authority": "jiaoyu"}
+            "authority": "jiaoyu", "organiser": "peixun"}
 # Pages no link leads to (a search result, a filtered list) where a crawl starts as well as at the home page.
 START_URLS = {
     "practitioner": ["/home"],
@@ -34,6 +34,7 @@ START_URLS = {
     "proctor": ["/exams/proctor"],
     "employer": ["/org"],
     "authority": ["/org", "/admin/people"],
+    "organiser": ["/programmes/manage", "/programmes"],
 }
 # The endpoints each crawl must reach (the list of covered pages; add yours when you link or seed it).
 COVERED = {
@@ -44,10 +45,13 @@ COVERED = {
                "admin.staff", "audit.log", "exams.admin_plans", "exams.admin_plan", "exams.admin_session",
                "exams.admin_questions", "hours.hand_entry", "admin.preview", "exams.admin_session_edit",
                "exams.admin_bank", "admin.courseware_format", "orgs_admin.orgs", "orgs_admin.org",
-               "orgs_admin.admin_changes", "orgs_admin.new_org", "orgs_admin.import_orgs"},
+               "orgs_admin.admin_changes", "orgs_admin.new_org", "orgs_admin.import_orgs", "rosters.programmes",
+               "rosters.programme", "rosters.roster"},
     "proctor": {"exams.proctor_home", "exams.proctor_session"},
     "employer": {"orgs.home", "orgs.applications", "orgs.staff", "orgs.admins", "orgs.person", "claims.queue"},
     "authority": {"orgs.home", "admin.people", "admin.person", "claims.queue"},
+    "organiser": {"rosters.programmes", "rosters.programme", "rosters.roster", "rosters.new_programme",
+                  "rosters.public_list"},
 }
 # GET endpoints that are not pages a role browses, or that no seeded link reaches, and why.
 NOT_CRAWLED = {
@@ -65,12 +69,14 @@ NOT_CRAWLED = {
     "orgs.staff_export": "XLSX", "orgs_admin.import_template": "CSV/XLSX", "orgs_admin.import_report": "XLSX",
     "claims.claim": "the demo has no claims yet (tests/claims file and decide them through the pages)",
     "claims.evidence": "an evidence file",
+    "rosters.report": "XLSX", "rosters.roster_template": "CSV/XLSX",
 }
 # Files, not pages: never opened by the crawl.
 FILES = {"static", "courseware.chapter_media", "hours.sheet", "hours.staff_sheet", "hours.certificate_download",
          "study.record_csv", "admin.record_csv", "exams.admin_roster_export", "audit.export",
          "exams.admin_sessions_template", "exams.admin_questions_template", "favicon", "orgs.staff_export",
-         "orgs_admin.import_template", "orgs_admin.import_report", "claims.evidence"}
+         "orgs_admin.import_template", "orgs_admin.import_report", "claims.evidence", "rosters.report",
+         "rosters.roster_template"}
 # POST endpoints that destroy or take away: every form for them must ask first (data-confirm, app.js), saying
 # what will happen. {endpoint: a test on its URL arguments (None: always)}.
 DESTRUCTIVE: dict[str, Any] = {

@@ -1,0 +1,227 @@
+"""Pages of training organisers' programmes and attendee rosters (温人社发〔2020〕125号 第十三、十四条): the public
+list, the organiser's filing and roster upload, the competent bureau's approval and confirmation. Who sees what is
+decided by programme_clause (lms/orgs/scope.py's scope)."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+
+from ..db import get_session, transaction
+from ..errors import DomainError, InvalidFields, InvalidInput
+from ..exports import Column, export_response, xlsx_response
+from ..orgs.forms import ReasonForm
+from ..orgs.scope import scope_of
+from ..security import roles_required, staff_pages
+from ..validation import query_int
+from .forms import ProgrammeForm, RosterForm
+from .models import Programme, RosterRow, RosterUpload
+from .operations import (
+    COLUMNS,
+    confirm_roster,
+    decide_programme,
+    file_programme,
+    is_competent,
+    programme_clause,
+    public_programmes,
+    upload_roster,
+    visible_programme,
+    visible_upload,
+)
+
+bp = Blueprint("rosters", __name__)
+PAGE = 20
+ROWS_PAGE = 100
+organiser_required = roles_required("organiser")
+# Programme pages: the organiser's own, the competent bureau's and authority's (supervisors read).
+programme_pages = staff_pages("bureau", "authority", "organiser")
+
+
+@bp.get("/programmes")
+def public_list() -> Any:
+    """Approved programmes, listed publicly."""
+    s = get_session()
+    total = int(s.scalar(select(func.count()).select_from(Programme).where(public_programmes())) or 0)
+    pages = max(1, -(-total // PAGE))
+    page = min(query_int("page", 1), pages)
+    rows = s.scalars(select(Programme).where(public_programmes())
+                     .order_by(Programme.starts_on.desc(), Programme.id.desc())
+                     .offset((page - 1) * PAGE).limit(PAGE)).all()
+    return render_template("rosters/public.html", rows=rows, page=page, pages=pages,
+                           page_url=lambda n: url_for("rosters.public_list", page=n))
+
+
+@bp.get("/programmes/manage")
+@programme_pages
+def programmes() -> Any:
+    """The programmes this account sees: its own (organiser) or those it approves, filed ones first."""
+    s = get_session()
+    where = programme_clause(scope_of(s, current_user))
+    total = int(s.scalar(select(func.count()).select_from(Programme).where(where)) or 0)
+    pages = max(1, -(-total // PAGE))
+    page = min(query_int("page", 1), pages)
+    rows = s.scalars(select(Programme).where(where)
+                     .order_by((Programme.status == "filed").desc(), Programme.starts_on.desc(), Programme.id.desc())
+                     .offset((page - 1) * PAGE).limit(PAGE)).all()
+    latest = {u.programme_id: u for u in s.scalars(
+        select(RosterUpload).where(RosterUpload.id.in_(
+            select(func.max(RosterUpload.id)).where(RosterUpload.programme_id.in_([p.id for p in rows]))
+            .group_by(RosterUpload.programme_id))))}
+    return render_template("rosters/programmes.html", rows=rows, latest=latest, page=page, pages=pages,
+                           page_url=lambda n: url_for("rosters.programmes", page=n))
+
+
+@bp.route("/programmes/new", methods=["GET", "POST"])
+@organiser_required
+def new_programme() -> Any:
+    """File a programme in advance (温 第十三条)."""
+    s = get_session()
+    form = ProgrammeForm()
+    if form.validate_on_submit():
+        try:
+            with transaction():
+                p = file_programme(s, current_user, title=form.title.data or "", category=form.category.data or "",
+                                   industry=form.industry.data or "", starts_on=form.starts_on.data,
+                                   ends_on=form.ends_on.data, hours_per_day=form.hours_per_day.data or "",
+                                   venue=form.venue.data or "", fee=form.fee.data or "",
+                                   capacity=form.capacity.data or "",
+                                   approval_document=form.approval_document.data or "", ip=request.remote_addr)
+        except InvalidFields as exc:
+            for name, message in exc.fields.items():
+                list.append(getattr(form, name).errors, message)
+        except DomainError as exc:
+            form.form_errors.append(exc.message)
+        else:
+            flash("已报备，待主管部门审批", "success")
+            return redirect(url_for("rosters.programme", programme_id=p.id))
+    return render_template("rosters/new.html", form=form), (400 if form.errors or form.form_errors else 200)
+
+
+@bp.get("/programmes/<int:programme_id>/manage")
+@programme_pages
+def programme(programme_id: int) -> Any:
+    """One programme: details, decision, roster uploads."""
+    s = get_session()
+    p = visible_programme(s, current_user, programme_id)
+    uploads = s.scalars(select(RosterUpload).where(RosterUpload.programme_id == p.id)
+                        .order_by(RosterUpload.id.desc())).all()
+    scope = scope_of(s, current_user)
+    return render_template("rosters/programme.html", p=p, uploads=uploads, form=ReasonForm(), upload_form=RosterForm(),
+                           may_decide=p.status == "filed" and is_competent(scope, p),
+                           may_upload=scope.org_kind == "organiser" and scope.writable and p.status == "approved",
+                           columns=COLUMNS)
+
+
+@bp.post("/programmes/<int:programme_id>/decide/<any(approve, reject):decision>")
+@programme_pages
+def decide(programme_id: int, decision: str) -> Any:
+    """Approve a filed programme, or reject it with a reason."""
+    s = get_session()
+    p = visible_programme(s, current_user, programme_id)
+    form = ReasonForm()
+    if decision == "approve" and not FlaskForm().validate_on_submit():
+        raise InvalidInput("页面已过期，请刷新后重试")
+    if decision == "reject" and not form.validate_on_submit():
+        flash("请填写不予批准的原因（2–200 字）", "error")
+        return redirect(url_for("rosters.programme", programme_id=p.id))
+    try:
+        with transaction():
+            decide_programme(s, current_user, p, decision == "approve", form.reason.data or "",
+                             ip=request.remote_addr)
+    except DomainError as exc:
+        if exc.status in (403, 404):
+            raise
+        flash(exc.message, "error")
+    else:
+        flash("已批准，该项目已公开" if decision == "approve" else "已不予批准，施教机构将看到原因", "success")
+    return redirect(url_for("rosters.programme", programme_id=p.id))
+
+
+@bp.post("/programmes/<int:programme_id>/rosters")
+@organiser_required
+def upload(programme_id: int) -> Any:
+    """Upload the attendee roster of a programme: every row is checked and reported."""
+    s = get_session()
+    p = visible_programme(s, current_user, programme_id)
+    form = RosterForm()
+    if not form.validate_on_submit():
+        flash("；".join(form.file.errors) or "请选择文件", "error")
+        return redirect(url_for("rosters.programme", programme_id=p.id)), 303
+    f = form.file.data
+    try:
+        with transaction():
+            u = upload_roster(s, current_user, p, f.filename or "", f.stream.read(), ip=request.remote_addr)
+    except DomainError as exc:
+        if exc.status in (403, 404):
+            raise
+        flash(exc.message, "error")
+        return redirect(url_for("rosters.programme", programme_id=p.id)), 303
+    flash(f"名单已上传：共 {u.rows_total} 行，{u.rows_refused} 行不合格；待主管部门确认后登记学时", "success")
+    return redirect(url_for("rosters.roster", upload_id=u.id))
+
+
+@bp.get("/rosters/<int:upload_id>")
+@programme_pages
+def roster(upload_id: int) -> Any:
+    """One roster upload, row by row: refused rows first."""
+    s = get_session()
+    u, p = visible_upload(s, current_user, upload_id)
+    total = u.rows_total
+    pages = max(1, -(-total // ROWS_PAGE))
+    page = min(query_int("page", 1), pages)
+    rows = s.scalars(select(RosterRow).where(RosterRow.upload_id == u.id)
+                     .order_by((RosterRow.status == "refused").desc(), RosterRow.line)
+                     .offset((page - 1) * ROWS_PAGE).limit(ROWS_PAGE)).all()
+    counts = dict(s.execute(select(RosterRow.status, func.count()).where(RosterRow.upload_id == u.id)
+                            .group_by(RosterRow.status)).all())
+    return render_template("rosters/roster.html", u=u, p=p, rows=rows, counts=counts, page=page, pages=pages,
+                           page_url=lambda n: url_for("rosters.roster", upload_id=u.id, page=n),
+                           may_confirm=u.status == "checked" and is_competent(scope_of(s, current_user), p))
+
+
+REPORT_COLUMNS = [Column("行号", numeric=True), Column("姓名", width=12), Column("身份证号码", width=22),
+                  Column("参加天数", numeric=True), Column("学时", numeric=True), Column("结果", width=16),
+                  Column("原因", width=60)]
+
+
+@bp.get("/rosters/<int:upload_id>/report.xlsx")
+@programme_pages
+def report(upload_id: int) -> Any:
+    """The row-by-row report of a roster upload, as XLSX."""
+    s = get_session()
+    u, _p = visible_upload(s, current_user, upload_id)
+    rows = s.scalars(select(RosterRow).where(RosterRow.upload_id == u.id).order_by(RosterRow.line))
+    return xlsx_response(f"roster-{u.id}-report", REPORT_COLUMNS,
+                         ([r.line, r.name, r.id_number, r.days, r.hours, r.status_name, r.reason or ""]
+                          for r in rows), sheet="名单检查结果")
+
+
+@bp.post("/rosters/<int:upload_id>/confirm")
+@programme_pages
+def confirm(upload_id: int) -> Any:
+    """Confirm a checked roster: its hours are registered in bulk, the difference only."""
+    if not FlaskForm().validate_on_submit():
+        raise InvalidInput("页面已过期，请刷新后重试")
+    s = get_session()
+    u, _p = visible_upload(s, current_user, upload_id)
+    try:
+        with transaction():
+            written = confirm_roster(s, current_user, u, ip=request.remote_addr)
+    except DomainError as exc:
+        if exc.status in (403, 404):
+            raise
+        flash(exc.message, "error")
+    else:
+        flash(f"已确认：登记 {written} 条学时（已登记过的人员只登记差额）", "success")
+    return redirect(url_for("rosters.roster", upload_id=u.id))
+
+
+@bp.get("/programmes/roster-template.<any(csv, xlsx):fmt>")
+@organiser_required
+def roster_template(fmt: str) -> Any:
+    """A roster template that uploads as downloaded (one example row)."""
+    return export_response(fmt, "roster-template", [Column(c, width=20) for c in COLUMNS],
+                           [("张三", "330302198506120010", "2", "")], sheet="参训人员名单")
