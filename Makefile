@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
-.PHONY: run test install system-deps pdf-font lint bench-heartbeat bench-booking bench-uploads bench-faults bench-rules demo migrate clean vendor-pdfjs vendor-jsqr
+.PHONY: run test install system-deps pdf-font lint bench-heartbeat bench-booking bench-uploads bench-faults bench-rules bench-roster demo migrate clean vendor-pdfjs vendor-jsqr
 
 $(BIN)/activate: pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -89,6 +89,9 @@ bench-faults: install
 
 bench-rules: install
 	$(BIN)/python bench/bench_rules.py
+
+bench-roster: install
+	$(BIN)/python bench/bench_roster.py
 
 # PDF.js for the player's PDF chapters, from its npm package (see lms/static/vendor/README.md); run by hand to update.
 PDFJS_VERSION := 6.5.438

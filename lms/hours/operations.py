@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -39,6 +40,36 @@ def register_hours(s: Session, *, person_id: int, year: int, category: str, hour
     audit.record(s, registered_by, "hours.register", ("HoursEntry", new_id), ip=ip, person_id=person_id,
                  year=year, category=category, hours=str(hours), source=f"{source_type}:{source_ref}")
     return s.get(HoursEntry, new_id)
+
+
+def register_hours_many(s: Session, rows: list[dict[str, Any]], *, org: str, registered_by: Person | None = None,
+                        rule: str | None = None, ip: str | None = None) -> list[int]:
+    """register_hours for many sources at once (a training roster of thousands of attendees): the same checks and
+    the same ON CONFLICT DO NOTHING on (source_type, source_ref), one statement per thousand rows, one audit entry
+    per new entry. Each row gives person_id, year, category, hours, source_type, source_ref, title and note.
+    Returns the ids of the entries written (a source already registered writes nothing)."""
+    for r in rows:
+        if r["category"] not in CATEGORIES:
+            raise InvalidInput("学时类别无效")
+        if r["hours"] == 0:
+            raise InvalidInput("学时不能为 0")
+    ins = postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert
+    now = clock.now()
+    written: list[int] = []
+    for start in range(0, len(rows), 1000):
+        chunk = [{**r, "title": str(r["title"])[:200], "rule": rule, "registered_by_org": org, "registered_at": now,
+                  "registered_by_id": registered_by.id if registered_by else None, "note": r.get("note", "")}
+                 for r in rows[start:start + 1000]]
+        stmt = ins(HoursEntry).values(chunk).on_conflict_do_nothing(
+            index_elements=[HoursEntry.source_type, HoursEntry.source_ref]).returning(
+            HoursEntry.id, HoursEntry.person_id, HoursEntry.year, HoursEntry.category, HoursEntry.hours,
+            HoursEntry.source_type, HoursEntry.source_ref)
+        for new_id, person_id, year, category, hours, source_type, source_ref in s.execute(stmt):
+            audit.record(s, registered_by, "hours.register", ("HoursEntry", new_id), ip=ip, person_id=person_id,
+                         year=year, category=category, hours=str(hours), source=f"{source_type}:{source_ref}")
+            written.append(new_id)
+    s.flush()
+    return written
 
 
 def totals(s: Session, person_id: int, year: int) -> dict[str, Decimal]:

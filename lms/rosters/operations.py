@@ -24,7 +24,7 @@ from ..accounts.models import Person
 from ..catalogue.models import CATEGORIES
 from ..errors import Conflict, InvalidFields, InvalidInput, NotAllowed, NotFound
 from ..hours.models import HoursEntry
-from ..hours.operations import register_hours
+from ..hours.operations import register_hours_many
 from ..orgs.models import Organisation
 from ..orgs.scope import Scope, require_write, scope_of
 from ..regions import INDUSTRIES, policy_of
@@ -332,22 +332,20 @@ def credited_hours(s: Session, programme_id: int, person_ids: list[int] | None =
     return {pid: Decimal(total) for pid, total in s.execute(q)}
 
 
-def _credit(s: Session, programme: Programme, org_name: str, person_id: int, hours: Decimal, already: Decimal,
-            upload_id: int, actor: Person | None, ip: str | None) -> bool:
-    """Register the difference between a row's hours and what the programme has registered for the person.
+def _entry(programme: Programme, person_id: int, hours: Decimal, already: Decimal,
+           upload_id: int) -> dict[str, Any] | None:
+    """The hours entry that brings what the programme registered for a person to a row's hours, or None.
 
     The first registration's source is (programme, person): unique in hours_entry, so a person is registered once
     per programme however often a roster is confirmed; a corrected roster adds an entry of the difference, one per
     upload (append-only bank: a correction is a new entry, never an edit)."""
     delta = hours - already
     if delta == 0:
-        return False
+        return None
     ref = f"{programme.id}:{person_id}" if already == 0 else f"{programme.id}:{person_id}:{upload_id}"
-    entry = register_hours(s, person_id=person_id, year=programme.ends_on.year, category=programme.category,
-                           hours=delta, source_type=SOURCE, source_ref=ref,
-                           title=f"{programme.title}（{programme.org.name}）", org=org_name, registered_by=actor,
-                           rule=ROSTER_RULE, note="更正名单，登记差额" if already else "", ip=ip)
-    return entry is not None
+    return {"person_id": person_id, "year": programme.ends_on.year, "category": programme.category, "hours": delta,
+            "source_type": SOURCE, "source_ref": ref, "title": f"{programme.title}（{programme.org.name}）",
+            "note": "更正名单，登记差额" if already else ""}
 
 
 def confirm_roster(s: Session, actor: Person, upload: RosterUpload, ip: str | None = None) -> int:
@@ -365,48 +363,37 @@ def confirm_roster(s: Session, actor: Person, upload: RosterUpload, ip: str | No
         raise Conflict("该名单已经确认过")
     approver = s.get(Organisation, programme.approved_by_org_id)
     assert approver is not None
-    rows = s.execute(select(RosterRow.id, RosterRow.id_number, RosterRow.name, RosterRow.hours, RosterRow.status,
-                            RosterRow.person_id)
+    rows = s.execute(select(RosterRow.id, RosterRow.id_number, RosterRow.name, RosterRow.hours)
                      .where(RosterRow.upload_id == upload.id, RosterRow.status.in_(("ok", "waiting")))).all()
     # Persons may have registered since the upload: look every row up again.
     known = _persons(s, sorted({r.id_number for r in rows}))
     credited = credited_hours(s, programme.id)
-    written = 0
-    states: dict[str, list[Any]] = {"credited": [], "waiting": [], "refused": []}
+    entries: list[dict[str, Any]] = []
+    changes: list[dict[str, Any]] = []
+    waiting = 0
     for r in rows:
         person = known.get(r.id_number)
         if person is None:
-            states["waiting"].append(r.id)
-            continue
-        if person[1] != r.name:
-            states["refused"].append(r.id)
-            continue
-        assert r.hours is not None
-        written += _credit(s, programme, approver.name, person[0], r.hours, credited.get(person[0], Decimal(0)),
-                           upload.id, actor, ip)
-        states["credited"].append((r.id, person[0]))
-    _set_rows(s, states)
+            changes.append({"id": r.id, "status": "waiting", "person_id": None, "reason": None})
+            waiting += 1
+        elif person[1] != r.name:
+            changes.append({"id": r.id, "status": "refused", "person_id": None,
+                            "reason": "姓名与该身份证号码注册的姓名不一致"})
+        else:
+            assert r.hours is not None
+            entry = _entry(programme, person[0], r.hours, credited.get(person[0], Decimal(0)), upload.id)
+            if entry is not None:
+                entries.append(entry)
+            changes.append({"id": r.id, "status": "credited", "person_id": person[0], "reason": None})
+    written = len(register_hours_many(s, entries, org=approver.name, registered_by=actor, rule=ROSTER_RULE, ip=ip))
+    if changes:
+        s.execute(update(RosterRow), changes)
     s.execute(update(RosterUpload).where(RosterUpload.id == upload.id).values(registered=written)
               .execution_options(synchronize_session=False))
     s.refresh(upload)
     audit.record(s, actor, "roster.confirm", upload, ip=ip, programme=programme.id, registered=written,
-                 waiting=len(states["waiting"]))
+                 waiting=waiting)
     return written
-
-
-def _set_rows(s: Session, states: dict[str, list[Any]]) -> None:
-    for start in range(0, len(states["credited"]), 1000):
-        chunk = states["credited"][start:start + 1000]
-        for row_id, person_id in chunk:
-            s.execute(update(RosterRow).where(RosterRow.id == row_id)
-                      .values(status="credited", person_id=person_id).execution_options(synchronize_session=False))
-    for start in range(0, len(states["waiting"]), 1000):
-        s.execute(update(RosterRow).where(RosterRow.id.in_(states["waiting"][start:start + 1000]))
-                  .values(status="waiting").execution_options(synchronize_session=False))
-    for start in range(0, len(states["refused"]), 1000):
-        s.execute(update(RosterRow).where(RosterRow.id.in_(states["refused"][start:start + 1000]))
-                  .values(status="refused", reason="姓名与该身份证号码注册的姓名不一致")
-                  .execution_options(synchronize_session=False))
 
 
 def credit_waiting(s: Session, person: Person) -> int:
@@ -434,7 +421,9 @@ def credit_waiting(s: Session, person: Person) -> int:
         if programme is None or approver is None or row.hours is None:
             continue
         already = credited_hours(s, programme.id, [person.id]).get(person.id, Decimal(0))
-        written += _credit(s, programme, approver.name, person.id, row.hours, already, row.upload_id, None, None)
+        entry = _entry(programme, person.id, row.hours, already, row.upload_id)
+        if entry is not None:
+            written += len(register_hours_many(s, [entry], org=approver.name, rule=ROSTER_RULE))
         row.status, row.person_id = "credited", person.id
     s.flush()
     return written
