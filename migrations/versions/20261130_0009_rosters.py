@@ -1,8 +1,8 @@
 """rosters: programmes filed by training organisers, attendee roster uploads and their rows (温人社发〔2020〕125号
 第十三、十四条)
 
-Revision ID: 0008_rosters
-Revises: 0007_organisations
+Revision ID: 0009_rosters
+Revises: 0008_claims
 Create Date: 2026-11-30 15:00:00
 """
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0008_rosters'
-down_revision = '0007_organisations'
+revision = '0009_rosters'
+down_revision = '0008_claims'
 branch_labels = None
 depends_on = None
 
