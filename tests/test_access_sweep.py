@@ -109,6 +109,7 @@ ROUTES: dict[str, R | str] = {
     "orgs.decline": R(post=MEMBERS, inside={"employment_id": "application_in"},
                       outside={"employment_id": "application_out"}),
     "orgs.end": R(post=MEMBERS, inside={"employment_id": "leaver_in"}),
+    "orgs.password_reset": R(post=MEMBERS),
     "orgs.admin_active": R(post=MEMBERS, inside={"person_id": "colleague"}),
     "orgs_api.org": R(get=MEMBERS), "orgs_api.applications": R(get=MEMBERS), "orgs_api.staff": R(get=MEMBERS),
     "orgs_api.confirm": R(post=MEMBERS, inside={"employment_id": "application_in"},

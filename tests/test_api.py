@@ -17,7 +17,11 @@ NEW = {"name": "王小明", "id_number": make_id_number(901), "mobile": "1391234
 
 def test_registering_through_the_api_logs_the_new_practitioner_in(client: Any, db: Any) -> None:
     choices = client.get("/api/v1/regions").get_json()
-    assert {"code": "wenzhou", "name": "浙江省温州市", "bureau": "温州市人力资源和社会保障局"} in choices["regions"]
+    assert {"code": "wenzhou", "name": "浙江省温州市", "level": "city", "parent": "zhejiang",
+            "bureau": "温州市人力资源和社会保障局"} in choices["regions"]
+    assert {"code": "wenzhou-lucheng", "name": "浙江省温州市鹿城区", "level": "county", "parent": "wenzhou",
+            "bureau": "温州市鹿城区人力资源和社会保障局"} in choices["regions"]
+    assert "shandong" not in {r["code"] for r in choices["regions"]}  # no document of ours covers 山东省 itself
     assert "教育" in choices["industries"]
     r = client.post("/api/v1/auth/register", json=NEW | {"employer": "温州市第一中学"})
     assert r.status_code == 201, r.get_json()

@@ -252,6 +252,28 @@ def person(person_id: int) -> Any:
     return render_template("orgs/person.html", person=p, summary=summary, periods=periods)
 
 
+@bp.post("/org/people/<int:person_id>/password-reset")
+@member_required
+def password_reset(person_id: int) -> Any:
+    """Reset the password of one of the organisation's current staff after checking their ID card (issue 15: by the
+    person's employer administrator or the HR bureau); every login ends, audited; the temporary password is shown
+    on this answer only."""
+    from ..accounts.forms import PasswordResetForm
+    from ..accounts.operations import reset_password
+    s = get_session()
+    p = visible_person(s, current_user, person_id)
+    current = current_employment(s, p)
+    if current is None or current.org_id != current_user.org_id:
+        raise NotFound("只能为本单位在职人员重置密码")
+    form = PasswordResetForm()
+    if not form.validate_on_submit():
+        raise InvalidInput(next(iter(form.id_number.errors), "页面已过期，请刷新后重试"))
+    with transaction():
+        password = reset_password(s, current_user, p, form.id_number.data or "", ip=request.remote_addr)
+    return render_template("admin/password_reset.html", person=p, password=password,
+                           back=url_for("orgs.person", person_id=p.id))
+
+
 @bp.route("/org/admins", methods=["GET", "POST"])
 @member_required
 def admins() -> Any:

@@ -310,3 +310,24 @@ def test_the_audit_log_shows_a_county_its_territory_and_filters_by_organisation_
     county = app.test_client()
     web_login(county, lucheng)
     assert "威海乙" not in county.get("/admin/audit").get_data(as_text=True)
+
+
+def test_an_employer_resets_its_staff_members_password_after_checking_the_id_card(app: Any, db: Any,
+                                                                                 make: Any) -> None:
+    org, other = make.org(), make.org()
+    admin, stranger = make.staff("employer", org=org), make.staff("employer", org=other)
+    person = make.practitioner(name="周工")
+    with app.app_context():
+        confirm_as(db, admin, apply_to_org(db, person, db.get(Organisation, org.id)))
+    boss = app.test_client()
+    web_login(boss, admin)
+    wrong = boss.post(f"/org/people/{person.id}/password-reset", data={"id_number": make_id_number(99)})
+    assert wrong.status_code == 400 and "不符" in wrong.get_data(as_text=True)
+    done = boss.post(f"/org/people/{person.id}/password-reset", data={"id_number": person.id_number})
+    assert done.status_code == 200 and 'id="temporary-password"' in done.get_data(as_text=True)
+    temporary = done.get_data(as_text=True).split('id="temporary-password"><code>')[1].split("<")[0]
+    assert app.test_client().post("/login", data={"login": person.id_number, "password": temporary}).status_code == 302
+    outsider = app.test_client()
+    web_login(outsider, stranger)
+    assert outsider.post(f"/org/people/{person.id}/password-reset",
+                         data={"id_number": person.id_number}).status_code == 404
