@@ -135,6 +135,8 @@ ROUTES: dict[str, R | str] = {
     "rosters.report": R(get=READERS | {"authority", "organiser"}),
     "rosters.confirm": R(post=BUREAU | {"authority"}),
     "rosters.roster_template": R(get=frozenset({"organiser"})),
+    # an employer's administrator files for its staff where the policy names the employer as filer (桐 第十三条)
+    "claims.person_claims": R(get=MEMBERS), "claims.new_for": R(get=MEMBERS, post=MEMBERS),
 }
 
 # Values of URL parts that are not objects.

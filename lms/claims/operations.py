@@ -240,8 +240,20 @@ class Filing:
     files: list[tuple[Upload, str]]
 
 
+def files_for(s: Session, actor: Person, person: Person, chain: ReviewChain) -> bool:
+    """Whether actor may file person's claims on this chain: the person themself where the chain says so, or an
+    account of an organisation kind the chain names as filer (桐 第十三条: the employer's administrator) that has
+    the person in its scope."""
+    if actor.id == person.id:
+        return "practitioner" in chain.filed_by
+    org = _own_org(s, actor)
+    kinds = {k for f in chain.filed_by for k in ACTING_KINDS.get(f, ())}
+    return (org is not None and org.may_act and org.kind in kinds and scope_of(s, actor).writable
+            and covers_person(s, actor, person))
+
+
 def check_filing(s: Session, person: Person, kind_id: str, form: dict[str, str], files: list[Upload], *,
-                 files_held: int = 0, claim_id: int | None = None) -> Filing:
+                 files_held: int = 0, claim_id: int | None = None, actor: Person | None = None) -> Filing:
     """Check a claim's facts and files against the person's policy; every problem at once (InvalidFields)."""
     policy = policy_of_person(s, person)
     kind = kind_of(policy, kind_id)
@@ -257,9 +269,9 @@ def check_filing(s: Session, person: Person, kind_id: str, form: dict[str, str],
         else:
             got, problems = check_facts(policy, kind, facts)
     chain = chain_of(s, person, policy)
-    if "practitioner" not in chain.filed_by:
+    if not files_for(s, actor or person, person, chain):
         who = "或".join(ORGANISATIONS[f] for f in chain.filed_by)
-        problems["form"] = f"按{chain.rule}，此类学时由{who}申报，请联系单位管理员"
+        problems["form"] = f"按{chain.rule}，此类学时由{who}申报" + ("，请联系单位管理员" if actor in (None, person) else "")
     good, file_problems = check_evidence(files, files_held)
     if not good and not files_held and not file_problems:
         file_problems.append(f"请上传佐证材料（{'、'.join(kind.evidence)}）")
@@ -275,9 +287,7 @@ def check_filing(s: Session, person: Person, kind_id: str, form: dict[str, str],
 def file_claim(s: Session, actor: Person, person: Person, kind_id: str, form: dict[str, str], files: list[Upload],
                ip: str | None = None) -> HourClaim:
     """File a claim with its evidence; every problem of the facts and the files is reported at once."""
-    if actor.id != person.id:
-        raise NotAllowed()
-    f = check_filing(s, person, kind_id, form, files)
+    f = check_filing(s, person, kind_id, form, files, actor=actor)
     policy, kind, chain, facts, got, good = f.policy, f.kind, f.chain, f.facts, f.got, f.files
     now = clock.now()
     claim = HourClaim(person_id=person.id, year=got.activity.year, policy=policy.id, kind=kind.id,
@@ -353,7 +363,9 @@ def visible_claim(s: Session, actor: Person, claim_id: int) -> HourClaim:
     if actor.role == "practitioner":
         raise NotFound()
     org = _own_org(s, actor)
-    if not any(acts_at(org, step) for step in chain_by_id(claim).steps):
+    chain = chain_by_id(claim)
+    filer = org is not None and org.kind in {k for f in chain.filed_by for k in ACTING_KINDS.get(f, ())}
+    if not filer and not any(acts_at(org, step) for step in chain.steps):
         raise NotFound()
     person = s.get(Person, claim.person_id)
     if person is None or not covers_person(s, actor, person):

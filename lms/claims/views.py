@@ -10,8 +10,10 @@ from flask_login import current_user, login_required
 from rules import load_policy
 
 from .. import clock
+from ..accounts.models import Person
 from ..db import get_session, transaction
 from ..errors import DomainError, InvalidFields, InvalidInput
+from ..orgs.scope import visible_person
 from ..security import practitioner_required, roles_required
 from .forms import DecisionForm, FilingForm
 from .models import MAX_FILE_BYTES, MAX_FILES, HourClaim
@@ -22,6 +24,7 @@ from .operations import (
     decide,
     evidence_of,
     file_claim,
+    files_for,
     history_of,
     kind_of,
     kinds_for,
@@ -36,6 +39,8 @@ from .operations import (
 bp = Blueprint("claims", __name__)
 # Accounts whose organisation may act in some region's review chain; which claims each sees is the scope's.
 REVIEWER_ROLES = ("employer", "agency", "authority", "bureau")
+# Accounts that may file for someone where a chain names their organisation as filer (桐 第十三条: employers).
+FILER_ROLES = ("employer", "agency")
 
 
 def _uploads(name: str) -> list[Upload]:
@@ -63,8 +68,36 @@ def mine() -> Any:
 @practitioner_required
 def new() -> Any:
     """File a claim of one kind with its evidence; every problem is shown at once."""
+    return _filing(current_user)
+
+
+@bp.get("/org/people/<int:person_id>/claims")
+@roles_required(*FILER_ROLES)
+def person_claims(person_id: int) -> Any:
+    """A staff member's or client's claims, and the kinds the administrator may file for them where the policy
+    says the employer files (桐人社发〔2018〕26号 第十三条)."""
     s = get_session()
-    policy, _kinds = kinds_for(s, current_user)
+    person = visible_person(s, current_user, person_id)
+    policy, kinds = kinds_for(s, person)
+    chain = chain_of(s, person, policy)
+    return render_template("claims/mine.html", claims=my_claims(s, person), kinds=kinds, policy=policy,
+                           chain=chain, person=person, may_file=files_for(s, current_user, person, chain))
+
+
+@bp.route("/org/people/<int:person_id>/claims/new", methods=["GET", "POST"])
+@roles_required(*FILER_ROLES)
+def new_for(person_id: int) -> Any:
+    """File a claim on a person's behalf where the policy names the employer as filer (桐 第十三条)."""
+    s = get_session()
+    return _filing(visible_person(s, current_user, person_id))
+
+
+def _filing(person: Person) -> Any:
+    s = get_session()
+    policy, _kinds = kinds_for(s, person)
+    if not request.values.get("kind"):  # the kinds are chosen on the list page
+        own = person.id == current_user.id
+        return redirect(url_for("claims.mine") if own else url_for("claims.person_claims", person_id=person.id))
     kind = kind_of(policy, request.values.get("kind", ""))
     form = FilingForm()
     problems: dict[str, str] = {}
@@ -77,11 +110,12 @@ def new() -> Any:
             # What the policy would give, line by line with its article, before anything is stored.
             got, problems = check_facts(policy, kind, {k: v for k, v in values.items() if v.strip()})
             return render_template("claims/new.html", kind=kind, policy=policy, form=form, values=values,
-                                   problems=problems, chain=chain_of(s, current_user, policy), max_files=MAX_FILES,
-                                   preview=got, deadline=policy.claim_deadline_explained(clock.china_today()))
+                                   problems=problems, chain=chain_of(s, person, policy), max_files=MAX_FILES,
+                                   preview=got, person=person,
+                                   deadline=policy.claim_deadline_explained(clock.china_today()))
         try:
             with transaction():
-                claim = file_claim(s, current_user, current_user, kind.id, values, uploads, ip=request.remote_addr)
+                claim = file_claim(s, current_user, person, kind.id, values, uploads, ip=request.remote_addr)
         except InvalidFields as exc:
             problems = exc.fields
         except DomainError as exc:
@@ -90,8 +124,8 @@ def new() -> Any:
             flash(f"已提交“{claim.kind_label}”的申报，请等待审核", "success")
             return redirect(url_for("claims.claim", claim_id=claim.id))
     return render_template("claims/new.html", kind=kind, policy=policy, form=form, values=values,
-                           problems=problems, chain=chain_of(s, current_user, policy), max_files=MAX_FILES,
-                           preview=None, deadline=policy.claim_deadline_explained(clock.china_today()))
+                           problems=problems, chain=chain_of(s, person, policy), max_files=MAX_FILES,
+                           preview=None, person=person, deadline=policy.claim_deadline_explained(clock.china_today()))
 
 
 def _claim_page(c: HourClaim, problems: dict[str, str] | None = None, values: dict[str, str] | None = None) -> Any:

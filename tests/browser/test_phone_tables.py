@@ -48,7 +48,8 @@ COVERED = {
                "orgs_admin.admin_changes", "orgs_admin.new_org", "orgs_admin.import_orgs", "rosters.programmes",
                "rosters.programme", "rosters.roster"},
     "proctor": {"exams.proctor_home", "exams.proctor_session"},
-    "employer": {"orgs.home", "orgs.applications", "orgs.staff", "orgs.admins", "orgs.person", "claims.queue"},
+    "employer": {"orgs.home", "orgs.applications", "orgs.staff", "orgs.admins", "orgs.person", "claims.queue",
+                 "claims.person_claims"},
     "authority": {"orgs.home", "admin.people", "admin.person", "claims.queue"},
     "organiser": {"rosters.programmes", "rosters.programme", "rosters.roster", "rosters.new_programme",
                   "rosters.public_list"},
@@ -70,6 +71,8 @@ NOT_CRAWLED = {
     "claims.claim": "the demo has no claims yet (tests/claims file and decide them through the pages)",
     "claims.evidence": "an evidence file",
     "rosters.report": "XLSX", "rosters.roster_template": "CSV/XLSX",
+    "claims.new_for": "the demo's employers follow policies filed by the practitioner (Tonglu's is walked in "
+                      "tests/claims)",
 }
 # Files, not pages: never opened by the crawl.
 FILES = {"static", "courseware.chapter_media", "hours.sheet", "hours.staff_sheet", "hours.certificate_download",

@@ -427,3 +427,44 @@ def test_a_reviewer_may_lower_the_hours_with_a_reason_but_never_raise_them(
     assert (claim.status, claim.credited_hours) == ("approved", Decimal(10))
     entry = db.scalars(select(HoursEntry)).one()
     assert entry.hours == Decimal(10) and "审核认定 10" in entry.note
+
+
+def test_tonglu_chain_the_employer_files_the_county_authority_checks_the_county_bureau_approves(
+        app: Any, db: Any, make: Any) -> None:
+    """桐人社发〔2018〕26号 第十三条: 单位管理员申报 → 县行业主管部门核对存档 → 县人社局网上审核 → 系统自动登分."""
+    employer = make.org("employer", "tonglu", "桐庐某中学", industry="教育")
+    elsewhere = make.org("employer", "tonglu", "桐庐另一单位", industry="教育")
+    p = make.practitioner("吴老师", region="tonglu", industry="教育")
+    employ(make, p, employer)
+    authority = make.org("authority", "tonglu", "桐庐县教育局", industry="教育")
+    make.staff("employer", "tlschool", org=employer)
+    make.staff("employer", "tlother", org=elsewhere)
+    make.staff("authority", "tledu", org=authority)
+    make.staff("bureau", "tlhr", region="tonglu")
+    me = app.test_client()
+    web_login(me, p.id_number)
+    page = file(me, "training", start="2026-02-01", subject="professional", days="1").get_data(as_text=True)
+    assert "由用人单位申报" in page
+    other = app.test_client()
+    web_login(other, "tlother")
+    assert other.get(f"/org/people/{p.id}/claims").status_code == 404
+    admin = app.test_client()
+    web_login(admin, "tlschool")
+    assert "代为申报" in admin.get(f"/org/people/{p.id}/claims").get_data(as_text=True)
+    resp = post_multipart(admin, f"/org/people/{p.id}/claims/new?kind=training", {
+        "start": "2026-02-01", "subject": "professional", "days": "1", "evidence": [(io.BytesIO(PNG), "证书.png")]})
+    assert resp.status_code == 302, resp.get_data(as_text=True)
+    claim = only_claim(db)
+    assert (claim.person_id, claim.steps, claim.policy) == (p.id, 2, "tonglu-2018")
+    assert admin.get(f"/claims/{claim.id}").status_code == 200
+    for login in ("tledu", "tlhr"):
+        r = app.test_client()
+        web_login(r, login)
+        claim = only_claim(db)
+        assert claim.title in queue(r), login
+        assert decide(r, claim, "approve").status_code == 302
+    claim = only_claim(db)
+    entry = db.scalars(select(HoursEntry)).one()
+    assert claim.status == "approved" and entry.hours == claim.credited_hours > 0
+    assert "桐庐县人力资源和社会保障局" in entry.registered_by_org
+    assert "学分" in me.get(f"/claims/{claim.id}").get_data(as_text=True)
