@@ -60,15 +60,17 @@ def register_hours_many(s: Session, rows: list[dict[str, Any]], *, org: str, reg
         chunk = [{**r, "title": str(r["title"])[:200], "rule": rule, "registered_by_org": org, "registered_at": now,
                   "registered_by_id": registered_by.id if registered_by else None, "note": r.get("note", "")}
                  for r in rows[start:start + 1000]]
-        stmt = ins(HoursEntry).values(chunk).on_conflict_do_nothing(
-            index_elements=[HoursEntry.source_type, HoursEntry.source_ref]).returning(
-            HoursEntry.id, HoursEntry.person_id, HoursEntry.year, HoursEntry.category, HoursEntry.hours,
-            HoursEntry.source_type, HoursEntry.source_ref)
-        for new_id, person_id, year, category, hours, source_type, source_ref in s.execute(stmt):
-            audit.record(s, registered_by, "hours.register", ("HoursEntry", new_id), ip=ip, person_id=person_id,
-                         year=year, category=category, hours=str(hours), source=f"{source_type}:{source_ref}")
-            written.append(new_id)
-    s.flush()
+        # One compiled statement, its rows batched by the driver (insertmanyvalues), RETURNING what was new.
+        table = HoursEntry.__table__
+        stmt = ins(table).on_conflict_do_nothing(index_elements=[table.c.source_type, table.c.source_ref]).returning(
+            table.c.id, table.c.person_id, table.c.year, table.c.category, table.c.hours, table.c.source_type,
+            table.c.source_ref)
+        new = s.execute(stmt, chunk).all()
+        audit.record_many(s, registered_by, "hours.register", [
+            (("HoursEntry", new_id), {"person_id": person_id, "year": year, "category": category,
+                                      "hours": str(hours), "source": f"{source_type}:{source_ref}"})
+            for new_id, person_id, year, category, hours, source_type, source_ref in new], ip=ip)
+        written += [row[0] for row in new]
     return written
 
 

@@ -363,18 +363,18 @@ def confirm_roster(s: Session, actor: Person, upload: RosterUpload, ip: str | No
         raise Conflict("该名单已经确认过")
     approver = s.get(Organisation, programme.approved_by_org_id)
     assert approver is not None
-    rows = s.execute(select(RosterRow.id, RosterRow.id_number, RosterRow.name, RosterRow.hours)
+    rows = s.execute(select(RosterRow.id, RosterRow.id_number, RosterRow.name, RosterRow.hours, RosterRow.person_id)
                      .where(RosterRow.upload_id == upload.id, RosterRow.status.in_(("ok", "waiting")))).all()
     # Persons may have registered since the upload: look every row up again.
     known = _persons(s, sorted({r.id_number for r in rows}))
     credited = credited_hours(s, programme.id)
     entries: list[dict[str, Any]] = []
-    changes: list[dict[str, Any]] = []
+    credited_rows: list[int] = []      # rows whose person was known at the upload: one statement per thousand
+    changes: list[dict[str, Any]] = []  # rows whose person registered since, or no longer matches: one by one
     waiting = 0
     for r in rows:
         person = known.get(r.id_number)
         if person is None:
-            changes.append({"id": r.id, "status": "waiting", "person_id": None, "reason": None})
             waiting += 1
         elif person[1] != r.name:
             changes.append({"id": r.id, "status": "refused", "person_id": None,
@@ -384,8 +384,14 @@ def confirm_roster(s: Session, actor: Person, upload: RosterUpload, ip: str | No
             entry = _entry(programme, person[0], r.hours, credited.get(person[0], Decimal(0)), upload.id)
             if entry is not None:
                 entries.append(entry)
-            changes.append({"id": r.id, "status": "credited", "person_id": person[0], "reason": None})
+            if r.person_id == person[0]:
+                credited_rows.append(r.id)
+            else:
+                changes.append({"id": r.id, "status": "credited", "person_id": person[0], "reason": None})
     written = len(register_hours_many(s, entries, org=approver.name, registered_by=actor, rule=ROSTER_RULE, ip=ip))
+    for start in range(0, len(credited_rows), 1000):
+        s.execute(update(RosterRow).where(RosterRow.id.in_(credited_rows[start:start + 1000]))
+                  .values(status="credited").execution_options(synchronize_session=False))
     if changes:
         s.execute(update(RosterRow), changes)
     s.execute(update(RosterUpload).where(RosterUpload.id == upload.id).values(registered=written)
