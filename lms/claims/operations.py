@@ -311,17 +311,25 @@ def file_claim(s: Session, actor: Person, person: Person, kind_id: str, form: di
 
 def resubmit_claim(s: Session, actor: Person, claim_id: int, *, version: int, form: dict[str, str],
                    files: list[Upload], ip: str | None = None) -> HourClaim:
-    """The claimant corrects a returned claim (facts, further evidence) and files it again: the chain starts over,
-    and the earlier version stays in the claim's history."""
+    """Whoever may file the claimant's claims (the claimant, or the employer's administrator where the policy says
+    so) corrects a returned claim (facts, further evidence) and files it again: the chain starts over, and the
+    earlier version stays in the claim's history."""
     claim = visible_claim(s, actor, claim_id)
-    if claim.person_id != actor.id:
+    person = s.get(Person, claim.person_id)
+    chain = chain_by_id(claim)
+    if person is None:
         raise NotFound()
+    if not files_for(s, actor, person, chain):
+        if actor.id != person.id:
+            raise NotFound()
+        who = "或".join(ORGANISATIONS[f] for f in chain.filed_by)
+        raise NotAllowed(f"按{chain.rule}，此类学时由{who}修改后重新提交")
     if claim.status != "returned":
         raise Conflict(f"该申报当前状态为“{claim.status_name}”，只有退回修改的申报可以重新提交")
     if claim.version != version:
         raise Conflict("该申报在您查看之后已有变化，请刷新后重新查看")
     held = len(claim.evidence)
-    f = check_filing(s, actor, claim.kind, form, files, files_held=held, claim_id=claim.id)
+    f = check_filing(s, person, claim.kind, form, files, files_held=held, claim_id=claim.id, actor=actor)
     if f.policy.id != claim.policy:
         raise InvalidFields({"form": "修改后的活动适用另一版本的规定，请撤回此项并重新申报"})
     changed = s.execute(text("UPDATE hour_claim SET version = version + 1 WHERE id = :id AND version = :v"),
@@ -340,7 +348,7 @@ def resubmit_claim(s: Session, actor: Person, claim_id: int, *, version: int, fo
     _store_evidence(s, actor, claim, f.files)
     s.add(ClaimStep(claim_id=claim.id, version=claim.version, step=0, level="申报", decision="resubmit",
                     actor_id=actor.id, facts=claim.facts, hours=f.got.hours, at=now))
-    audit.record(s, actor, "claim.resubmit", claim, ip=ip, person_id=actor.id, hours=str(f.got.hours))
+    audit.record(s, actor, "claim.resubmit", claim, ip=ip, person_id=person.id, hours=str(f.got.hours))
     s.flush()
     s.expire(claim, ["evidence"])
     return claim
@@ -371,6 +379,12 @@ def visible_claim(s: Session, actor: Person, claim_id: int) -> HourClaim:
     if person is None or not covers_person(s, actor, person):
         raise NotFound()
     return claim
+
+
+def may_refile(s: Session, actor: Person, claim: HourClaim) -> bool:
+    """Whether actor may correct and file the claim again (who may file for its claimant)."""
+    person = s.get(Person, claim.person_id)
+    return person is not None and files_for(s, actor, person, chain_by_id(claim))
 
 
 def may_decide(s: Session, actor: Person, claim: HourClaim) -> bool:

@@ -29,6 +29,7 @@ from .operations import (
     kind_of,
     kinds_for,
     may_decide,
+    may_refile,
     my_claims,
     resubmit_claim,
     step_labels,
@@ -138,7 +139,7 @@ def _claim_page(c: HourClaim, problems: dict[str, str] | None = None, values: di
                            may_decide=may_decide(s, current_user, c), form=DecisionForm(version=str(c.version)),
                            labels=labels, unit=policy.unit, kind=kind, problems=problems or {},
                            values=values or {f.name: str(facts.get(f.name, "")) for f in kind.fields},
-                           may_resubmit=c.status == "returned" and c.person_id == current_user.id,
+                           may_resubmit=c.status == "returned" and may_refile(s, current_user, c),
                            filing=FilingForm(), max_files=MAX_FILES)
 
 
@@ -151,7 +152,7 @@ def claim(claim_id: int) -> Any:
 
 
 @bp.post("/claims/<int:claim_id>/resubmit")
-@practitioner_required
+@roles_required("practitioner", *FILER_ROLES)
 def resubmit(claim_id: int) -> Any:
     """Correct a returned claim and file it again."""
     s = get_session()

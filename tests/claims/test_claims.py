@@ -457,6 +457,22 @@ def test_tonglu_chain_the_employer_files_the_county_authority_checks_the_county_
     claim = only_claim(db)
     assert (claim.person_id, claim.steps, claim.policy) == (p.id, 2, "tonglu-2018")
     assert admin.get(f"/claims/{claim.id}").status_code == 200
+    # The county authority returns it; the administrator who files corrects it (the practitioner cannot).
+    edu = app.test_client()
+    web_login(edu, "tledu")
+    decide(edu, claim, "return", "请补充培训通知")
+    claim = only_claim(db)
+    assert "重新提交" in admin.get(f"/claims/{claim.id}").get_data(as_text=True)
+    def fix() -> dict[str, Any]:
+        return {"version": str(claim.version), "start": "2026-02-01", "subject": "professional", "days": "1",
+                "evidence": [(io.BytesIO(PDF), "通知.pdf")]}
+    assert post_multipart(other, f"/claims/{claim.id}/resubmit", fix()).status_code == 404
+    refused = post_multipart(me, f"/claims/{claim.id}/resubmit", fix())
+    assert "由用人单位修改后重新提交" in me.get(refused.headers["Location"]).get_data(as_text=True)
+    assert only_claim(db).status == "returned"
+    assert post_multipart(admin, f"/claims/{claim.id}/resubmit", fix()).status_code == 302
+    claim = only_claim(db)
+    assert (claim.status, len(claim.evidence)) == ("pending", 2)
     for login in ("tledu", "tlhr"):
         r = app.test_client()
         web_login(r, login)
