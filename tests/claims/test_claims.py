@@ -484,3 +484,28 @@ def test_tonglu_chain_the_employer_files_the_county_authority_checks_the_county_
     assert claim.status == "approved" and entry.hours == claim.credited_hours > 0
     assert "桐庐县人力资源和社会保障局" in entry.registered_by_org
     assert "学分" in me.get(f"/claims/{claim.id}").get_data(as_text=True)
+
+
+def test_a_weihai_freelancer_is_reviewed_and_registered_by_their_personnel_agency(
+        app: Any, db: Any, make: Any) -> None:
+    """威人社字〔2022〕2号 三: 自由职业者 through the personnel agency or community office, one step."""
+    agency = make.org("agency", "weihai-huancui", "环翠人才服务中心", industry="教育")
+    p = make.practitioner("自由职业者", region="weihai-huancui", industry="教育")
+    employ(make, p, agency)
+    make.staff("agency", "hcagency", org=agency)
+    make.staff("bureau", "hchr2", region="weihai-huancui")
+    c = app.test_client()
+    web_login(c, p.id_number)
+    assert file(c, "paper", start="2026-01-10", item_id="ISSN 3000-0001 自由").status_code == 302
+    claim = only_claim(db)
+    assert (claim.chain, claim.steps) == ("freelancer", 1)
+    hr = app.test_client()
+    web_login(hr, "hchr2")
+    assert claim.title not in queue(hr)
+    r = app.test_client()
+    web_login(r, "hcagency")
+    assert claim.title in queue(r)
+    assert decide(r, claim, "approve").status_code == 302
+    db.rollback()
+    entry = db.scalars(select(HoursEntry)).one()
+    assert (entry.registered_by_org, entry.hours) == ("环翠人才服务中心", Decimal(10))
