@@ -177,13 +177,19 @@ def open_stream() -> Any:
                    idle_timeout_seconds=cfg["IDLE_TIMEOUT_SECONDS"]), 201
 
 
+def stream_field(data: dict[str, Any]) -> str:
+    """The `stream` of a JSON body, checked as a heartbeat's is (1–32 characters)."""
+    stream = data.get("stream")
+    if not isinstance(stream, str) or not 1 <= len(stream) <= 32:
+        raise InvalidInput("缺少学习流标识 stream")
+    return stream
+
+
 @bp.post("/study/streams/end")
 @practitioner_required
 def close_stream() -> Any:
     """Stop the clock of a stream (leaving the player)."""
-    stream = json_object().get("stream")
-    if not isinstance(stream, str):
-        raise InvalidInput("缺少 stream")
+    stream = stream_field(json_object())
     with transaction() as s:
         end_stream(s, current_user, stream)
     return jsonify(ok=True)
@@ -204,9 +210,7 @@ def beat() -> Any:
 @practitioner_required
 def answer(prompt_id: int) -> Any:
     """Confirm presence (人机交互): the clock restarts."""
-    stream = json_object().get("stream")
-    if not isinstance(stream, str):
-        raise InvalidInput("缺少 stream")
+    stream = stream_field(json_object())
     with transaction() as s:
         out = answer_prompt(s, current_user, prompt_id, stream, settings())
     return jsonify(out)
@@ -219,4 +223,4 @@ def ping() -> Any:
 
 
 # the rest of the API, on the same blueprint (imported last: they import bp from here)
-from . import accounts, hours  # noqa: E402,F401
+from . import accounts, description, hours  # noqa: E402,F401

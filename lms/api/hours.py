@@ -67,14 +67,14 @@ def hours_ledger() -> Any:
     return jsonify(study_year=this_year, years=[_year_json(y, certs.get(y)) for y in years])
 
 
-@bp.get("/hours/<int(max=9999):year>")
+@bp.get("/hours/<int(min=1, max=9999):year>")
 @practitioner_required
 def hours_year(year: int) -> Any:
     """One year of the hours bank."""
     return jsonify(_year_json(year, _certificates().get(year)))
 
 
-@bp.get("/hours/<int(max=9999):year>/certificate")
+@bp.get("/hours/<int(min=1, max=9999):year>/certificate")
 @practitioner_required
 def certificate(year: int) -> Any:
     """The year's electronic certificate; 404 when none was issued."""
@@ -84,7 +84,7 @@ def certificate(year: int) -> Any:
     return jsonify(_certificate_json(cert))
 
 
-@bp.post("/hours/<int(max=9999):year>/certificate")
+@bp.post("/hours/<int(min=1, max=9999):year>/certificate")
 @practitioner_required
 def issue(year: int) -> Any:
     """Issue the certificate of a completed year: 201, or 200 with the one already issued."""
