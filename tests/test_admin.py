@@ -95,7 +95,10 @@ def test_course_created_in_the_form_gets_chapters_and_is_published_with_an_audit
                                                   "credited_hours": "18", "year": 2026})
     course_id = int(resp.headers["Location"].rsplit("/", 1)[1])
     resp = clerk.post(f"/admin/courses/{course_id}/offerings/2026/published")
-    assert "没有章节" in clerk.get(f"/admin/courses/{course_id}").get_data(as_text=True) or resp.status_code in (302, 409)
+    # a course without chapters cannot be published: refused (409) with the reason, and it stays a draft
+    assert resp.status_code == 409 and "课程还没有章节，不能发布" in resp.get_data(as_text=True)
+    assert db.get(CourseOffering, (course_id, 2026)).status == "draft"
+    db.rollback()  # end this read, so that the next one sees what the app commits
     clerk.post(f"/admin/courses/{course_id}/chapters", data={"title": "宪法精神", "study_minutes": 15,
                                                              "media": (io.BytesIO(PDF), "ch1.pdf")},
                content_type="multipart/form-data")

@@ -137,7 +137,9 @@ def test_unpublished_or_other_year_courses_cannot_be_chosen(app: Any, db: Any, m
 
 def test_concurrent_requests_cannot_choose_a_course_studied_earlier(app: Any, db: Any, backend: str,
                                                                      last_year_studied: Any) -> None:
-    """Many threads race to enrol in last year's course and in this year's: the database decides."""
+    """Many threads race to enrol in last year's course and in this year's: the database decides. On SQLite the
+    threads queue for the database's one write lock (BEGIN IMMEDIATE) and do not race: that run checks the outcome
+    when they are serialised; the PostgreSQL run is the race."""
     person, a, b = last_year_studied
     results: list[str] = []
     barrier = threading.Barrier(8)
@@ -169,14 +171,42 @@ def test_concurrent_requests_cannot_choose_a_course_studied_earlier(app: Any, db
     assert db.scalar(select(func.count()).select_from(Enrolment).where(Enrolment.course_id == a.id)) == 1
 
 
-def test_the_database_refuses_a_second_enrolment_in_the_same_course_even_without_the_python_check(
-        db: Any, make: Any) -> None:
+def _refused_by_the_database(db: Any, row: Enrolment, backend: str, constraint: str, columns: str) -> None:
+    """Inserting row directly (no Python check in front) fails on exactly this constraint."""
     from sqlalchemy.exc import IntegrityError
-    person = make.practitioner()
-    course = make.course()
-    make.enrol(person, course)
-    db.add(Enrolment(person_id=person.id, course_id=course.id, year=2026, category="general_public",
-                     created_at=datetime(2026, 3, 2)))
-    with pytest.raises(IntegrityError):
+    db.add(row)
+    with pytest.raises(IntegrityError) as refused:
         db.flush()
     db.rollback()
+    assert (constraint if backend == "postgresql" else f"UNIQUE constraint failed: {columns}") in str(refused.value)
+
+
+def test_the_database_itself_refuses_the_same_course_in_another_year(app: Any, db: Any, make: Any,
+                                                                      backend: str) -> None:
+    """第八条 历年已学课程无法再次选择: UNIQUE (person_id, course_id) — another year, so the one-a-year index
+    cannot be what refuses it."""
+    from lms.catalogue.operations import offer_again
+    person = make.practitioner()
+    course = make.course(year=2025)
+    db.add(Enrolment(person_id=person.id, course_id=course.id, year=2025, category="general_public",
+                     created_at=datetime(2025, 3, 2)))
+    db.commit()
+    with app.app_context():
+        offer_again(db, make.staff(), course, 2026)
+        db.commit()
+    _refused_by_the_database(db, Enrolment(person_id=person.id, course_id=course.id, year=2026,
+                                           category="general_public", created_at=datetime(2026, 3, 2)),
+                             backend, "uq_enrolment_person_course", "enrolment.person_id, enrolment.course_id")
+
+
+def test_the_database_itself_refuses_a_second_general_public_course_in_one_year(db: Any, make: Any,
+                                                                               backend: str) -> None:
+    """One general public course per person and year: the partial unique index — another course, so the
+    person-and-course constraint cannot be what refuses it."""
+    person = make.practitioner()
+    a, b = make.course(title="课程甲"), make.course(title="课程乙")
+    make.enrol(person, a)
+    _refused_by_the_database(db, Enrolment(person_id=person.id, course_id=b.id, year=2026,
+                                           category="general_public", created_at=datetime(2026, 3, 2)),
+                             backend, "uq_enrolment_one_general_public_per_year",
+                             "enrolment.person_id, enrolment.year")

@@ -33,6 +33,8 @@ def completed_2025(app: Any, db: Any, person: Any) -> None:
 
 
 def test_the_same_source_is_registered_only_once_even_by_racing_threads(app: Any, db: Any, make: Any) -> None:
+    """On SQLite the threads queue for the database's one write lock (BEGIN IMMEDIATE) and do not race: that run
+    checks the outcome when they are serialised; the PostgreSQL run is the race."""
     person = make.practitioner()
     barrier = threading.Barrier(6)
     made: list[bool] = []

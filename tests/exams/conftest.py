@@ -83,7 +83,8 @@ def wrong_answer(key: list[int]) -> list[int]:
 
 
 def run_threads(n: int, target: Any) -> list[Any]:
-    """Run target(i) in n real threads started together; return what each returned or raised."""
+    """Run target(i) in n real threads started together; return what each returned or raised. (On SQLite their
+    writes queue for the one write lock, BEGIN IMMEDIATE: they race only on PostgreSQL.)"""
     import threading
     barrier = threading.Barrier(n)
     results: list[Any] = [None] * n

@@ -157,6 +157,8 @@ def _book_in_thread(app: Any, person_id: int, session_id: int) -> str:
 
 
 def test_many_threads_rushing_the_last_seats_never_oversell(world: ExamWorld) -> None:
+    """On SQLite the threads queue for the database's one write lock (BEGIN IMMEDIATE) and do not race: that run
+    checks the outcome when they are serialised; the PostgreSQL run is the race."""
     small = world.add_session(seats=3, room="抢座考场")
     people = [world.candidate() for _ in range(16)]
     results = run_threads(16, lambda i: _book_in_thread(world.app, people[i].id, small.id))
@@ -168,6 +170,8 @@ def test_many_threads_rushing_the_last_seats_never_oversell(world: ExamWorld) ->
 
 
 def test_one_person_booking_many_sessions_at_once_holds_one_booking(world: ExamWorld) -> None:
+    """On SQLite the threads queue for the database's one write lock (BEGIN IMMEDIATE) and do not race: that run
+    checks the outcome when they are serialised; the PostgreSQL run is the race."""
     sessions = [world.add_session(room=f"考场{i}") for i in range(8)]
     person = world.candidate()
     results = run_threads(8, lambda i: _book_in_thread(world.app, person.id, sessions[i].id))
@@ -202,6 +206,8 @@ def _api_book(client: Any, session_id: int) -> str:
 
 
 def test_candidates_rushing_the_last_seats_through_the_api_never_oversell(world: ExamWorld) -> None:
+    """On SQLite the threads queue for the database's one write lock (BEGIN IMMEDIATE) and do not race: that run
+    checks the outcome when they are serialised; the PostgreSQL run is the race."""
     small = world.add_session(seats=3, room="抢座考场")
     clients = _logged_in_clients(world.app, [world.candidate() for _ in range(12)])
     results = run_threads(12, lambda i: _api_book(clients[i], small.id))
@@ -212,6 +218,8 @@ def test_candidates_rushing_the_last_seats_through_the_api_never_oversell(world:
 
 
 def test_a_double_click_on_book_through_the_api_holds_one_seat(world: ExamWorld) -> None:
+    """On SQLite the threads queue for the database's one write lock (BEGIN IMMEDIATE) and do not race: that run
+    checks the outcome when they are serialised; the PostgreSQL run is the race."""
     person = world.candidate()
     clients = _logged_in_clients(world.app, [person] * 6)
     results = run_threads(6, lambda i: _api_book(clients[i], world.session.id))
