@@ -147,10 +147,10 @@ def test_a_video_position_sent_ahead_moves_the_furthest_point_only_as_far_as_the
 
 
 # What Flask answers each beat the lane leaves to it: a token that is not this session's (a tampered cookie is no
-# session at all, so no token can be its) is a CSRF refusal; an account whose sessions were ended has no clock to
-# beat; a body that is not a beat is invalid input.
+# session at all, so no token can be its) is a CSRF refusal; a cookie whose login was ended is no login; a body that
+# is not a beat is invalid input.
 FLASK_REFUSES = {"no token": (400, "csrf"), "another session's token": (400, "csrf"), "forged token": (400, "csrf"),
-                 "tampered cookie": (400, "csrf"), "logged out elsewhere": (409, "not_studying"),
+                 "tampered cookie": (400, "csrf"), "logged out elsewhere": (401, "login_required"),
                  "not json": (400, "invalid_input"), "too large": (400, "invalid_input")}
 
 

@@ -115,7 +115,7 @@ def test_a_deactivated_account_with_an_unchanged_session_version_credits_nothing
     db.commit()
     frozen_clock.advance(30)
     r = page.beat()
-    assert r.status_code == 409 and r.get_json()["error"] == "not_studying"
+    assert r.status_code == 401 and r.get_json()["error"] == "login_required"
     assert credited_ms(db, page.enrolment) == 30_000
 
 
