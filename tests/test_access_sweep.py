@@ -126,6 +126,7 @@ ROUTES: dict[str, R | str] = {
     # training organisers' programmes and rosters (issue 13): the organiser's own, the competent bureau's and the
     # industry authority's; an organiser never sees another organiser's programme or attendees
     "rosters.public_list": PUBLIC,
+    "rosters.card": OWNED,
     "rosters.programmes": R(get=READERS | {"authority", "organiser"}),
     "rosters.programme": R(get=READERS | {"authority", "organiser"}),
     "rosters.new_programme": R(get=frozenset({"organiser"}), post=frozenset({"organiser"})),

@@ -11,16 +11,18 @@ from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 
 from ..db import get_session, transaction
-from ..errors import DomainError, InvalidFields, InvalidInput
+from ..errors import DomainError, InvalidFields, InvalidInput, NotFound
 from ..exports import Column, export_response, xlsx_response
+from ..hours.models import HoursEntry
 from ..orgs.forms import ReasonForm
 from ..orgs.scope import scope_of
-from ..security import roles_required, staff_pages
+from ..security import practitioner_required, roles_required, staff_pages
 from ..validation import query_int
 from .forms import ProgrammeForm, RosterForm
 from .models import Programme, RosterRow, RosterUpload
 from .operations import (
     COLUMNS,
+    SOURCE,
     confirm_roster,
     decide_programme,
     file_programme,
@@ -225,3 +227,19 @@ def roster_template(fmt: str) -> Any:
     """A roster template that uploads as downloaded (one example row)."""
     return export_response(fmt, "roster-template", [Column(c, width=20) for c in COLUMNS],
                            [("张三", "330302198506120010", "2", "")], sheet="参训人员名单")
+
+
+@bp.get("/programmes/<int:programme_id>/card")
+@practitioner_required
+def card(programme_id: int) -> Any:
+    """The attendee's 学时登记卡 of one programme (浙人社发〔2016〕63号 第十五条), to print: only for a programme whose
+    hours were registered for them."""
+    s = get_session()
+    entries = s.scalars(select(HoursEntry).where(
+        HoursEntry.person_id == current_user.id, HoursEntry.source_type == SOURCE,
+        HoursEntry.source_ref.like(f"{programme_id}:{current_user.id}%")).order_by(HoursEntry.id)).all()
+    p = s.get(Programme, programme_id)
+    entries = [e for e in entries if e.source_ref.split(":")[:2] == [str(programme_id), str(current_user.id)]]
+    if p is None or not entries:
+        raise NotFound()
+    return render_template("rosters/card.html", p=p, entries=entries, total=sum(e.hours for e in entries))

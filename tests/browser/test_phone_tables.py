@@ -71,6 +71,7 @@ NOT_CRAWLED = {
     "claims.claim": "the demo has no claims yet (tests/claims file and decide them through the pages)",
     "claims.evidence": "an evidence file",
     "rosters.report": "XLSX", "rosters.roster_template": "CSV/XLSX",
+    "rosters.card": "the demo's roster waits for confirmation (tests/browser/test_roster_flow.py opens a card at 390 px)",
     "claims.new_for": "the demo's employers follow policies filed by the practitioner (Tonglu's is walked in "
                       "tests/claims)",
 }

@@ -105,3 +105,7 @@ def test_an_organiser_files_a_programme_and_its_roster_is_registered_once_confir
     assert "温人社发〔2020〕125号 第十三、十四条" in text and "温州市人力资源和社会保障局" in text
     assert fits_the_screen(page)
     shoot(page, "roster-hours-390")
+    page.click("main >> text=学时登记卡")
+    page.wait_for_load_state()
+    assert page.inner_text("#card-hours") == "18.0" and "温人社专技〔2026〕3号" in page.inner_text("#card")
+    assert fits_the_screen(page)

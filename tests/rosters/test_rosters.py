@@ -249,3 +249,16 @@ def test_registering_a_person_with_waiting_rows_of_an_unconfirmed_roster_credits
     as_(app, world.clerk).post(f"/rosters/{last_upload(db).id}/confirm")
     assert [(e.person_id, e.hours) for e in roster_entries(db)] == [(wu.id, Decimal(12))]
     assert PASSWORD
+
+
+def test_an_attendee_prints_the_card_of_a_programme_registered_for_them_and_nobody_else_can(
+        app: Any, make: Any, world: World, db: Any) -> None:
+    zhang, li = make.practitioner(name="张三"), make.practitioner(name="李四")
+    pid = file_and_approve(app, world)
+    upload(app, world.admin, pid, csv_file([("张三", zhang.id_number, "2", "")]))
+    assert as_(app, zhang).get(f"/programmes/{pid}/card").status_code == 404   # not confirmed yet
+    as_(app, world.clerk).post(f"/rosters/{last_upload(db).id}/confirm")
+    page = as_(app, zhang).get(f"/programmes/{pid}/card").get_data(as_text=True)
+    assert "学时登记卡" in page and "12.0" in page and ROSTER_RULE in page
+    assert as_(app, li).get(f"/programmes/{pid}/card").status_code == 404
+    assert as_(app, world.admin).get(f"/programmes/{pid}/card").status_code == 403
