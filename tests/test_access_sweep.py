@@ -53,7 +53,8 @@ ROUTES: dict[str, R | str] = {
     "static": PUBLIC, "favicon": PUBLIC, "accounts.index": PUBLIC, "accounts.login": PUBLIC,
     "accounts.logout": PUBLIC, "accounts.register": PUBLIC, "accounts.profile": PUBLIC, "hours.verify": PUBLIC,
     "hours.verify_form": PUBLIC, "orgs.register": PUBLIC, "orgs_api.register": PUBLIC, "api.api_login": PUBLIC,
-    "api.api_logout": PUBLIC, "api.csrf_token": PUBLIC, "api.ping": PUBLIC, "api.api_register": PUBLIC,
+    "api.api_logout": PUBLIC, "api.csrf_token": PUBLIC, "api.ping": PUBLIC,
+    "api.openapi_json": PUBLIC, "api.api_register": PUBLIC,
     "api.regions": PUBLIC,
     **{e: OWNED for e in (
         "api.answer", "api.beat", "api.close_stream", "api.courses", "api.create_enrolment", "api.me",
