@@ -229,4 +229,7 @@ def evidence(claim_id: int, evidence_id: int) -> Any:
 def queue() -> Any:
     """The claims waiting at the reviewer's step of their chain, within their scope, oldest first."""
     s = get_session()
-    return render_template("claims/queue.html", claims=waiting_for(s, current_user))
+    claims = waiting_for(s, current_user)
+    now = clock.now()
+    ages = {c.id: (now - c.updated_at).days for c in claims}  # days since it reached the reviewer's step
+    return render_template("claims/queue.html", claims=claims, ages=ages)

@@ -487,7 +487,7 @@ def test_tonglu_chain_the_employer_files_the_county_authority_checks_the_county_
 
 
 def test_a_weihai_freelancer_is_reviewed_and_registered_by_their_personnel_agency(
-        app: Any, db: Any, make: Any) -> None:
+        app: Any, db: Any, make: Any, frozen_clock: Any) -> None:
     """威人社字〔2022〕2号 三: 自由职业者 through the personnel agency or community office, one step."""
     agency = make.org("agency", "weihai-huancui", "环翠人才服务中心", industry="教育")
     p = make.practitioner("自由职业者", region="weihai-huancui", industry="教育")
@@ -504,7 +504,8 @@ def test_a_weihai_freelancer_is_reviewed_and_registered_by_their_personnel_agenc
     assert claim.title not in queue(hr)
     r = app.test_client()
     web_login(r, "hcagency")
-    assert claim.title in queue(r)
+    frozen_clock.advance(3 * 86400)
+    assert claim.title in queue(r) and "已等待 3 天" in queue(r)
     assert decide(r, claim, "approve").status_code == 302
     db.rollback()
     entry = db.scalars(select(HoursEntry)).one()
