@@ -209,6 +209,32 @@ def _template_rows(w: ExamWorld, url: str, fmt: str) -> None:
     assert not [c for c in cells if isinstance(c, str) and c.startswith(("=", "+", "-", "@"))] and len(cells) >= 12
 
 
+def roster_report(w: ExamWorld) -> None:
+    """A roster's row-by-row report quotes the uploaded names: a formula there stays text."""
+    from tests.conftest import make_id_number
+    from tests.rosters.test_rosters import World, as_, file_and_approve, last_upload
+    roster_world = World(w.make)
+    pid = file_and_approve(w.app, roster_world)
+    out = io.StringIO()
+    csv.writer(out).writerows([["姓名", "身份证号码", "参加天数", "学时"], [HOSTILE_NAME, make_id_number(321), "1", ""]])
+    organiser = as_(w.app, roster_world.admin)
+    resp = organiser.post(f"/programmes/{pid}/rosters", data={"file": (io.BytesIO(out.getvalue().encode()), "r.csv")},
+                          content_type="multipart/form-data")
+    assert resp.status_code in (200, 302), resp.status_code
+    upload_id = last_upload(w.db).id
+    assert_neutral(xlsx_cells(organiser.get(f"/rosters/{upload_id}/report.xlsx")), HOSTILE_NAME)
+
+
+def roster_template(fmt: str) -> Callable[[ExamWorld], None]:
+    def check(w: ExamWorld) -> None:
+        from tests.rosters.test_rosters import World, as_
+        roster_world = World(w.make)
+        resp = as_(w.app, roster_world.admin).get(f"/programmes/roster-template.{fmt}")
+        cells = csv_cells(resp) if fmt == "csv" else xlsx_cells(resp)
+        assert not [c for c in cells if isinstance(c, str) and c.startswith(("=", "+", "-", "@"))] and len(cells) >= 8
+    return check
+
+
 # endpoint (with its format where one route gives both) -> a check that fails when the export lets a formula through
 EXPORTS: dict[str, Callable[[ExamWorld], None]] = {
     "exams.admin_roster_export:csv": roster_csv,
@@ -224,6 +250,9 @@ EXPORTS: dict[str, Callable[[ExamWorld], None]] = {
     "orgs_admin.import_report": employer_import_report,
     "orgs_admin.import_template:csv": employer_template("csv"),
     "orgs_admin.import_template:xlsx": employer_template("xlsx"),
+    "rosters.report": roster_report,
+    "rosters.roster_template:csv": roster_template("csv"),
+    "rosters.roster_template:xlsx": roster_template("xlsx"),
 }
 
 

@@ -69,7 +69,7 @@ def test_a_clerk_filters_and_pages_the_audit_log_on_a_phone(live: Any, browser: 
 
 
 def test_a_clerk_edits_then_cancels_a_session_on_a_phone_and_candidates_are_told(live: Any, browser: Any) -> None:
-    from datetime import timedelta
+    from datetime import datetime, time, timedelta
     from decimal import Decimal
 
     from sqlalchemy import select
@@ -89,7 +89,8 @@ def test_a_clerk_edits_then_cancels_a_session_on_a_phone_and_candidates_are_told
                                credited_hours=Decimal(18), year=year)
         s.get_one(CourseOffering, (course.id, year)).status = "published"  # (no chapters needed here)
         plan = create_plan(s, clerk, year=year, category="general_public", title="考试")
-        start = now + timedelta(days=2)
+        # 09:00 China time two days on: a session never crosses midnight, whatever hour the test runs at
+        start = datetime.combine(clock.china_today() + timedelta(days=2), time(9, 0)) - clock.CHINA
         (session,) = add_sessions(s, clerk, plan, [SessionSpec("人才市场考点", "市府路 500 号", "第一考场", start,
                                                               start + timedelta(hours=1), 30, now - timedelta(days=1),
                                                               start - timedelta(hours=2), start - timedelta(hours=3))])
