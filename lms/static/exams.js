@@ -56,15 +56,24 @@
     root.scrollIntoView({ block: "start" });
   }
 
+  // One save per question at a time: a box ticked while the previous answer is on its way is sent after it, so the
+  // server always ends with the latest choice (two saves in flight could be applied in either order).
+  var inflight = {}, again = {};
   function save(fs) {
     var pos = Number(fs.dataset.position);
-    pending[pos] = true; say("正在保存第 " + pos + " 题…");
+    if (inflight[pos]) { again[pos] = true; return; }
+    inflight[pos] = true; pending[pos] = true; say("正在保存第 " + pos + " 题…");
     post("/answers", { position: pos, answer: chosen(fs) }).then(function (j) {
+      inflight[pos] = false;
+      if (again[pos]) { again[pos] = false; save(fs); return; }
       if (j._status === 200) { delete pending[pos]; say("第 " + pos + " 题答案已保存", "ok"); fs.dataset.saved = "1"; }
       else if (j._status === 409) { location.reload(); }
       else if (j._status >= 500) { say("服务器暂时无法保存，3 秒后重试", "warn"); setTimeout(function () { save(fs); }, 3000); }
       else { delete pending[pos]; say(j.message || "保存失败，请重新选择", "warn"); }
-    }).catch(function () { say("网络中断，答案将在恢复后重新保存", "warn"); setTimeout(function () { save(fs); }, 3000); });
+    }).catch(function () {
+      inflight[pos] = false; again[pos] = false;
+      say("网络中断，答案将在恢复后重新保存", "warn"); setTimeout(function () { save(fs); }, 3000);
+    });
   }
   questions.forEach(function (fs) { fs.addEventListener("change", function () { fs.dataset.saved = ""; save(fs); paint(); }); });
 

@@ -188,7 +188,8 @@ def test_a_practitioner_books_is_checked_in_sits_the_paper_at_390px_and_passes(s
             assert "还有 2 道题未作答：第 9 题、第 10 题" in text and "第 3 题" in text
             page.click("#submit-back")  # back to the first unanswered question
             assert page.locator("fieldset[data-position='9']").is_visible()
-            page.check(f"fieldset[data-position='9'] input[value='{key[9][0]}']")
+            for idx in key[9]:  # every right option: question 9 may be a multiple-choice one
+                page.check(f"fieldset[data-position='9'] input[value='{idx}']")
             page.wait_for_selector("fieldset[data-position='9'][data-saved='1']")
             page.click("#submit-paper")
             assert "还有 1 道题未作答：第 10 题" in page.inner_text("#submit-confirm")
