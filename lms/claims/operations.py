@@ -72,7 +72,7 @@ def policy_of_person(s: Session, person: Person, year: int | None = None) -> Pol
     day = min(date(year, 12, 31), today) if year is not None else today
     found = policy_of(region, day)
     if found is None:
-        raise NotAllowed(f"{REGIONS[region].name if region in REGIONS else region}没有适用的继续教育学时规定，不能申报学时")
+        raise NotAllowed(f"{getattr(REGIONS.get(region), 'name', region)}没有适用的继续教育学时规定，不能申报学时")
     policy = load_policy(found)
     if policy.claims is None:
         raise NotAllowed(f"{policy.document}未规定学时申报（认证）")
