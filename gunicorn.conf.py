@@ -5,17 +5,18 @@ Override on the command line or with WEB_WORKERS / WEB_THREADS / WEB_BIND.
 import os
 
 bind = os.environ.get("WEB_BIND", "127.0.0.1:5000")
-# gunicorn's ASGI worker: one event loop per process (uvloop, gunicorn_h1c's C parser) takes every
+# gunicorn's ASGI worker: one event loop per process (uvloop, gunicorn's Python HTTP parser) takes every
 # connection; lms/asgi.py answers steady heartbeats and the booking rush on that loop (lms/lane.py) and runs
 # the Flask app in WEB_THREADS threads per process (lms/config.py). Measured against gthread on the 2-core
 # machine: README, "Measured performance".
 wsgi_app = "lms.asgi:create_asgi_app()"
 worker_class = "asgi"
-# gunicorn's own Python HTTP parser, not the gunicorn_h1c C parser: with the C parser the worker answers a request
-# before it resets the parser, keeps at most 64 KiB of a next request that arrives in between, and closes the
-# connection without an answer when more came (remaining_truncated). A browser that posts a form right after
-# loading it on the same kept-alive connection then loses its upload: 3-12 in 60 bodies of 66 KB to 1 MB, and
-# larger uploads too (bench/uploads.py, tests/test_keepalive_uploads.py, `make bench-uploads`).
+# gunicorn's own Python HTTP parser, not the gunicorn_h1c C parser (not a dependency any more, and "python" would
+# not pick it if it were installed): with the C parser the worker answers a request before it resets the parser,
+# keeps at most 64 KiB of a next request that arrives in between, and closes the connection without an answer
+# when more came (remaining_truncated). A browser that posts a form right after loading it on the same kept-alive
+# connection then loses its upload: 3-12 in 60 bodies of 66 KB to 1 MB, and larger uploads too (bench/uploads.py,
+# tests/test_keepalive_uploads.py, `make bench-uploads`).
 http_parser = "python"
 workers = int(os.environ.get("WEB_WORKERS", "2"))
 # One listening socket per worker (SO_REUSEPORT): the kernel spreads connections over the workers. With one
