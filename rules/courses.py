@@ -28,8 +28,10 @@ REGISTRARS: Mapping[str, str] = {
     "system": "系统自动登记",
 }
 KEYS = frozenset(
-    {"completion", "hours", "per_year", "never_again", "registered_by", "level", "rule", "note", "_document"}
+    {"completion", "hours", "per_year", "never_again", "registered_by", "level", "on_platform", "rule", "note",
+     "_document"}
 )
+LEVELS = frozenset({"city", "county"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +50,13 @@ class CourseRule:
     """A course studied in an earlier year cannot be chosen again (温 第八条)."""
     registered_by: str
     level: str | None
+    """The level of the registering body (``city``: the city's bureau or authority registers every county's
+    practitioners, 温 第十条、第十一条); None: the body of the practitioner's own region (属地)."""
     rule: str
     note: str | None = None
+    on_platform: bool = True
+    """Whether practitioners choose and study courses of the category on the platform (温 第十二条: Wenzhou's
+    professional subjects are registered by the industry authorities' rules, not studied here)."""
 
 
 def parse_course_rules(
@@ -70,6 +77,9 @@ def parse_course_rules(
         kind = "platform_course" if hours == "course" else "study_minutes"
         if category not in covered.get(kind, frozenset()):
             raise PolicyError(f"{where}: hours {hours!r} needs a {kind} rule for {category}")
+        level, on_platform = spec.get("level"), spec.get("on_platform", True)
+        if level is not None and level not in LEVELS or not isinstance(on_platform, bool):
+            raise PolicyError(f"{where}: level in {sorted(LEVELS)} or absent, on_platform true or false")
         per_year = spec.get("per_year")
         if per_year is not None and (isinstance(per_year, bool) or not isinstance(per_year, int) or per_year < 1):
             raise PolicyError(f"{where}: per_year must be a positive integer")
@@ -80,8 +90,9 @@ def parse_course_rules(
             per_year,
             bool(spec.get("never_again", False)),
             str(registrar),
-            spec.get("level"),
+            level,
             f"{spec['_document']} {spec['rule']}",
             spec.get("note"),
+            on_platform,
         )
     return out

@@ -189,6 +189,11 @@ class Policy:
             raise NotCovered(self.id, self.document, f"platform_course/{category}")
         return rule
 
+    @property
+    def platform_categories(self) -> tuple[str, ...]:
+        """The categories whose courses a practitioner chooses and studies on the platform, in CATEGORIES order."""
+        return tuple(c for c in CATEGORIES if c in self._course_rules and self._course_rules[c].on_platform)
+
     def course_credit(
         self, category: str, year: int, course_hours: Decimal | None = None, minutes: Decimal | None = None
     ) -> list[Credit]:

@@ -101,3 +101,28 @@ def test_a_course_rule_without_the_conversion_it_needs_does_not_load() -> None:
 )
 def test_forged_evidence_carries_the_sanction_its_document_states(policy_id: str, sanction: object) -> None:
     assert load_policy(policy_id).forgery_sanction == sanction
+
+
+@pytest.mark.parametrize(
+    ("policy_id", "categories"),
+    [
+        pytest.param("wenzhou-2020", (GP, IP), id="wenzhou: public subjects only (第十二条 professional by the authorities)"),
+        pytest.param("zhejiang-2016", (GP, IP, PR), id="zhejiang"),
+        pytest.param("tonglu-2018", (GP, IP, PR), id="tonglu"),
+        pytest.param("weihai-2022", (GP, IP, PR), id="weihai"),
+        pytest.param("sichuan-2016", (GP, IP, PR), id="sichuan"),
+    ],
+)
+def test_each_policy_says_which_categories_are_studied_on_the_platform(policy_id: str, categories: tuple[str, ...]) -> None:
+    assert load_policy(policy_id).platform_categories == categories
+
+
+def test_a_course_rule_with_an_unknown_level_or_a_non_boolean_on_platform_does_not_load() -> None:
+    spec = {"completion": "study", "hours": "course", "registered_by": "system", "rule": "x", "_document": "d"}
+    covered = {"platform_course": frozenset({GP})}
+    assert parse_course_rules("p", {GP: {**spec, "level": "county"}}, covered)[GP].level == "county"
+    with pytest.raises(PolicyError, match="level in"):
+        parse_course_rules("p", {GP: {**spec, "level": "province"}}, covered)
+    with pytest.raises(PolicyError, match="on_platform"):
+        parse_course_rules("p", {GP: {**spec, "on_platform": "no"}}, covered)
+    assert parse_course_rules("p", {GP: spec}, covered)[GP].on_platform is True
