@@ -1,4 +1,4 @@
-"""Reading uploaded tables (CSV in UTF-8 or GBK, XLSX through openpyxl) into rows, for every import."""
+"""Reading uploaded tables (CSV in UTF-8 or GBK, XLSX through python-calamine) into rows, for every import."""
 from __future__ import annotations
 
 import csv
@@ -67,15 +67,18 @@ def _cell(v: Any) -> str:
 
 
 def _xlsx_rows(data: bytes) -> list[list[str]]:
-    from openpyxl import load_workbook
+    # python-calamine (Rust's calamine) reads a 20,000-row sheet in under 0.1 s where openpyxl's read-only mode
+    # takes about 3 s (bench-roster). It would also open .xls and .ods, so the content must be a ZIP package first:
+    # an encrypted workbook is an OLE container and is refused here like any other file that is not an XLSX.
+    from python_calamine import CalamineWorkbook
+    if not data.startswith(b"PK\x03\x04"):
+        raise ImportProblems(["无法读取该 XLSX 文件，请确认文件未损坏、未加密"])
     try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        sheet = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
     except Exception as exc:
-        raise ImportProblems(["无法读取该 XLSX 文件，请确认文件未损坏"]) from exc
-    ws = wb.worksheets[0]
-    rows = [[_cell(v) for v in row] for row in ws.iter_rows(values_only=True)]
-    wb.close()
-    return rows
+        raise ImportProblems(["无法读取该 XLSX 文件，请确认文件未损坏、未加密"]) from exc
+    return [[_cell(v) for v in row] for row in sheet]
 
 
 def _pick(row: dict[str, str], *names: str) -> str:
