@@ -87,6 +87,12 @@ def from_env() -> dict[str, object]:
         # The TrueType font for characters the first one lacks (rare ones in names); empty: none.
         "PDF_FALLBACK_FONT_PATH": os.environ.get("PDF_FALLBACK_FONT_PATH",
                                                  "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"),
+        # Mail (lms/messages/mailer.py): the outbox is sent by the scheduler only when SMTP_URL is set, e.g.
+        # smtp://mail.example.gov.cn:25, smtp://user:password@host:587?starttls=1 or smtps://user:password@host:465.
+        "SMTP_URL": os.environ.get("SMTP_URL", ""),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "学时通 <noreply@xueshitong.local>"),
+        "SMTP_TIMEOUT_SECONDS": _int("SMTP_TIMEOUT_SECONDS", 15),
+        "OUTBOX_MAX_ATTEMPTS": _int("OUTBOX_MAX_ATTEMPTS", 6),
         "CITY_BUREAU_NAME": os.environ.get("CITY_BUREAU_NAME", "温州市人力资源和社会保障局"),
         "SQL_ECHO": os.environ.get("SQL_ECHO", "0") == "1",
         # Connections kept open per process: at least the worker's threads, or the pool opens and closes a

@@ -7,6 +7,7 @@ from .catalogue.models import Chapter, Course, CourseOffering, Enrolment  # noqa
 from .claims.models import ClaimEvidence, ClaimStep, HourClaim  # noqa: F401
 from .db import Base
 from .hours.models import HoursCertificate, HoursEntry, HoursSheet  # noqa: F401
+from .messages.models import Message, OutboxMail  # noqa: F401
 from .orgs.models import AdminChange, Employment, Organisation, RegionRow  # noqa: F401
 from .rosters.models import Programme, RosterRow, RosterUpload  # noqa: F401
 from .scheduler import SchedulerRun  # noqa: F401

@@ -17,6 +17,7 @@ from lms.db import Base
 from lms.models import metadata  # noqa: F401  (every table, exams included)
 from lms.orgs.seed import seed
 from lms.security import limiter
+from tests.mailbox import mailbox  # noqa: F401  (a real SMTP server: tests/mailbox.py)
 
 # Recording an audit action that has no Chinese name fails the test that does it (lms/audit.py ACTION_NAMES).
 audit.STRICT_ACTIONS = True

@@ -70,7 +70,9 @@ ROUTES: dict[str, R | str] = {
         "api.certificate", "api.hours_ledger", "api.hours_year", "api.issue", "exams_api.api_accept_offer",
         "exams_api.api_booking", "exams_api.api_bookings", "exams_api.api_join_waitlist", "exams_api.api_notices",
         "exams_api.api_sessions", "exams_api.api_start", "exams_api.api_waitlist", "exams_api.api_withdraw",
-        "claims.mine", "claims.new", "claims.resubmit")},
+        "claims.mine", "claims.new", "claims.resubmit",
+        # one's own messages and e-mail address (tests/messages: someone else's message is a 404)
+        "messages.inbox_page", "messages.read", "messages.read_all", "messages.email")},
     **{e: R(unscoped="a proctor reaches only the sessions assigned to them (tests/exams); the world assigns none")
        for e in ("exams_api.api_check_in", "exams_api.api_proctor_session")},
     "exams_api.api_proctor_sessions": R(get=frozenset({"proctor"})),

@@ -34,12 +34,16 @@ class Person(UserMixin, Base):
               sqlite_where=text("role = 'practitioner'"), postgresql_where=text("role = 'practitioner'")),
         Index("uq_person_practitioner_mobile", "mobile", unique=True,
               sqlite_where=text("role = 'practitioner'"), postgresql_where=text("role = 'practitioner'")),
+        # Checked in full by lms.messages.operations.normal_email (email-validator); the database keeps the shape.
+        CheckConstraint("email IS NULL OR (email LIKE '%_@_%' AND length(email) <= 254)", name="email"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     role: Mapped[str] = mapped_column(String(16), index=True)
     name: Mapped[str] = mapped_column(String(50))
     id_number: Mapped[str | None] = mapped_column(String(18))
     mobile: Mapped[str | None] = mapped_column(String(11))
+    # Optional: messages are also mailed there (lms/messages), and a forgotten password can be reset through it.
+    email: Mapped[str | None] = mapped_column(String(254))
     username: Mapped[str | None] = mapped_column(String(40), unique=True)
     # The region the person is registered in: their current employer's (or agency's) county once confirmed, the
     # region chosen at registration before that. The hour policy follows it (lms/regions.py policy_of).

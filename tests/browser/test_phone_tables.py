@@ -40,7 +40,8 @@ START_URLS = {
 COVERED = {
     "practitioner": {"study.home", "catalogue.enrol_page", "study.my_courses", "study.player", "study.record",
                      "hours.history", "hours.certificate", "exams.booking", "exams.ticket", "exams.paper_page",
-                     "accounts.security", "orgs.my_employer", "claims.mine", "claims.new"},
+                     "accounts.security", "orgs.my_employer", "claims.mine", "claims.new",
+                     "messages.inbox_page"},
     "bureau": {"admin.home", "admin.courses", "admin.course", "admin.people", "admin.person", "admin.record",
                "admin.staff", "audit.log", "exams.admin_plans", "exams.admin_plan", "exams.admin_session",
                "exams.admin_questions", "hours.hand_entry", "admin.preview", "exams.admin_session_edit",
