@@ -46,6 +46,7 @@ from ..orgs.operations import current_employment, region_in
 from ..orgs.scope import covers_person, person_clause, require_write, scope_of
 from ..regions import REGIONS, policy_of
 from .models import EVIDENCE_TYPES, MAX_FILE_BYTES, MAX_FILES, ClaimEvidence, ClaimStep, HourClaim
+from .notices import tell_decision
 
 # The organisation kinds of the rules (rules.claims.ORGANISATIONS) as kinds of lms/orgs.
 ACTING_KINDS: dict[str, tuple[str, ...]] = {
@@ -535,6 +536,8 @@ def decide(s: Session, actor: Person, claim_id: int, *, version: int, decision: 
                     hours=lowered, at=now))
     claim.updated_at = now
     detail: dict[str, Any] = {"person_id": claim.person_id, "step": step.label, "reason": reason}
+    if lowered is not None:
+        detail["lowered_to"] = str(lowered)
     if decision == "approve":
         claim.step += 1
         if claim.step == len(steps):
@@ -551,6 +554,7 @@ def decide(s: Session, actor: Person, claim_id: int, *, version: int, decision: 
         audit.record(s, actor, "claim.return", claim, ip=ip, **detail)
     else:
         audit.record(s, actor, "claim.reject", claim, ip=ip, **detail)
+    tell_decision(s, claim, decision, step=step, steps=steps, org=org, reason=reason, lowered=lowered)
     return claim
 
 
