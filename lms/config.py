@@ -61,6 +61,13 @@ def from_env() -> dict[str, object]:
         "INSTANCE_DIR": str(instance),
         "MEDIA_DIR": os.environ.get("MEDIA_DIR", str(instance / "media")),
         "EVIDENCE_DIR": os.environ.get("EVIDENCE_DIR", ""),  # claim evidence; empty: evidence/ beside MEDIA_DIR
+        # Where courseware, evidence and exchange files live (lms/filestore.py): empty for the folders above, or
+        # s3://bucket/prefix for S3-compatible object storage shared by several app hosts (docs/deploy.md).
+        "FILE_STORE": os.environ.get("FILE_STORE", ""),
+        "FILE_STORE_ENDPOINT": os.environ.get("FILE_STORE_ENDPOINT", ""),
+        "FILE_STORE_REGION": os.environ.get("FILE_STORE_REGION", ""),
+        "FILE_STORE_ACCESS_KEY": os.environ.get("FILE_STORE_ACCESS_KEY", ""),
+        "FILE_STORE_SECRET_KEY": os.environ.get("FILE_STORE_SECRET_KEY", ""),
         "HEARTBEAT_SECONDS": _int("HEARTBEAT_SECONDS", 30),
         "HEARTBEAT_GRACE_SECONDS": _int("HEARTBEAT_GRACE_SECONDS", 5),
         "IDLE_TIMEOUT_SECONDS": _int("IDLE_TIMEOUT_SECONDS", 300),

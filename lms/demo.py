@@ -12,14 +12,13 @@ from reportlab.pdfgen import canvas
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from courseware.storage import MediaStore
-
 from . import clock
 from .accounts.models import Person
 from .accounts.operations import register_practitioner
 from .catalogue.models import CourseOffering, Enrolment
 from .catalogue.operations import add_chapter, create_course, offer_again, set_offering_status
 from .db import Database, transaction
+from .filestore import FileStore, file_store
 from .hours.operations import register_hours
 from .orgs.operations import create_staff
 from .pdf import font_name
@@ -79,7 +78,7 @@ def demo_html(title: str, body: str) -> bytes:
             f"<body><h1>{title}</h1><p>{body}</p><p>（学时通演示课件）</p></body></html>").encode()
 
 
-def _add_course(s: Session, actor: Person, store: MediaStore, spec: tuple, year: int, n: int) -> int:
+def _add_course(s: Session, actor: Person, store: FileStore, spec: tuple, year: int, n: int) -> int:
     title, summary, chapters = spec
     course = create_course(s, actor, title=title, summary=summary, category="general_public",
                            credited_hours=Decimal(18), year=year)
@@ -143,7 +142,7 @@ def load_demo(app: Flask) -> list[str]:
 
 
 def _create(s: Session, app: Flask, year: int, last: int) -> None:
-    store = MediaStore(app.config["MEDIA_DIR"])
+    store = file_store("media", app)
     admin = create_staff(s, None, role="bureau", username="admin", name="温州市人社局管理员", password=DEMO_PASSWORD)
     create_staff(s, admin, role="proctor", username="proctor1", name="陈监考", password=DEMO_PASSWORD)
     # Last year: courses 0–2; this year: courses 2–4 (course 2 offered again, so it shows as studied before).

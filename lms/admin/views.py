@@ -4,13 +4,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, or_, select
 
 from courseware.package import PackageError, detect_media, read_package
-from courseware.storage import MediaStore
 
 from .. import clock
 from ..accounts.forms import PasswordResetForm, StaffForm
@@ -28,6 +27,7 @@ from ..catalogue.operations import (
 from ..db import get_or_404, get_session, transaction
 from ..docs import render_doc
 from ..errors import DomainError, InvalidFields, InvalidInput, NotFound
+from ..filestore import FileStore, file_store
 from ..hours.models import HoursCertificate
 from ..hours.operations import entries, years_of
 from ..orgs.models import Organisation
@@ -44,8 +44,8 @@ from .sections import course_sections, person_sections, publish_warnings
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
-def store() -> MediaStore:
-    return MediaStore(current_app.config["MEDIA_DIR"])
+def store() -> FileStore:
+    return file_store("media")
 
 
 # What an industry authority reads here: the practitioners of its industry in its city (scope.py decides which).

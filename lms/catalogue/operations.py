@@ -7,8 +7,6 @@ from sqlalchemy import delete, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from courseware.storage import MediaStore
-
 from .. import audit, clock
 from ..accounts.models import Person
 from ..errors import (
@@ -20,6 +18,7 @@ from ..errors import (
     NotEligible,
     NotFound,
 )
+from ..filestore import FileStore
 from ..study.models import ChapterProgress, PresencePrompt, StudyClock, StudySegment
 from .models import CATEGORIES, Chapter, Course, CourseOffering, Enrolment
 
@@ -45,7 +44,7 @@ def create_course(s: Session, actor: Person, *, title: str, summary: str, catego
     return course
 
 
-def add_chapter(s: Session, actor: Person, store: MediaStore, course: Course, *, title: str, kind: str, mime: str,
+def add_chapter(s: Session, actor: Person, store: FileStore, course: Course, *, title: str, kind: str, mime: str,
                 ext: str, data: bytes, study_minutes: int, ip: str | None = None) -> Chapter:
     """Append a chapter whose media has already been validated by content."""
     title = title.strip()
@@ -64,7 +63,7 @@ def add_chapter(s: Session, actor: Person, store: MediaStore, course: Course, *,
     return chapter
 
 
-def replace_chapter(s: Session, actor: Person, store: MediaStore, chapter: Chapter, *, title: str,
+def replace_chapter(s: Session, actor: Person, store: FileStore, chapter: Chapter, *, title: str,
                     study_minutes: int, media: tuple[str, str, str, bytes] | None, ip: str | None = None) -> Chapter:
     """Update a chapter during the year (适时更新, 第七条); the study time already recorded is kept."""
     title = title.strip()

@@ -12,16 +12,13 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import filetype  # type: ignore[import-untyped]
-from flask import current_app
 from sqlalchemy import Select, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from courseware.storage import MediaStore
 from rules import Policy, load_policy
 from rules.claims import (
     ORGANISATIONS,
@@ -40,6 +37,7 @@ from rules.claims import _parse as parse_fact
 from .. import audit, clock
 from ..accounts.models import Person
 from ..errors import Conflict, InvalidFields, InvalidInput, NotAllowed, NotFound
+from ..filestore import FileStore, file_store
 from ..hours.operations import register_hours
 from ..orgs.models import HR_KINDS, Organisation
 from ..orgs.operations import current_employment, region_in
@@ -128,10 +126,10 @@ def kind_of(policy: Policy, kind_id: str) -> ClaimKind:
 
 # ---- evidence -------------------------------------------------------------------------------------------------
 
-def evidence_store() -> MediaStore:
-    """Evidence files live outside the web root, beside (never inside) the course media, unless EVIDENCE_DIR says."""
-    root = current_app.config.get("EVIDENCE_DIR") or Path(current_app.config["MEDIA_DIR"]).parent / "evidence"
-    return MediaStore(root)
+def evidence_store() -> FileStore:
+    """Evidence files live outside the web root, apart from the course media (lms/filestore.py: a folder beside
+    MEDIA_DIR unless EVIDENCE_DIR says, or the evidence area of the object storage)."""
+    return file_store("evidence")
 
 
 def clean_filename(name: str) -> str:
@@ -558,13 +556,11 @@ def decide(s: Session, actor: Person, claim_id: int, *, version: int, decision: 
     return claim
 
 
-def evidence_of(s: Session, actor: Person, claim_id: int, evidence_id: int) -> tuple[ClaimEvidence, Path]:
-    """An evidence file and its path, for its claimant and the reviewers who see the claim; 404 for others."""
+def evidence_of(s: Session, actor: Person, claim_id: int, evidence_id: int) -> ClaimEvidence:
+    """An evidence file, for its claimant and the reviewers who see the claim; 404 for others (a file the store
+    lost answers 410 when it is sent: lms.filestore.FileLost)."""
     claim = visible_claim(s, actor, claim_id)
     ev = s.get(ClaimEvidence, evidence_id)
     if ev is None or ev.claim_id != claim.id:
         raise NotFound()
-    path = evidence_store().path(ev.key)
-    if not path.exists():
-        raise NotFound("该佐证文件已不存在")
-    return ev, path
+    return ev

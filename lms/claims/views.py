@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from rules import load_policy
@@ -23,6 +23,7 @@ from .operations import (
     check_facts,
     decide,
     evidence_of,
+    evidence_store,
     file_claim,
     files_for,
     history_of,
@@ -212,12 +213,12 @@ def evidence(claim_id: int, evidence_id: int) -> Any:
     """An evidence file, for the claimant and the reviewers in scope only: a download, never cached or sniffed; a
     reviewer may view it in the page (?inline=1)."""
     s = get_session()
-    ev, path = evidence_of(s, current_user, claim_id, evidence_id)
+    ev = evidence_of(s, current_user, claim_id, evidence_id)
     inline = request.args.get("inline") == "1"
     if inline and ev.mime not in ("application/pdf", "image/jpeg", "image/png"):
         abort(404)
-    resp = send_file(path, mimetype=ev.mime, as_attachment=not inline, download_name=ev.filename,
-                     conditional=False, etag=False, max_age=0)
+    resp = evidence_store().send(ev.key, mimetype=ev.mime, as_attachment=not inline, download_name=ev.filename,
+                                 conditional=False, etag=False, max_age=0)
     resp.headers["X-Content-Type-Options"] = "nosniff"
     resp.headers["Cache-Control"] = "no-store, private"
     resp.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; plugin-types application/pdf; sandbox"
