@@ -24,6 +24,7 @@ from .model import (
     Requirement,
     RequirementResult,
     Standing,
+    StandingConsequence,
 )
 from .policy import Policy, PolicyError, available_policies, load_policy
 
@@ -43,6 +44,7 @@ __all__ = [
     "Requirement",
     "RequirementResult",
     "Standing",
+    "StandingConsequence",
     "available_policies",
     "claim_kind",
     "claim_kinds",

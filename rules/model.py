@@ -25,6 +25,7 @@ __all__ = [
     "RequirementResult",
     "SectorRule",
     "Standing",
+    "StandingConsequence",
 ]
 
 CATEGORIES: tuple[str, ...] = ("general_public", "industry_public", "professional")
@@ -325,6 +326,16 @@ class Compliance:
 
 
 @dataclass(frozen=True, slots=True)
+class StandingConsequence:
+    """One consequence the document imposes on the latest year, in its words, with its article."""
+
+    kind: str
+    """``excellent`` (not rated excellent), ``basically_competent`` (at most basically competent) or ``title``."""
+    text: str
+    rule: str
+
+
+@dataclass(frozen=True, slots=True)
 class Standing:
     """What several years of reports mean for the latest year."""
 
@@ -336,3 +347,5 @@ class Standing:
     reasons: tuple[str, ...]
     title_years: tuple[int, ...] = ()
     """The years the title consequence judged (empty when the policy states none)."""
+    consequences: tuple[StandingConsequence, ...] = ()
+    """The consequences that apply, each once, in the order of ``reasons`` (for a short list beside a name)."""

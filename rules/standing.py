@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from .model import Compliance, Standing
+from .model import Compliance, Standing, StandingConsequence
 
 __all__ = ["APPLICATION", "judge_standing", "title_period"]
 
@@ -60,6 +60,7 @@ def judge_standing(
     basically_competent = False
     may_apply = True
     reasons: list[str] = []
+    applied: list[StandingConsequence] = []
 
     excellent = consequences.get("excellent_if_incomplete")
     if excellent and not current.complete:
@@ -67,6 +68,9 @@ def judge_standing(
         scope = f"（{excellent['scope']}）" if excellent.get("scope") else ""
         reasons.append(
             f"{latest}年度未完成{unit}要求，{excellent['text']}{scope}（{excellent['_document']} {excellent['rule']}）"
+        )
+        applied.append(
+            StandingConsequence("excellent", f"{excellent['text']}{scope}", _cite(excellent))
         )
     consecutive = consequences.get("consecutive_incomplete")
     previous = by_year.get(latest - 1)
@@ -77,6 +81,7 @@ def judge_standing(
             f"{latest - 1}、{latest}年度连续未完成{unit}要求，{latest}年度考核等次确定为基本合格及以下"
             f"（{consecutive['_document']} {consecutive['rule']}）"
         )
+        applied.append(StandingConsequence("basically_competent", str(consecutive["text"]), _cite(consecutive)))
 
     title = consequences.get("title_if_incomplete")
     period = title_period(consequences)
@@ -104,10 +109,15 @@ def judge_standing(
             may_apply = False
             years = "、".join(str(y) for y in failed)
             reasons.append(f"{span}中{years}年度未完成{unit}要求，{title['text']}{cite}")
+            applied.append(StandingConsequence("title", str(title["text"]), _cite(title)))
         if absent:
             reasons.append(f"{span}中{'、'.join(str(y) for y in absent)}年度没有报告，未纳入判断{cite}")
     if not current.complete and not (excellent or consecutive or title):
         reasons.append(f"{latest}年度未完成{unit}要求；{document}未规定对年度考核或职称申报的具体后果")
     return Standing(
-        policy_id, latest, may_be_excellent, basically_competent, may_apply, tuple(reasons), window
+        policy_id, latest, may_be_excellent, basically_competent, may_apply, tuple(reasons), window, tuple(applied)
     )
+
+
+def _cite(consequence: Mapping[str, Any]) -> str:
+    return f"{consequence['_document']} {consequence['rule']}"

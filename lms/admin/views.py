@@ -30,6 +30,7 @@ from ..errors import DomainError, InvalidFields, InvalidInput, NotFound
 from ..filestore import FileStore, file_store
 from ..hours.models import HoursCertificate
 from ..hours.operations import entries, years_of
+from ..hours.standing import last_completed_year, parse_title_years, person_standing
 from ..orgs.models import Organisation
 from ..orgs.operations import create_staff, may_allocate, may_disable, record_admin_change
 from ..orgs.scope import org_clause, person_clause, scope_of, staff_clause, visible_person
@@ -300,7 +301,10 @@ def person(person_id: int) -> Any:
     certs = s.scalars(select(HoursCertificate).where(HoursCertificate.person_id == p.id)
                       .order_by(HoursCertificate.year.desc())).all()
     years = sorted({clock.study_year(), *years_of(s, p.id)}, reverse=True)
-    return render_template("admin/person.html", person=p, form=FlaskForm(), certs=certs, years=years,
+    # 浙人社发〔2016〕63号 第十六条: the HR bureau may choose the years a title application covers.
+    chosen = parse_title_years(request.args.getlist("title_years"), last_completed_year())
+    standing = person_standing(s, p, title_years=chosen) if p.role == "practitioner" else None
+    return render_template("admin/person.html", person=p, form=FlaskForm(), certs=certs, years=years, standing=standing,
                            rows=[(e, course_progress(s, e)) for e in enrolments], entries=entries(s, p.id),
                            sections=person_sections(s, p))
 

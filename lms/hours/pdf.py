@@ -44,6 +44,7 @@ class SheetData:
     code: str
     verify_url: str
     issued_at: datetime            # Beijing time
+    standing: Sequence[str] = ()   # the standing's lines (lms/hours/standing.py standing_lines)
     extra_sections: Sequence[Callable[[SheetData, Styles], tuple[str | None, list[Flowable]]]] = field(default=())
 
 
@@ -111,7 +112,14 @@ def _verification_lines(st: Styles, issuer: str, issued: str, code: str, url: st
             Text(f"扫描右侧二维码或在查验页面输入验证码，可核对本{what}的真实性。", st.small)]
 
 
-SHEET_SECTIONS: list[Section] = [_person_section, _requirements_section, _categories_section, _entries_section]
+def _standing_section(d: SheetData, st: Styles) -> tuple[str | None, list[Flowable]]:
+    # 桐人社发〔2018〕26号 第十四、十五条, 川人社发〔2016〕20号 四, 浙人社发〔2016〕63号 第十六条: each with its article.
+    return "年度考核与职称申报", [Text(line, st.small if line.startswith("说明：") else st.body)
+                                 for line in d.standing]
+
+
+SHEET_SECTIONS: list[Section] = [_person_section, _requirements_section, _categories_section, _entries_section,
+                                 _standing_section]
 
 
 def registration_sheet(d: SheetData, font: str) -> bytes:

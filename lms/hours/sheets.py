@@ -15,17 +15,19 @@ from ..accounts.models import Person
 from .certificates import new_code
 from .issuer import issuing_bureau
 from .models import HoursEntry, HoursSheet
+from .standing import sheet_standing, standing_lines
 from .summary import year_summary
 
 
-def fingerprint(policy_id: str, entries: Sequence[HoursEntry]) -> str:
-    """A digest of the data a sheet prints from: the policy that measures the year and every registration in it.
+def fingerprint(policy_id: str, entries: Sequence[HoursEntry], standing: Sequence[str] = ()) -> str:
+    """A digest of the data a sheet prints from: the policy that measures the year, every registration in it and
+    the standing it prints (which reads earlier years too).
 
-    Whatever else a sheet comes to print from the database (a standing, sanctions) belongs in here too, so that
-    the verification page can say whether it changed.
+    Whatever else a sheet comes to print from the database (sanctions) belongs in here too, so that the
+    verification page can say whether it changed.
     """
     rows = sorted([e.id, e.category, str(e.hours)] for e in entries)
-    payload = json.dumps({"policy": policy_id, "entries": rows}, separators=(",", ":"))
+    payload = json.dumps({"policy": policy_id, "entries": rows, "standing": list(standing)}, separators=(",", ":"))
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -35,7 +37,8 @@ def issue_sheet(s: Session, person: Person, year: int) -> tuple[HoursSheet, dict
     Printing the same data again gives the same sheet and code; a registration made since gives a new one.
     """
     summary = year_summary(s, person, year)
-    digest = fingerprint(summary["policy"].id, summary["entries"])
+    summary["standing"] = standing_lines(sheet_standing(s, person, year))
+    digest = fingerprint(summary["policy"].id, summary["entries"], summary["standing"])
     query = select(HoursSheet).where(HoursSheet.person_id == person.id, HoursSheet.year == year,
                                      HoursSheet.fingerprint == digest)
     existing = s.scalar(query)
@@ -60,9 +63,10 @@ def issue_sheet(s: Session, person: Person, year: int) -> tuple[HoursSheet, dict
 
 
 def sheet_changed(s: Session, sheet: HoursSheet, person: Person) -> bool:
-    """Whether the year's registrations (or the policy measuring them) differ from what the sheet printed."""
+    """Whether the year's registrations (or the policy measuring them, or the standing) differ from the sheet's."""
     summary = year_summary(s, person, sheet.year)
-    return fingerprint(summary["policy"].id, summary["entries"]) != sheet.fingerprint
+    standing = standing_lines(sheet_standing(s, person, sheet.year))
+    return fingerprint(summary["policy"].id, summary["entries"], standing) != sheet.fingerprint
 
 
 def sheet_hours(sheet: HoursSheet) -> dict[str, Any]:

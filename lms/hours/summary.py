@@ -7,21 +7,26 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from rules import load_policy
+from rules import Policy, load_policy
 
 from .. import clock
 from ..accounts.models import Person
-from ..regions import REGIONS, policy_of
+from ..regions import REGIONS, Region, policy_of
 from .operations import entries, totals
 
 CENT = Decimal("0.01")
 
 
+def summary_policy(person: Person, year: int) -> tuple[Region, Policy]:
+    """The person's region and the policy that measures their year: the one in force at the end of that year (today
+    for this year; 温 第十七条 etc. date each document)."""
+    region = REGIONS.get(person.region) or REGIONS["wenzhou"]
+    return region, load_policy(policy_of(region.code, min(date(year, 12, 31), clock.china_today())) or "wenzhou-2020")
+
+
 def year_summary(s: Session, person: Person, year: int) -> dict[str, Any]:
     """This year's registered hours per category against each requirement of the person's policy."""
-    region = REGIONS.get(person.region) or REGIONS["wenzhou"]
-    # The policy in force at the end of that year (today for this year): 温 第十七条 etc. date each document.
-    policy = load_policy(policy_of(region.code, min(date(year, 12, 31), clock.china_today())) or "wenzhou-2020")
+    region, policy = summary_policy(person, year)
     got = totals(s, person.id, year)
     total = sum(got.values(), Decimal("0"))
     bars = []

@@ -27,6 +27,7 @@ from .models import HoursCertificate
 from .operations import register_by_hand, years_of
 from .pdf import CertificateData, SheetData, certificate_pdf, registration_sheet
 from .sheets import issue_sheet, sheet_changed, sheet_hours
+from .standing import last_completed_year, parse_title_years, person_standing
 from .summary import year_summary
 
 bp = Blueprint("hours", __name__)
@@ -45,7 +46,8 @@ def _sheet(person: Person, year: int) -> Response:
                      policy_title=summary["policy"].title, unit=summary["unit"], bars=summary["bars"],
                      totals=summary["totals"], total=summary["total"], complete=summary["complete"],
                      entries=summary["entries"], issuer=sheet.issuer, code=sheet.code,
-                     verify_url=verify_url(sheet.code), issued_at=clock.china(sheet.issued_at) or sheet.issued_at)
+                     verify_url=verify_url(sheet.code), issued_at=clock.china(sheet.issued_at) or sheet.issued_at,
+                     standing=summary["standing"])
     return _pdf(registration_sheet(data, font), f"hours-sheet-{year}.pdf")
 
 
@@ -58,7 +60,9 @@ def history() -> Any:
     years = sorted(set(years_of(s, current_user.id)) | {this_year}, reverse=True)
     rows = [year_summary(s, current_user, y) | {"year": y} for y in years]
     certs = {c.year: c for c in s.scalars(select(HoursCertificate).where(HoursCertificate.person_id == current_user.id))}
-    return render_template("hours/history.html", rows=rows, certs=certs, this_year=this_year, form=FlaskForm())
+    chosen = parse_title_years(request.args.getlist("title_years"), last_completed_year())
+    return render_template("hours/history.html", rows=rows, certs=certs, this_year=this_year, form=FlaskForm(),
+                           standing=person_standing(s, current_user, title_years=chosen))
 
 
 @bp.get("/hours/<int:year>/sheet.pdf")

@@ -1,4 +1,6 @@
-"""An employer's staff with this year's hours against their policy's requirement (桐人社发〔2018〕26号 第十二条)."""
+"""An employer's staff with this year's hours against their policy's requirement (桐人社发〔2018〕26号 第十二条), and
+what last year's hours mean for their annual review and a title application (桐 第十四条: the employer puts the
+credits into the review; lms/hours/standing.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from ..accounts.models import Person
 from ..exports import Column
+from ..hours.standing import PersonStanding, person_standing
 from ..hours.summary import year_summary
 from .models import Employment
 
@@ -23,6 +26,7 @@ class StaffRow:
     short: Decimal
     complete: bool
     unit: str
+    prior: PersonStanding          # the last completed year's standing
 
     @property
     def standing(self) -> str:
@@ -39,16 +43,16 @@ def staff_rows(s: Session, org_id: int, year: int) -> list[StaffRow]:
         required = max((b["minimum"] for b in bars), default=Decimal("0"))
         short = max((b["short"] for b in bars), default=Decimal("0"))
         rows.append(StaffRow(person, employment, summary["total"], required, short, summary["complete"],
-                             summary["unit"]))
+                             summary["unit"], person_standing(s, person, year - 1)))
     return sorted(rows, key=lambda r: (r.complete, -r.short, r.person.name))
 
 
 STAFF_COLUMNS = [Column("姓名"), Column("身份证号", width=22), Column("手机号", width=14), Column("行业"),
                  Column("入职确认日期", width=14), Column("本年度学时", numeric=True), Column("应修学时", numeric=True),
-                 Column("情况", width=14)]
+                 Column("情况", width=14), Column("上年度考核与职称申报", width=40)]
 
 
 def export_rows(rows: list[StaffRow]) -> list[list[Any]]:
     return [[r.person.name, r.person.masked_id_number, r.person.masked_mobile, r.person.industry or "",
              f"{r.employment.started_on:%Y-%m-%d}" if r.employment.started_on else "", r.total, r.required,
-             r.standing] for r in rows]
+             r.standing, r.prior.short] for r in rows]

@@ -246,10 +246,12 @@ def person(person_id: int) -> Any:
     """One of the organisation's staff or applicants: this year's hours and their employment history here."""
     s = get_session()
     p = visible_person(s, current_user, person_id)
+    from ..hours.standing import person_standing
     from ..hours.summary import year_summary
     summary = year_summary(s, p, clock.study_year())
     periods = [e for e in history(s, p) if e.org_id == current_user.org_id]
-    return render_template("orgs/person.html", person=p, summary=summary, periods=periods)
+    return render_template("orgs/person.html", person=p, summary=summary, periods=periods,
+                           standing=person_standing(s, p))
 
 
 @bp.post("/org/people/<int:person_id>/password-reset")

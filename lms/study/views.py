@@ -13,6 +13,7 @@ from ..db import get_or_404, get_session
 from ..errors import NotFound
 from ..exports import Column, csv_response
 from ..hours.operations import years_of
+from ..hours.standing import person_standing
 from ..hours.summary import year_summary
 from ..security import practitioner_required
 from .operations import course_progress
@@ -41,7 +42,7 @@ def home() -> Any:
     progress = {e.id: course_progress(s, e) for e in current}
     history = [year_summary(s, current_user, y) | {"year": y} for y in years_of(s, current_user.id) if y < year]
     return render_template("study/home.html", summary=year_summary(s, current_user, year), current=current,
-                           progress=progress, year=year, history=history)
+                           progress=progress, year=year, history=history, standing=person_standing(s, current_user))
 
 
 @bp.get("/my/courses")
