@@ -28,7 +28,8 @@ REGISTRARS: Mapping[str, str] = {
     "system": "系统自动登记",
 }
 KEYS = frozenset(
-    {"completion", "hours", "per_year", "never_again", "registered_by", "level", "on_platform", "rule", "note",
+    {"completion", "hours", "per_year", "never_again", "registered_by", "level", "on_platform", "limit_rule", "rule",
+     "note",
      "_document"}
 )
 LEVELS = frozenset({"city", "county"})
@@ -54,6 +55,8 @@ class CourseRule:
     practitioners, 温 第十条、第十一条); None: the body of the practitioner's own region (属地)."""
     rule: str
     note: str | None = None
+    limit_rule: str = ""
+    """The article of per_year and never_again (温 第八条); the rule's own article where the file names none."""
     on_platform: bool = True
     """Whether practitioners choose and study courses of the category on the platform (温 第十二条: Wenzhou's
     professional subjects are registered by the industry authorities' rules, not studied here)."""
@@ -93,6 +96,7 @@ def parse_course_rules(
             level,
             f"{spec['_document']} {spec['rule']}",
             spec.get("note"),
+            f"{spec['_document']} {spec.get('limit_rule') or spec['rule']}",
             on_platform,
         )
     return out

@@ -201,12 +201,13 @@ def test_the_database_itself_refuses_the_same_course_in_another_year(app: Any, d
 
 def test_the_database_itself_refuses_a_second_general_public_course_in_one_year(db: Any, make: Any,
                                                                                backend: str) -> None:
-    """One general public course per person and year: the partial unique index — another course, so the
+    """One general public course per person and year where the policy says one (温 第八条): the enrolment takes the
+    year's slot 1 and the partial unique index on the slot refuses another — another course, so the
     person-and-course constraint cannot be what refuses it."""
     person = make.practitioner()
     a, b = make.course(title="课程甲"), make.course(title="课程乙")
-    make.enrol(person, a)
-    _refused_by_the_database(db, Enrolment(person_id=person.id, course_id=b.id, year=2026,
+    assert make.enrol(person, a).year_slot == 1
+    _refused_by_the_database(db, Enrolment(person_id=person.id, course_id=b.id, year=2026, year_slot=1,
                                            category="general_public", created_at=datetime(2026, 3, 2)),
-                             backend, "uq_enrolment_one_general_public_per_year",
-                             "enrolment.person_id, enrolment.year")
+                             backend, "uq_enrolment_year_slot",
+                             "enrolment.person_id, enrolment.year, enrolment.category, enrolment.year_slot")

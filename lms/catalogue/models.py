@@ -36,6 +36,11 @@ class Course(Base):
     category: Mapped[str] = mapped_column(String(20))
     credited_hours: Mapped[Decimal] = mapped_column(Numeric(6, 2))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    # The organisation that publishes the course (an HR bureau, or an industry authority for its industry's
+    # public subject, 温 第十一条); None for courses made before organisations existed.
+    owner_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
+    # An industry public subject is its industry's (温 第十一条): only practitioners of that industry choose it.
+    industry: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime]
     chapters: Mapped[list[Chapter]] = relationship(order_by="Chapter.position", back_populates="course")
     offerings: Mapped[list[CourseOffering]] = relationship(back_populates="course")
@@ -88,10 +93,14 @@ class Enrolment(Base):
         UniqueConstraint("person_id", "course_id", name="uq_enrolment_person_course"),
         ForeignKeyConstraint(["course_id", "year"], ["course_offering.course_id", "course_offering.year"],
                              name="fk_enrolment_offering"),
-        # One general public course per person and year.
-        Index("uq_enrolment_one_general_public_per_year", "person_id", "year", unique=True,
-              sqlite_where=text("category = 'general_public'"),
-              postgresql_where=text("category = 'general_public'")),
+        # At most per_year courses of a category per person and year where the policy limits them (温 第八条: one
+        # general public course a year): the app fills year_slot with a free slot 1..per_year from the policy, NULL
+        # where the policy sets no limit (威 二: as many as the 30 public hours need), and this index refuses a
+        # second enrolment in the same slot — whichever process or host tries.
+        Index("uq_enrolment_year_slot", "person_id", "year", "category", "year_slot", unique=True,
+              sqlite_where=text("year_slot IS NOT NULL"), postgresql_where=text("year_slot IS NOT NULL")),
+        CheckConstraint("year_slot IS NULL OR year_slot >= 1", name="year_slot_positive"),
+        CheckConstraint("completion IN ('exam','study')", name="completion"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
@@ -100,4 +109,9 @@ class Enrolment(Base):
     category: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime]
     completed_at: Mapped[datetime | None]
+    year_slot: Mapped[int | None]
+    # How the study earns its hours, from the person's policy when they chose it (rules' CourseRule.completion):
+    # 'exam' — hours after the exam is passed (温 第十条), so only these enrolments may book an exam (both booking
+    # paths read it); 'study' — hours registered when the study completes (桐 第八条 系统自动登分).
+    completion: Mapped[str] = mapped_column(String(8), default="exam", server_default="exam")
     course: Mapped[Course] = relationship()

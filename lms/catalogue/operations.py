@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import delete, exists, select
+from sqlalchemy import delete, exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -19,13 +19,17 @@ from ..errors import (
     NotFound,
 )
 from ..filestore import FileStore
+from ..regions import CATEGORY_NAMES, INDUSTRIES
 from ..study.models import ChapterProgress, PresencePrompt, StudyClock, StudySegment
 from .models import CATEGORIES, Chapter, Course, CourseOffering, Enrolment
+from .rules import course_rule_for, platform_categories
 
 
 def create_course(s: Session, actor: Person, *, title: str, summary: str, category: str, credited_hours: Decimal,
-                  year: int, ip: str | None = None) -> Course:
-    """Create a course and its (draft) offering for a study year."""
+                  year: int, industry: str | None = None, ip: str | None = None) -> Course:
+    """Create a course of the actor's organisation and its (draft) offering for a study year.
+
+    ``industry`` makes it that industry's public subject (温 第十一条): only its practitioners choose it."""
     title = title.strip()
     if not title or len(title) > 200:
         raise InvalidInput("课程名称不能为空，且不超过 200 字")
@@ -35,8 +39,10 @@ def create_course(s: Session, actor: Person, *, title: str, summary: str, catego
         raise InvalidInput("认定学时应在 0–200 之间")
     if not 2000 <= year <= 2100:
         raise InvalidInput("学习年度无效")
+    if industry is not None and (category != "industry_public" or industry not in INDUSTRIES):
+        raise InvalidInput("只有行业公需科目课程可以指定行业，且行业须在列表中")
     course = Course(title=title, summary=summary.strip(), category=category, credited_hours=credited_hours,
-                    created_by_id=actor.id, created_at=clock.now())
+                    created_by_id=actor.id, owner_org_id=actor.org_id, industry=industry, created_at=clock.now())
     s.add(course)
     s.flush()
     s.add(CourseOffering(course_id=course.id, year=year, status="draft"))
@@ -145,12 +151,14 @@ def _release(s: Session, enrolment: Enrolment) -> None:
 
 
 def enrol(s: Session, person: Person, course_id: int, year: int) -> Enrolment:
-    """Enrol a practitioner in one published general public course of the current study year (第八条).
+    """Enrol a practitioner in one published course of the current study year, as their policy allows.
 
-    A course studied in any earlier year can never be chosen again; the database's unique
-    (person, course) constraint is the guard, also under concurrent requests. A choice made
-    in an earlier year without any study recorded was not "已学" and is released. Changing
-    this year's choice is allowed only while no study time has been recorded.
+    The policy says which categories are chosen on the platform and how many a year (温 第八条: one general public
+    course, never one studied before; 威 二: as many as needed). A course is counted once per person: one studied in
+    any earlier year can never be chosen again; the database's unique (person, course) constraint is the guard,
+    also under concurrent requests. A choice made in an earlier year without any study recorded was not "已学" and
+    is released. Where the policy allows one course a year, changing this year's choice is allowed only while no
+    study time has been recorded; the year_slot index is the guard of the yearly number.
     """
     if person.role != "practitioner":
         raise NotEligible("只有专业技术人员可以报名学习")
@@ -159,28 +167,43 @@ def enrol(s: Session, person: Person, course_id: int, year: int) -> Enrolment:
     offering = s.get(CourseOffering, (course_id, year))
     if offering is None or offering.status != "published":
         raise NotFound("该课程不在本年度已发布的课程中")
-    if offering.course.category != "general_public":
-        raise NotEligible("这里只能选择一般公需科目课程")
+    course = offering.course
+    rule = course_rule_for(person, course.category, year)
+    if course.industry is not None and course.industry != person.industry:
+        # 温 第十一条: an industry's public subject is for the practitioners of that industry.
+        raise NotEligible(f"该课程是{course.industry}行业的行业公需科目，只有该行业的专业技术人员可以选学"
+                          f"（温人社发〔2020〕125号 第十一条）")
     earlier = s.scalar(select(Enrolment).where(Enrolment.person_id == person.id, Enrolment.course_id == course_id))
     if earlier is not None:
         if earlier.year == year:
             raise AlreadyEnrolled("您已选择了这门课程")
         if has_study(s, earlier.id):
-            raise AlreadyStudied(f"该课程您已于 {earlier.year} 年度学习过，按规定不能再次选择"
-                                 "（温人社发〔2020〕125号 第八条）")
+            if rule.never_again:
+                raise AlreadyStudied(f"该课程您已于 {earlier.year} 年度学习过，按规定不能再次选择"
+                                     f"（{_first_article(rule.limit_rule)}）")
+            raise AlreadyStudied(f"该课程您已于 {earlier.year} 年度学习过，同一课程的学时只登记一次")
         _release(s, earlier)
-    current = s.scalar(select(Enrolment).where(Enrolment.person_id == person.id, Enrolment.year == year,
-                                              Enrolment.category == "general_public"))
-    if current is not None:
-        if current.course_id == course_id:
-            raise AlreadyEnrolled("您已选择了这门课程")
-        if has_study(s, current.id):
-            raise ChoiceLocked()
-        _release(s, current)
-        audit.record(s, person, "enrolment.change", ("Enrolment", current.id), from_course=current.course_id,
-                     to_course=course_id, year=year)
-    enrolment = Enrolment(person_id=person.id, course_id=course_id, year=year, category="general_public",
-                          created_at=clock.now())
+    slot = None
+    if rule.per_year is not None:
+        taken = s.scalars(select(Enrolment).where(Enrolment.person_id == person.id, Enrolment.year == year,
+                                                 Enrolment.category == course.category,
+                                                 Enrolment.year_slot.is_not(None))
+                          .order_by(Enrolment.year_slot)).all()
+        if len(taken) >= rule.per_year:
+            if rule.per_year != 1:
+                raise AlreadyEnrolled(f"本年度您已选满 {rule.per_year} 门{CATEGORY_NAMES[course.category]}课程"
+                                      f"（{rule.limit_rule}）")
+            current = taken[0]
+            if has_study(s, current.id):
+                raise ChoiceLocked()
+            _release(s, current)
+            audit.record(s, person, "enrolment.change", ("Enrolment", current.id), from_course=current.course_id,
+                         to_course=course_id, year=year)
+            taken = []
+        used = {e.year_slot for e in taken}
+        slot = min(n for n in range(1, rule.per_year + 1) if n not in used)
+    enrolment = Enrolment(person_id=person.id, course_id=course_id, year=year, category=course.category,
+                          year_slot=slot, completion=rule.completion, created_at=clock.now())
     s.add(enrolment)
     try:
         with s.begin_nested():
@@ -188,22 +211,35 @@ def enrol(s: Session, person: Person, course_id: int, year: int) -> Enrolment:
     except IntegrityError as exc:
         # A concurrent request got there first: the constraint, not this code, decided.
         if "course" in str(exc.orig):  # uq_enrolment_person_course / enrolment.course_id
-            raise AlreadyStudied("该课程已被选择过，不能重复选择（温人社发〔2020〕125号 第八条）") from exc
+            raise AlreadyStudied(f"该课程已被选择过，不能重复选择（{_first_article(rule.limit_rule)}）") from exc
         raise AlreadyEnrolled() from exc
     return enrolment
 
 
+def _first_article(rule: str) -> str:
+    """The document and its first article of a citation ("温人社发〔2020〕125号 第八条、第十条" → its 第八条)."""
+    return rule.split("、")[0]
+
+
 def catalogue_for(s: Session, person: Person, year: int) -> list[dict[str, object]]:
-    """List this year's published general public courses with what the practitioner may do with each."""
+    """List this year's published courses the practitioner may choose under their policy (the categories it puts on
+    the platform, an industry's public subject only for its industry) with what they may do with each."""
+    categories = platform_categories(person, year)
     offerings = s.scalars(
-        select(CourseOffering).join(Course).where(CourseOffering.year == year, CourseOffering.status == "published",
-                                                  Course.category == "general_public").order_by(Course.id)
+        select(CourseOffering).join(Course).where(
+            CourseOffering.year == year, CourseOffering.status == "published", Course.category.in_(categories),
+            or_(Course.industry.is_(None), Course.industry == person.industry))
+        .order_by(Course.category != "general_public", Course.category, Course.id)
     ).all()
     mine = {e.course_id: e for e in s.scalars(select(Enrolment).where(Enrolment.person_id == person.id))}
-    current = next((e for e in mine.values() if e.year == year and e.category == "general_public"), None)
-    locked = current is not None and has_study(s, current.id)
+    rules = {c: course_rule_for(person, c, year) for c in categories}
     rows = []
     for off in offerings:
+        category = off.course.category
+        rule = rules[category]
+        slotted = [e for e in mine.values() if e.year == year and e.category == category and e.year_slot]
+        full = rule.per_year is not None and len(slotted) >= rule.per_year
+        current = slotted[0] if full and rule.per_year == 1 else None
         e = mine.get(off.course_id)
         state = "available"
         if e is not None and e.year == year:
@@ -211,7 +247,9 @@ def catalogue_for(s: Session, person: Person, year: int) -> list[dict[str, objec
         elif e is not None and e.year < year and has_study(s, e.id):
             state = "studied_before"
         elif current is not None:
-            state = "locked" if locked else "change"  # 开始学习前可以更换所选课程
-        rows.append({"course": off.course, "offering": off, "state": state,
+            state = "locked" if has_study(s, current.id) else "change"  # 开始学习前可以更换所选课程
+        elif full:
+            state = "locked"
+        rows.append({"course": off.course, "offering": off, "state": state, "rule": rule,
                      "studied_year": e.year if e is not None and state == "studied_before" else None})
     return rows

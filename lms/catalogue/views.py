@@ -10,6 +10,7 @@ from .. import clock
 from ..db import get_session, transaction
 from ..security import practitioner_required
 from .operations import catalogue_for, enrol
+from .rules import course_rule_for, platform_categories
 
 bp = Blueprint("catalogue", __name__)
 
@@ -17,10 +18,13 @@ bp = Blueprint("catalogue", __name__)
 @bp.get("/enrol")
 @practitioner_required
 def enrol_page() -> Any:
-    """培训报名: this year's general public courses, with earlier-year courses shown but locked."""
+    """培训报名: this year's courses the practitioner's policy lets them choose, earlier-year courses shown locked."""
     year = clock.study_year()
     rows = catalogue_for(get_session(), current_user, year)
-    return render_template("catalogue/enrol.html", rows=rows, year=year, form=FlaskForm())
+    categories = platform_categories(current_user, year)
+    rules = {c: course_rule_for(current_user, c, year) for c in categories}
+    return render_template("catalogue/enrol.html", rows=rows, year=year, form=FlaskForm(), categories=categories,
+                           rules=rules)
 
 
 @bp.post("/enrol/<int:course_id>")

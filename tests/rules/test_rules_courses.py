@@ -25,6 +25,7 @@ def test_wenzhou_8_one_general_public_course_a_year_never_one_studied_before_aft
     assert (rule.completion, rule.per_year, rule.never_again) == ("exam", 1, True)
     assert (rule.registered_by, rule.level) == ("hr_bureau", "city")
     assert rule.rule == "温人社发〔2020〕125号 第八条、第十条"
+    assert rule.limit_rule == "温人社发〔2020〕125号 第八条"
 
 
 def test_wenzhou_11_industry_public_courses_are_registered_by_the_city_industry_authority() -> None:
