@@ -1,8 +1,8 @@
 """course rules per policy: enrolment.year_slot (the one-course-a-year index becomes the policy's per_year), how an
 enrolment completes (exam or study), a course's owning organisation and industry
 
-Revision ID: 0010_course_rules
-Revises: 0009_rosters
+Revision ID: 0011_course_rules
+Revises: 0010_messages
 Create Date: 2026-11-30 17:00:00
 """
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0010_course_rules'
-down_revision = '0009_rosters'
+revision = '0011_course_rules'
+down_revision = '0010_messages'
 branch_labels = None
 depends_on = None
 
