@@ -27,6 +27,7 @@ from ..catalogue.models import Chapter, CourseOffering, Enrolment
 from ..db import one_statement
 from ..errors import Conflict, DomainError, InvalidInput, NotFound, TooFrequent
 from ..security import NotLoggedIn
+from .completion import register_completion_hours
 from .models import ChapterProgress, PresencePrompt, StudyClock, StudySegment
 
 
@@ -409,7 +410,8 @@ def _chapter_json(progress: dict[str, Any], study_minutes: int) -> dict[str, Any
 def refresh_completion(s: Session, enrolment_id: int, now: datetime | None = None) -> bool:
     """Mark chapters (and the course) complete whose credited minutes reached their study minutes.
 
-    Called after crediting and after a chapter's minutes change; completion is never taken back.
+    Called after crediting (by both heartbeat paths) and after a chapter's minutes change; completion is never
+    taken back. Where the enrolment completes with the study, the hours are registered at that moment.
     """
     now = now or clock.now()
     enrolment = s.get(Enrolment, enrolment_id)
@@ -426,6 +428,9 @@ def refresh_completion(s: Session, enrolment_id: int, now: datetime | None = Non
         all_done = all_done and (p is not None and p.completed_at is not None)
     if all_done and enrolment.completed_at is None:
         enrolment.completed_at = now
+        s.flush()
+        # 桐 第八条 完成学习后系统自动登分 (and 威 二(二)1(2), 川 二(二)): where the study earns the hours.
+        register_completion_hours(s, enrolment)
     s.flush()
     return enrolment.completed_at is not None
 
