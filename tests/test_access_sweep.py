@@ -126,6 +126,9 @@ ROUTES: dict[str, R | str] = {
     "claims.claim": R(get=frozenset({"authority"})), "claims.evidence": R(get=frozenset({"authority"})),
     "claims.decide_view": R(post=frozenset({"authority"})),
     "claims.queue": R(get=BUREAU | MEMBERS | {"authority"}),
+    # batch approval: only claims the reviewer may decide are approved (tests/claims/test_queues.py: a claim outside
+    # the scope is reported as not found); an empty selection is refused (400) for every reviewer
+    "claims.approve_selected": R(post=BUREAU | MEMBERS | {"authority"}),
     # training organisers' programmes and rosters (issue 13): the organiser's own, the competent bureau's and the
     # industry authority's; an organiser never sees another organiser's programme or attendees
     "rosters.public_list": PUBLIC,

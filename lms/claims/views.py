@@ -35,7 +35,6 @@ from .operations import (
     resubmit_claim,
     step_labels,
     visible_claim,
-    waiting_for,
 )
 
 bp = Blueprint("claims", __name__)
@@ -223,14 +222,3 @@ def evidence(claim_id: int, evidence_id: int) -> Any:
     resp.headers["Cache-Control"] = "no-store, private"
     resp.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; plugin-types application/pdf; sandbox"
     return resp
-
-
-@bp.get("/claims/review")
-@roles_required(*REVIEWER_ROLES)
-def queue() -> Any:
-    """The claims waiting at the reviewer's step of their chain, within their scope, oldest first."""
-    s = get_session()
-    claims = waiting_for(s, current_user)
-    now = clock.now()
-    ages = {c.id: (now - c.updated_at).days for c in claims}  # days since it reached the reviewer's step
-    return render_template("claims/queue.html", claims=claims, ages=ages)
