@@ -70,6 +70,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .api import bp as api_bp
     from .catalogue.views import bp as catalogue_bp
     from .claims import queue_views  # noqa: F401  (the reviewer's queue, on the claims blueprint)
+    from .claims.oversight import bp as oversight_bp
     from .claims.views import bp as claims_bp
     from .hours.views import bp as hours_bp
     from .messages.views import bp as messages_bp
@@ -80,7 +81,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .study.views import bp as study_bp
 
     for bp in (accounts_bp, catalogue_bp, study_bp, hours_bp, admin_bp, audit_bp, api_bp, courseware_bp, orgs_bp,
-               orgs_admin_bp, orgs_api_bp, claims_bp, rosters_bp, messages_bp):
+               orgs_admin_bp, orgs_api_bp, claims_bp, rosters_bp, messages_bp, oversight_bp):
         app.register_blueprint(bp)
     try:
         from exams.views import register as register_exams

@@ -57,6 +57,9 @@ ACTION_NAMES: dict[str, str] = {
     "claim.approve": "学时认证审核通过",
     "claim.return": "学时认证退回修改",
     "claim.reject": "学时认证不予认定",
+    "hours.correction_file": "提交学时登记更正",
+    "hours.correction_approve": "复核同意学时登记更正",
+    "hours.correction_reject": "驳回学时登记更正",
     "programme.file": "施教机构报备培训项目",
     "programme.approve": "批准培训项目",
     "programme.reject": "不批准培训项目",
@@ -69,7 +72,7 @@ TARGET_NAMES: dict[str, str] = {
     "Person": "账号", "Course": "课程", "CourseOffering": "年度课程", "Chapter": "章节", "Enrolment": "培训报名",
     "HoursEntry": "学时登记", "HoursCertificate": "电子证书", "ExamPlan": "考试计划", "ExamSession": "考试场次",
     "Booking": "考试报名", "ExamPaper": "试卷", "Organisation": "机构", "Employment": "人员匹配",
-    "AdminChange": "管理员变更", "HourClaim": "学时认证申报", "Programme": "培训项目", "RosterUpload": "培训名单",
+    "AdminChange": "管理员变更", "HourClaim": "学时认证申报", "HoursCorrection": "学时登记更正", "Programme": "培训项目", "RosterUpload": "培训名单",
 }
 
 # When set (the test suite sets it), recording an action that has no name in ACTION_NAMES raises at once.

@@ -4,6 +4,7 @@ from __future__ import annotations
 from .accounts.models import LoginSession, Person  # noqa: F401
 from .audit import AuditEntry  # noqa: F401
 from .catalogue.models import Chapter, Course, CourseOffering, Enrolment  # noqa: F401
+from .claims.corrections import HoursCorrection  # noqa: F401
 from .claims.models import ClaimEvidence, ClaimStep, HourClaim  # noqa: F401
 from .db import Base
 from .hours.models import HoursCertificate, HoursEntry, HoursSheet  # noqa: F401

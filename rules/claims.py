@@ -59,8 +59,10 @@ CREDIT_MODES: Mapping[str, str] = {
     "on_approval": "最后一级审核通过后登记",
     "automatic": "审核通过后系统自动登分",
 }
-CHAIN_KEYS = frozenset({"id", "label", "filed_by", "rule", "steps", "credit", "note", "applies_to", "_document"})
-KIND_KEYS = frozenset({"id", "label", "activity", "rule", "evidence", "evidence_rule", "note", "_document"})
+CHAIN_KEYS = frozenset(
+    {"id", "label", "filed_by", "rule", "steps", "credit", "note", "applies_to", "kinds", "four_eyes", "_document"}
+)
+KIND_KEYS = frozenset({"id", "label", "activity", "rule", "evidence", "evidence_rule", "note", "item_label", "_document"})
 CLAIMS_KEYS = frozenset(
     {"route", "rule", "chains", "kinds", "evidence", "evidence_rule", "evidence_note", "not_claimable", "_document"}
 )
@@ -184,6 +186,10 @@ class ReviewChain:
     rule: str
     applies_to: str | None = None
     note: str | None = None
+    kinds: tuple[str, ...] = ()
+    """The claim kinds this chain reviews instead of the default chain (empty: it is not kind-specific)."""
+    four_eyes: bool = False
+    """Two different accounts of the same organisation act at the steps, neither of them the filer (issue 12)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,6 +305,9 @@ def _chain(policy: Policy, raw: Any, document: str) -> ReviewChain:
             raise PolicyError(f"{policy.id}: chain step {step!r}: acts in {sorted(ORGANISATIONS)}, level in {sorted(ORG_LEVELS)}")
         steps.append(ReviewStep(acts, level, str(step["duty"]), f"{document} {step['rule']}"))
     credit = raw.get("credit")
+    four_eyes = raw.get("four_eyes", False)
+    if not isinstance(four_eyes, bool) or (four_eyes and len(steps) < 2):
+        raise PolicyError(f"{policy.id}: chain {raw.get('id')!r}: four_eyes (true/false) needs at least two steps")
     if not filed_by or any(f not in ORGANISATIONS for f in filed_by) or not steps or credit not in CREDIT_MODES:
         raise PolicyError(f"{policy.id}: chain {raw.get('id')!r} needs filed_by, steps and credit in {sorted(CREDIT_MODES)}")
     return ReviewChain(
@@ -310,6 +319,8 @@ def _chain(policy: Policy, raw: Any, document: str) -> ReviewChain:
         f"{document} {raw['rule']}",
         raw.get("applies_to"),
         raw.get("note"),
+        _texts(raw.get("kinds"), f"{policy.id}: chain {raw.get('id')}.kinds"),
+        four_eyes,
     )
 
 
@@ -334,6 +345,13 @@ def parse_claims(policy: Policy, raw: Any, specs: Mapping[str, Mapping[str, Any]
         if not evidence:
             raise PolicyError(f"{policy.id}: claim kind {entry['id']!r} names no evidence")
         rule = f"{document} {entry['rule']}"
+        fields = _fields(policy, activity, spec, same_item)
+        if entry.get("item_label"):
+            # The kind names the one identifier that makes it count once (威 三: the former region's certificate
+            # number): asked for, required, under the kind's own label.
+            fields = tuple(f for f in fields if f.name != "item_id") + (
+                ClaimField("item_id", str(entry["item_label"]), "text", True),
+            )
         evidence_rule = entry.get("evidence_rule") or (
             default_evidence_rule if not entry.get("evidence") and default_evidence_rule else entry["rule"]
         )
@@ -346,7 +364,7 @@ def parse_claims(policy: Policy, raw: Any, specs: Mapping[str, Mapping[str, Any]
                 policy.hours_rule(activity),
                 evidence,
                 f"{document} {evidence_rule}",
-                _fields(policy, activity, spec, same_item),
+                fields,
                 policy.limits(activity),
                 entry.get("note"),
                 tuple(
@@ -360,8 +378,12 @@ def parse_claims(policy: Policy, raw: Any, specs: Mapping[str, Mapping[str, Any]
     if len(set(ids)) != len(ids) or not kinds:
         raise PolicyError(f"{policy.id}: claims.kinds must be non-empty with unique ids")
     chains = tuple(_chain(policy, c, document) for c in raw.get("chains") or ())
-    if sum(1 for c in chains if c.applies_to is None) != 1:
-        raise PolicyError(f"{policy.id}: claims.chains needs exactly one default chain (no applies_to)")
+    if sum(1 for c in chains if c.applies_to is None and not c.kinds) != 1:
+        raise PolicyError(f"{policy.id}: claims.chains needs exactly one default chain (no applies_to, no kinds)")
+    for chain in chains:
+        unknown = [k for k in chain.kinds if k not in ids]
+        if unknown:
+            raise PolicyError(f"{policy.id}: chain {chain.id!r} names unknown claim kinds {unknown}")
     return ClaimRules(
         raw.get("route"),
         f"{document} {raw['rule']}",
@@ -395,14 +417,18 @@ def claim_kind(policy: Policy, kind_id: str) -> ClaimKind:
     raise ClaimError("kind", f"{policy.document}没有“{kind_id}”这类学时申报")
 
 
-def review_chain(policy: Policy, freelancer: bool = False) -> ReviewChain:
-    """Who files and who reviews; ``freelancer`` picks the chain for 自由职业者 where the document has one (威 三)."""
+def review_chain(policy: Policy, freelancer: bool = False, kind: str | None = None) -> ReviewChain:
+    """Who files and who reviews; ``freelancer`` picks the chain for 自由职业者 where the document has one (威 三);
+    ``kind`` the chain of a claim kind that has one of its own (威 三: transferred hours, verified by HR)."""
     chains = _rules(policy).chains
+    for chain in chains:
+        if kind is not None and kind in chain.kinds:
+            return chain
     if freelancer:
         for chain in chains:
-            if chain.applies_to == "freelancer":
+            if chain.applies_to == "freelancer" and not chain.kinds:
                 return chain
-    return next(c for c in chains if c.applies_to is None)
+    return next(c for c in chains if c.applies_to is None and not c.kinds)
 
 
 def _parse(field: ClaimField, value: Any) -> Any:

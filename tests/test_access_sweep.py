@@ -81,7 +81,11 @@ ROUTES: dict[str, R | str] = {
     "admin.person": staff(get=READERS | {"authority"}),
     "admin.record": staff(get=READERS | {"authority"}), "admin.record_csv": staff(get=READERS | {"authority"}),
     "admin.set_person_active": staff(), "admin.staff": staff(), "admin.password_reset": staff(),
-    "hours.hand_entry": staff(), "hours.staff_sheet": staff(), "hours.revoke": staff(),
+    "hours.staff_sheet": staff(), "hours.revoke": staff(),
+    # corrections (issue 12): filed by a clerk of the person's bureau (or the city's above it), decided by another
+    # clerk of the organisation that filed it; the world's corrections were filed by a third clerk of 鹿城区
+    "oversight.corrections": staff(), "oversight.new_correction": staff(get=BUREAU),
+    "oversight.decide_correction_view": staff(post=frozenset({"county"})),
     "audit.log": staff(), "audit.export": staff(),
     **{e: staff(unscoped=CATALOGUE) for e in (
         "admin.add_chapter_view", "admin.course", "admin.courses", "admin.courseware_format", "admin.edit_chapter",
@@ -306,8 +310,26 @@ def _world(app: Any, member_kind: str) -> tuple[dict[str, Any], dict[str, int]]:
             s.add(ev)
             s.flush()
             claims[where], evidence[where] = claim.id, ev.id
+        from lms.claims.corrections import HoursCorrection
+        from lms.hours.models import HoursEntry
+        corrections = {}
+        third = create_staff(s, None, lucheng, role="bureau", username="county2", name="区科员二",
+                             password=PASSWORD)
+        for where, p, bureau, filer in (("in", p_in, lucheng, third), ("out", p_out, weihai, weihai_clerk)):
+            entry = HoursEntry(person_id=p.id, year=2026, category="professional", hours=Decimal(8),
+                               source_type="exam", source_ref=f"sweep-{where}", title="考试合格", rule=None,
+                               registered_by_org=bureau.name, registered_at=now, note="")
+            s.add(entry)
+            s.flush()
+            corr = HoursCorrection(person_id=p.id, entry_id=entry.id, year=2026, category="professional",
+                                   hours=Decimal(-2), reason="登记有误", org_id=bureau.id, org_name=bureau.name,
+                                   filed_by_id=filer.id, filed_at=now, status="pending")
+            s.add(corr)
+            s.flush()
+            corrections[where] = corr.id
         s.commit()
         ids = {
+            "correction_id": (corrections["in"], corrections["out"]),
             "claim_id": (claims["in"], claims["out"]), "evidence_id": (evidence["in"], evidence["out"]),
             "person_id": (p_in.id, p_out.id), "org_id": (pending_in.id, pending_out.id),
             "employment_id": (e_in.id, e_out.id), "application_in": (a_in.id, a_in.id),

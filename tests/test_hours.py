@@ -95,30 +95,17 @@ def test_home_page_shows_earlier_years_with_source_and_rule(app: Any, db: Any, m
     assert "测试来源 gp-" in html and "温人社发〔2020〕125号 第十条" in html
 
 
-def test_staff_register_transfer_in_hours_by_hand_with_who_and_why_audited(app: Any, db: Any, make: Any) -> None:
+def test_a_clerk_has_no_way_left_to_register_hours_by_hand(app: Any, db: Any, make: Any) -> None:
+    """温人社发〔2020〕125号 第六条: public hours only after the exam; 第二条、第十二条: professional hours by the industry
+    authority. The hand entry is gone; what remains of it are corrections and transfers (tests/claims/test_reform.py)."""
     person, staff = make.practitioner(), make.staff()
     client = app.test_client()
     web_login(client, staff)
-    form = {"kind": "transfer_in", "year": 2026, "category": "professional", "hours": "24",
-            "reference": "济南-2026-00017", "reason": "由济南市调入，凭原地区学时证明合并"}
-    resp = client.post(f"/admin/people/{person.id}/hours/new", data=form)
-    assert resp.status_code == 302
-    resp = client.post(f"/admin/people/{person.id}/hours/new", data=form)
-    assert "已经登记过，不能重复登记" in resp.get_data(as_text=True)
-    entry = db.scalars(select(HoursEntry)).one()
-    assert (entry.hours, entry.registered_by_id, entry.source_type) == (Decimal(24), staff.id, "transfer_in")
-    assert "威人社字〔2022〕2号 三" in (entry.rule or "")
-    audit = db.scalars(select(AuditEntry).where(AuditEntry.action == "hours.register")).one()
-    assert audit.actor_id == staff.id and "transfer_in:济南-2026-00017" in audit.detail
-
-
-def test_hand_registration_requires_a_reason(app: Any, make: Any) -> None:
-    person, staff = make.practitioner(), make.staff()
-    client = app.test_client()
-    web_login(client, staff)
-    resp = client.post(f"/admin/people/{person.id}/hours/new",
-                       data={"kind": "manual", "year": 2026, "category": "professional", "hours": "8", "reason": ""})
-    assert "请写明登记原因" in resp.get_data(as_text=True)
+    form = {"kind": "manual", "year": 2026, "category": "professional", "hours": "24", "reason": "人工登记专业科目学时"}
+    assert client.post(f"/admin/people/{person.id}/hours/new", data=form).status_code == 404
+    assert client.get(f"/admin/people/{person.id}/hours/new").status_code == 404
+    assert "人工登记" not in client.get(f"/admin/people/{person.id}").get_data(as_text=True)
+    assert db.scalars(select(HoursEntry)).all() == []
 
 
 def test_registration_sheet_pdf_has_the_persons_year_in_chinese(app: Any, db: Any, make: Any) -> None:
@@ -210,11 +197,10 @@ def test_hours_api_reports_requirements(app: Any, db: Any, make: Any) -> None:
     assert data["hours"]["complete"] is False
 
 
-def test_practitioners_cannot_reach_hand_registration_or_revocation(app: Any, make: Any) -> None:
+def test_practitioners_cannot_reach_revocation_or_a_persons_sheet_for_staff(app: Any, make: Any) -> None:
     person = make.practitioner()
     client = app.test_client()
     web_login(client, person)
-    assert client.get(f"/admin/people/{person.id}/hours/new").status_code == 403
     assert client.post("/admin/certificates/1/revoke", data={"reason": "x"}).status_code == 403
     assert client.get(f"/admin/people/{person.id}/hours/2025/sheet.pdf").status_code == 403
 

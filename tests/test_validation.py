@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -151,18 +152,25 @@ def test_bad_decimals_in_the_course_form_are_chinese_form_errors(clerk: Any, val
     assert resp.status_code == 200 and message in resp.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("value", ["NaN", "sNaN", "1E-999999", "0.001", "-99999"])
-def test_bad_decimals_in_the_hand_entry_are_form_errors_and_register_nothing(clerk: Any, make: Any, db: Any,
-                                                                            value: str) -> None:
+@pytest.mark.parametrize("value", ["NaN", "sNaN", "1E-999999", "0.001", "-99999", "1E+999999", "abc", "0"])
+def test_bad_decimals_in_a_correction_are_form_errors_and_file_nothing(clerk: Any, make: Any, db: Any,
+                                                                      value: str) -> None:
     from sqlalchemy import func, select
 
+    from lms.claims.corrections import HoursCorrection
     from lms.hours.models import HoursEntry
+    from lms.hours.operations import register_hours
     person = make.practitioner()
-    resp = clerk.post(f"/admin/people/{person.id}/hours/new", data={
-        "kind": "correction", "year": "2026", "category": "professional", "hours": value, "reference": "",
-        "reason": "更正"})
-    assert resp.status_code == 200 and "学时" in resp.get_data(as_text=True)
-    assert db.scalar(select(func.count()).select_from(HoursEntry)) == 0
+    entry = register_hours(db, person_id=person.id, year=2026, category="professional", hours=Decimal(8),
+                           source_type="exam", source_ref="validation-1", title="测试来源", org="温州市人力资源和社会保障局")
+    assert entry is not None
+    db.commit()
+    resp = clerk.post(f"/admin/people/{person.id}/corrections/new", data={
+        "entry_id": str(entry.id), "hours": value, "reason": "更正登记错误"})
+    assert resp.status_code == 200 and "核减学时" in resp.get_data(as_text=True)
+    db.rollback()
+    assert db.scalar(select(func.count()).select_from(HoursCorrection)) == 0
+    assert db.scalar(select(func.count()).select_from(HoursEntry)) == 1
 
 
 def test_two_places_and_trailing_zeros_are_accepted(clerk: Any) -> None:

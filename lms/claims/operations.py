@@ -31,6 +31,7 @@ from rules.claims import (
     claim_kinds,
     credit_in_year,
     hours_for_claim,
+    review_chain,
 )
 from rules.claims import _parse as parse_fact
 
@@ -43,6 +44,7 @@ from ..orgs.models import HR_KINDS, Organisation
 from ..orgs.operations import current_employment, region_in
 from ..orgs.scope import covers_person, person_clause, require_write, scope_of
 from ..regions import REGIONS, policy_of
+from .corrections import certificate_taken, four_eyes_refusal
 from .models import EVIDENCE_TYPES, MAX_FILE_BYTES, MAX_FILES, ClaimEvidence, ClaimStep, HourClaim
 from .notices import tell_decision
 
@@ -78,18 +80,13 @@ def policy_of_person(s: Session, person: Person, year: int | None = None) -> Pol
     return policy
 
 
-def chain_of(s: Session, person: Person, policy: Policy) -> ReviewChain:
-    """The review chain of a person's claims: the freelancer's where the policy has one and the person is with a
-    personnel agency (威人社字〔2022〕2号 三), else the policy's default."""
+def chain_of(s: Session, person: Person, policy: Policy, kind: str | None = None) -> ReviewChain:
+    """The review chain of a person's claims (of one kind): the kind's own where the policy has one (威 三:
+    transferred hours), the freelancer's where the person is with a personnel agency (威人社字〔2022〕2号 三), else
+    the policy's default."""
     employment = current_employment(s, person)
     freelancer = employment is not None and employment.org.kind == "agency"
-    rules = policy.claims
-    assert rules is not None
-    if freelancer:
-        for chain in rules.chains:
-            if chain.applies_to == "freelancer":
-                return chain
-    return next(c for c in rules.chains if c.applies_to is None)
+    return review_chain(policy, freelancer, kind)
 
 
 def chain_by_id(claim: HourClaim) -> ReviewChain:
@@ -267,7 +264,7 @@ def check_filing(s: Session, person: Person, kind_id: str, form: dict[str, str],
             problems["kind"] = f"{got.activity.year}年适用的{policy.document}没有“{kind.label}”这类申报"
         else:
             got, problems = check_facts(policy, kind, facts)
-    chain = chain_of(s, person, policy)
+    chain = chain_of(s, person, policy, kind.id)
     if not files_for(s, actor or person, person, chain):
         who = "或".join(ORGANISATIONS[f] for f in chain.filed_by)
         problems["form"] = f"按{chain.rule}，此类学时由{who}申报" + ("，请联系单位管理员" if actor in (None, person) else "")
@@ -278,6 +275,8 @@ def check_filing(s: Session, person: Person, kind_id: str, form: dict[str, str],
         problems["evidence"] = "；".join(file_problems)
     if got is not None and _open_same_item(s, person.id, got.activity.year, got.activity.item_id, but=claim_id):
         problems["item_id"] = f"“{got.activity.item_id}”已有一项正在审核的申报，同一成果不能重复申报"
+    if got is not None and (taken := certificate_taken(s, kind.id, got.activity.item_id, but=claim_id)):
+        problems["item_id"] = taken
     if problems or got is None:
         raise InvalidFields(problems or {"form": "申报内容有误"})
     return Filing(policy, kind, chain, facts, got, good)
@@ -390,8 +389,10 @@ def may_decide(s: Session, actor: Person, claim: HourClaim) -> bool:
     """Whether actor acts at the step the claim waits at (and may write)."""
     if claim.status != "pending" or actor.role == "practitioner" or not scope_of(s, actor).writable:
         return False
-    steps = chain_by_id(claim).steps
-    return claim.step < len(steps) and acts_at(_own_org(s, actor), steps[claim.step])
+    chain = chain_by_id(claim)
+    org = _own_org(s, actor)
+    return (claim.step < len(chain.steps) and acts_at(org, chain.steps[claim.step])
+            and four_eyes_refusal(s, actor, org, claim, chain) is None)
 
 
 def my_claims(s: Session, person: Person) -> list[HourClaim]:
@@ -517,11 +518,14 @@ def decide(s: Session, actor: Person, claim_id: int, *, version: int, decision: 
         raise Conflict("该申报在您查看之后已有变化（已被审核或修改），请刷新后重新查看")
     if claim.status != "pending":
         raise Conflict(f"该申报当前状态为“{claim.status_name}”，不能审核")
-    steps = chain_by_id(claim).steps
+    chain = chain_by_id(claim)
+    steps = chain.steps
     step = steps[claim.step]
     org = _own_org(s, actor)
     if org is None or not acts_at(org, step):
         raise NotAllowed(f"该申报当前等待“{step.label}”，您所在机构不在这一环节")
+    if (refusal := four_eyes_refusal(s, actor, org, claim, chain)) is not None:
+        raise NotAllowed(refusal)
     # One decision per version, in the database: a concurrent decision on the same version fails here.
     changed = s.execute(text("UPDATE hour_claim SET version = version + 1 WHERE id = :id AND version = :v"),
                         {"id": claim.id, "v": version}).rowcount

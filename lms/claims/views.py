@@ -111,7 +111,7 @@ def _filing(person: Person) -> Any:
             # What the policy would give, line by line with its article, before anything is stored.
             got, problems = check_facts(policy, kind, {k: v for k, v in values.items() if v.strip()})
             return render_template("claims/new.html", kind=kind, policy=policy, form=form, values=values,
-                                   problems=problems, chain=chain_of(s, person, policy), max_files=MAX_FILES,
+                                   problems=problems, chain=chain_of(s, person, policy, kind.id), max_files=MAX_FILES,
                                    preview=got, person=person,
                                    deadline=policy.claim_deadline_explained(clock.china_today()))
         try:
@@ -125,7 +125,7 @@ def _filing(person: Person) -> Any:
             flash(f"已提交“{claim.kind_label}”的申报，请等待审核", "success")
             return redirect(url_for("claims.claim", claim_id=claim.id))
     return render_template("claims/new.html", kind=kind, policy=policy, form=form, values=values,
-                           problems=problems, chain=chain_of(s, person, policy), max_files=MAX_FILES,
+                           problems=problems, chain=chain_of(s, person, policy, kind.id), max_files=MAX_FILES,
                            preview=None, person=person, deadline=policy.claim_deadline_explained(clock.china_today()))
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from .. import audit, clock
 from ..accounts.models import Person
 from ..catalogue.models import CATEGORIES
-from ..errors import Conflict, InvalidInput
+from ..errors import InvalidInput
 from .models import HoursEntry
 
 
@@ -90,44 +90,6 @@ def entries(s: Session, person_id: int, year: int | None = None) -> list[HoursEn
     if year is not None:
         q = q.where(HoursEntry.year == year)
     return list(s.scalars(q.order_by(HoursEntry.year.desc(), HoursEntry.registered_at)))
-
-
-HAND_KINDS = {
-    "transfer_in": ("转入学时", "威人社字〔2022〕2号 三（外地调入人员凭原地区证明合并学时）"),
-    "manual": ("人工登记", "温人社发〔2020〕125号 第十二条（学时认证，经审核登记）"),
-    "correction": ("更正", "温人社发〔2020〕125号 第十六条（更正须留痕）"),
-}
-
-
-def register_by_hand(s: Session, actor: Person, person: Person, *, year: int, category: str, hours: Decimal,
-                     kind: str, reference: str, reason: str, org: str, ip: str | None = None) -> HoursEntry:
-    """Staff registration of hours by hand: who did it and why are recorded, and audited.
-
-    A transfer-in is unique per former region's certificate number, so the same certificate
-    cannot be merged twice; a correction is a negative or positive entry, never an edit.
-    """
-    import uuid
-    if kind not in HAND_KINDS:
-        raise InvalidInput("登记类型无效")
-    reason, reference = reason.strip(), reference.strip()
-    if len(reason) < 4:
-        raise InvalidInput("请写明登记原因（至少 4 个字）")
-    if kind == "transfer_in" and not reference:
-        raise InvalidInput("转入学时须填写原地区学时证明编号")
-    if kind != "correction" and hours <= 0:
-        raise InvalidInput("登记学时应大于 0")
-    if abs(hours) > 200:
-        raise InvalidInput("单次登记学时不能超过 200")
-    if not 2000 <= year <= clock.study_year():
-        raise InvalidInput("年度无效，不能为将来的年度登记学时")
-    label, rule = HAND_KINDS[kind]
-    ref = reference if kind == "transfer_in" else f"{uuid.uuid4().hex}"
-    entry = register_hours(s, person_id=person.id, year=year, category=category, hours=hours, source_type=kind,
-                           source_ref=ref, title=f"{label}：{reference or reason}"[:200], org=org,
-                           registered_by=actor, rule=rule, note=reason, ip=ip)
-    if entry is None:
-        raise Conflict(f"编号为 {reference} 的学时证明已经登记过，不能重复登记")
-    return entry
 
 
 def years_of(s: Session, person_id: int) -> list[int]:

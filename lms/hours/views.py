@@ -1,7 +1,6 @@
 """The hours bank on the web: history, the registration sheet PDF, certificates, public verification."""
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 import segno
@@ -9,22 +8,21 @@ from flask import Blueprint, Response, current_app, flash, redirect, render_temp
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import IntegerField, SelectField, StringField, TextAreaField
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length
 
 from .. import clock
 from ..accounts.models import Person
 from ..db import get_or_404, get_session, transaction
-from ..errors import DomainError, NotFound
+from ..errors import NotFound
 from ..links import public_url
-from ..orgs.scope import own_org, visible_person
+from ..orgs.scope import visible_person
 from ..pdf import configured_font
 from ..security import bureau_required, limiter, practitioner_required
-from ..validation import DecimalField, Form
+from ..validation import Form
 from .certificates import certificate_hours, certificate_issuer, find_document, issue_certificate, revoke_certificate
 from .models import HoursCertificate
-from .operations import register_by_hand, years_of
+from .operations import years_of
 from .pdf import CertificateData, SheetData, certificate_pdf, registration_sheet
 from .sheets import issue_sheet, sheet_changed, sheet_hours
 from .standing import last_completed_year, parse_title_years, person_standing
@@ -166,44 +164,8 @@ def _verification(code: str) -> Any:
 
 # ---- bureau staff ----------------------------------------------------------------------------------------
 
-class HandEntryForm(Form):
-    kind = SelectField("登记类型", choices=[SelectChoice("transfer_in", "转入学时（外地调入，凭原地区证明）"),
-                                        SelectChoice("manual", "人工登记（经审核的学时认证）"),
-                                        SelectChoice("correction", "更正（可为负数）")])
-    year = IntegerField("年度", validators=[InputRequired("请填写年度"), NumberRange(2000, 2100, "年度无效")])
-    category = SelectField("类别", choices=[SelectChoice("general_public", "一般公需科目"),
-                                          SelectChoice("industry_public", "行业公需科目"),
-                                          SelectChoice("professional", "专业科目")])
-    hours = DecimalField("学时", places=2, validators=[InputRequired("请填写学时")])
-    reference = StringField("证明编号（转入时必填）", validators=[Length(max=80)])
-    reason = TextAreaField("登记原因与依据", validators=[DataRequired("请写明登记原因"), Length(max=1000)])
-
-
 class RevokeForm(Form):
     reason = StringField("撤销原因", validators=[DataRequired("请填写撤销原因"), Length(max=500)])
-
-
-@bp.route("/admin/people/<int:person_id>/hours/new", methods=["GET", "POST"])
-@bureau_required
-def hand_entry(person_id: int) -> Any:
-    """Register hours by hand for a practitioner, recording who did it and why."""
-    s = get_session()
-    person = visible_person(s, current_user, person_id)  # practitioners in the clerk's territory only
-    form = HandEntryForm(year=clock.study_year())
-    if form.validate_on_submit():
-        bureau = own_org(s, current_user)
-        try:
-            with transaction():
-                register_by_hand(s, current_user, person, year=form.year.data or 0, category=form.category.data or "",
-                                 hours=Decimal(form.hours.data or 0), kind=form.kind.data or "",
-                                 reference=form.reference.data or "", reason=form.reason.data or "",
-                                 org=bureau.name, ip=request.remote_addr)
-        except DomainError as exc:
-            form.form_errors.append(exc.message)
-        else:
-            flash("学时已登记，并已记入审计日志", "success")
-            return redirect(url_for("admin.person", person_id=person.id))
-    return render_template("hours/hand_entry.html", form=form, person=person)
 
 
 @bp.get("/admin/people/<int:person_id>/hours/<int:year>/sheet.pdf")

@@ -44,7 +44,7 @@ COVERED = {
                      "messages.inbox_page"},
     "bureau": {"admin.home", "admin.courses", "admin.course", "admin.people", "admin.person", "admin.record",
                "admin.staff", "audit.log", "exams.admin_plans", "exams.admin_plan", "exams.admin_session",
-               "exams.admin_questions", "hours.hand_entry", "admin.preview", "exams.admin_session_edit",
+               "exams.admin_questions", "oversight.new_correction", "oversight.corrections", "admin.preview", "exams.admin_session_edit",
                "exams.admin_bank", "admin.courseware_format", "orgs_admin.orgs", "orgs_admin.org",
                "orgs_admin.admin_changes", "orgs_admin.new_org", "orgs_admin.import_orgs", "rosters.programmes",
                "rosters.programme", "rosters.roster"},

@@ -116,6 +116,19 @@ def test_the_form_asks_for_what_the_hour_rule_reads() -> None:
     assert degree["related"].required and "subject" not in degree  # the table fixes the category
     transfer = {f.name: f for f in claim_kind(load_policy("weihai-2022"), "transfer_in").fields}
     assert transfer["subject"].required and transfer["hours"].required
+    assert transfer["item_id"].required and transfer["item_id"].label == "调出地学时证明编号"
+
+
+def test_weihai_3_transfers_have_a_chain_of_their_own_verified_by_two_hr_clerks() -> None:
+    weihai = load_policy("weihai-2022")
+    chain = review_chain(weihai, kind="transfer_in")
+    assert chain.id == "transfer_in" and chain.four_eyes and chain.filed_by == ("practitioner",)
+    assert [s.acts for s in chain.steps] == [("hr_bureau",), ("hr_bureau",)]
+    # Every other kind, and a freelancer's transfer too, keeps the chains it had.
+    assert review_chain(weihai, kind="paper").id == "default" and review_chain(weihai).id == "default"
+    assert review_chain(weihai, freelancer=True, kind="transfer_in").id == "transfer_in"
+    assert review_chain(weihai, freelancer=True).id == "freelancer"
+    assert not review_chain(load_policy("wenzhou-2020"), kind="transfer_in").four_eyes
 
 
 def test_tonglu_11_8_a_core_journal_paper_by_its_first_author_earns_35_credits_explained() -> None:
