@@ -17,6 +17,7 @@ from ..accounts.models import Person
 from ..errors import Conflict, NotEligible, NotFound
 from .issuer import issuing_bureau
 from .models import HoursCertificate, HoursSheet
+from .review import in_review
 from .summary import year_summary
 
 CODE_LENGTH = 26  # 128 bits in RFC 4648 base32 (A–Z, 2–7), without padding
@@ -66,7 +67,8 @@ def code_readings(typed: str) -> list[str]:
 
 
 def issue_certificate(s: Session, person: Person, year: int) -> HoursCertificate:
-    """Issue (or return the existing) certificate for a year the person has completed under their policy."""
+    """Issue (or return the existing) certificate for a year the person has completed under their policy, once no
+    registration of that year is still in review."""
     existing = s.scalar(select(HoursCertificate).where(HoursCertificate.person_id == person.id,
                                                        HoursCertificate.year == year))
     if existing is not None and existing.revoked_at is None:
@@ -75,6 +77,10 @@ def issue_certificate(s: Session, person: Person, year: int) -> HoursCertificate
         raise Conflict("该年度的证书已被撤销，如需重新出具请联系人社局")
     if year >= clock.study_year():
         raise NotEligible("学习年度尚未结束，年度结束后方可出具电子证书")
+    # 威人社字〔2022〕2号 三: "在服务平台登记并经审核认定后，可打印电子证书" — not while a registration is in review.
+    pending = in_review(s, person.id, year)
+    if pending:
+        raise NotEligible(f"{year} 年度还有 {pending} 项学时登记在审核中（含退回修改的），审核认定后方可出具电子证书")
     summary = year_summary(s, person, year)
     if not summary["complete"]:
         short = "、".join(f"{b['label']}还差 {b['short']}" for b in summary["bars"] if b["short"] > 0)

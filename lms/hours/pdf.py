@@ -20,6 +20,7 @@ from reportlab.platypus import Flowable, KeepTogether, SimpleDocTemplate, Spacer
 from .. import clock
 from ..pdf import Styles, Text, qr, styles, table
 from ..regions import CATEGORY_NAMES
+from .seal import CAPTION, seal_drawing
 
 PAGE_MARGIN = 18 * mm
 CONTENT_WIDTH = A4[0] - 2 * PAGE_MARGIN
@@ -98,9 +99,15 @@ def _entries_section(d: SheetData, st: Styles) -> tuple[str | None, list[Flowabl
     return f"{d.unit}登记明细", [table(rows, w, st)]
 
 
-def _verification(lines: list[Flowable], url: str, size: float, width: float, font: str) -> Flowable:
-    """Issuer, time and code on the left, the QR code of the verification address on the right."""
-    t = Table([[lines, qr(url, size, font)]], colWidths=[width - size - 6 * mm, size + 6 * mm])
+def _verification(lines: list[Flowable], url: str, size: float, width: float, font: str,
+                  seal: Flowable | None = None) -> Flowable:
+    """Issuer, time and code on the left, the QR code of the verification address on the right (and the seal,
+    where there is one, between them)."""
+    if seal is None:
+        t = Table([[lines, qr(url, size, font)]], colWidths=[width - size - 6 * mm, size + 6 * mm])
+    else:
+        t = Table([[lines, seal, qr(url, size, font)]],
+                  colWidths=[width - 2 * size - 10 * mm, size + 4 * mm, size + 6 * mm])
     t.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), font), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                            ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
     return KeepTogether([t])
@@ -166,7 +173,8 @@ class CertificateData:
 
 
 def certificate_pdf(d: CertificateData, font: str) -> bytes:
-    """The electronic certificate (威人社字〔2022〕2号 三) with its verification code and QR code."""
+    """The electronic certificate (威人社字〔2022〕2号 三) with its verification code, the project's electronic seal
+    and the QR code."""
     st = styles(font)
     buf = io.BytesIO()
     margin = 22 * mm
@@ -184,8 +192,10 @@ def certificate_pdf(d: CertificateData, font: str) -> bytes:
         Spacer(1, 5 * mm),
         table(rows, [width / 2, width / 2], st),
         Spacer(1, 8 * mm),
-        _verification(_verification_lines(st, f"{d.issuer}（电子证书）", f"{d.issued_at:%Y-%m-%d}", d.code,
-                                          d.verify_url, "证书"), d.verify_url, 38 * mm, width, font),
+        _verification([*_verification_lines(st, f"{d.issuer}（电子证书）", f"{d.issued_at:%Y-%m-%d}", d.code,
+                                            d.verify_url, "证书"),
+                       Text(f"印章：{CAPTION}，由本系统生成，不是实体公章；以验证码查验为准。", st.small)],
+                      d.verify_url, 38 * mm, width, font, seal=seal_drawing(font, 38 * mm)),
     ]
     doc.build(story)
     return buf.getvalue()

@@ -24,6 +24,9 @@ from .certificates import certificate_hours, certificate_issuer, find_document, 
 from .models import HoursCertificate
 from .operations import years_of
 from .pdf import CertificateData, SheetData, certificate_pdf, registration_sheet
+from .review import in_review
+from .seal import CAPTION as SEAL_CAPTION
+from .seal import seal_svg
 from .sheets import issue_sheet, sheet_changed, sheet_hours
 from .standing import last_completed_year, parse_title_years, person_standing
 from .summary import year_summary
@@ -59,7 +62,9 @@ def history() -> Any:
     rows = [year_summary(s, current_user, y) | {"year": y} for y in years]
     certs = {c.year: c for c in s.scalars(select(HoursCertificate).where(HoursCertificate.person_id == current_user.id))}
     chosen = parse_title_years(request.args.getlist("title_years"), last_completed_year())
+    review = {y: in_review(s, current_user.id, y) for y in years if y < this_year and y not in certs}
     return render_template("hours/history.html", rows=rows, certs=certs, this_year=this_year, form=FlaskForm(),
+                           review=review,
                            standing=person_standing(s, current_user, title_years=chosen))
 
 
@@ -103,6 +108,7 @@ def certificate(year: int) -> Any:
     url = verify_url(cert.code)
     qr = segno.make_qr(url, error="m").svg_inline(scale=4, border=4, light="#fff", title="验证二维码")
     return render_template("hours/certificate.html", cert=cert, url=url, qr=qr, hours=certificate_hours(cert),
+                           seal=seal_svg(), seal_caption=SEAL_CAPTION,
                            issuer=certificate_issuer(get_session(), cert, current_user),
                            unit=load_policy(cert.policy).unit)
 
