@@ -129,6 +129,9 @@ def load_demo(app: Flask) -> list[str]:
         from .rosters.demo import load_roster_demo
         with transaction(s):
             org_lines += load_roster_demo(s, DEMO_PASSWORD)
+        from .claims.demo import load_claims_demo
+        with transaction(s):
+            org_lines += load_claims_demo(s)
     lines += [
         f"演示账号（密码均为 {DEMO_PASSWORD}）：",
         "  市人社局        用户名 admin（温州市人力资源和社会保障局）",

@@ -95,3 +95,23 @@ def test_the_demo_shows_an_application_waiting_and_a_pending_employer(app: Any, 
     assert db.scalar(select(func.count()).select_from(Organisation).where(Organisation.kind == "employer")) == 12
     assert db.scalar(select(func.count()).select_from(Organisation).where(Organisation.kind == "authority")) == 4
     assert db.scalar(select(func.count()).select_from(Employment).where(Employment.status == "applied")) == 1
+
+
+def test_the_demo_gives_the_authorities_a_queue_of_claims_in_every_state(app: Any, db: Any) -> None:
+    """Issue 12: 住建局 has two claims waiting, 教育局 one; 张伟 also has one returned, one credited, one rejected."""
+    from lms.claims.models import HourClaim
+    from lms.hours.models import HoursEntry
+    load_demo(app)
+    states = sorted(db.scalars(select(HourClaim.status)))
+    assert states == ["approved", "pending", "pending", "pending", "rejected", "returned"]
+    approved = db.scalars(select(HourClaim).where(HourClaim.status == "approved")).one()
+    assert db.scalar(select(HoursEntry.registered_by_org).where(
+        HoursEntry.source_ref.startswith(f"{approved.id}:"))) == "温州市住房和城乡建设局"
+    for username, waiting in (("zhujian", 2), ("jiaoyu", 1)):
+        client = app.test_client()
+        assert client.post("/login", data={"login": username, "password": DEMO_PASSWORD}).status_code == 302
+        queue = client.get("/claims/review").get_data(as_text=True).split('id="queue"')[1]
+        assert queue.count('href="/claims/') == waiting, username
+    before = counts(db)
+    assert any("学时认证" in line for line in load_demo(app))
+    assert counts(db) == before
