@@ -72,6 +72,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .claims import queue_views  # noqa: F401  (the reviewer's queue, on the claims blueprint)
     from .claims.oversight import bp as oversight_bp
     from .claims.views import bp as claims_bp
+    from .exchange.views import bp as exchange_bp
     from .hours.views import bp as hours_bp
     from .messages.views import bp as messages_bp
     from .orgs.admin_views import bp as orgs_admin_bp
@@ -81,7 +82,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .study.views import bp as study_bp
 
     for bp in (accounts_bp, catalogue_bp, study_bp, hours_bp, admin_bp, audit_bp, api_bp, courseware_bp, orgs_bp,
-               orgs_admin_bp, orgs_api_bp, claims_bp, rosters_bp, messages_bp, oversight_bp):
+               orgs_admin_bp, orgs_api_bp, claims_bp, rosters_bp, messages_bp, oversight_bp,
+               exchange_bp):
         app.register_blueprint(bp)
     try:
         from exams.views import register as register_exams

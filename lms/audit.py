@@ -65,6 +65,8 @@ ACTION_NAMES: dict[str, str] = {
     "programme.reject": "不批准培训项目",
     "roster.upload": "上传培训人员名单",
     "roster.confirm": "确认培训名单并登记学时",
+    "exchange.export": "导出数据交换文件",
+    "exchange.import": "导入数据交换文件（外地学时转入）",
 }
 
 # The kind of object an entry is about, in the words of the audit log.
@@ -73,6 +75,7 @@ TARGET_NAMES: dict[str, str] = {
     "HoursEntry": "学时登记", "HoursCertificate": "电子证书", "ExamPlan": "考试计划", "ExamSession": "考试场次",
     "Booking": "考试报名", "ExamPaper": "试卷", "Organisation": "机构", "Employment": "人员匹配",
     "AdminChange": "管理员变更", "HourClaim": "学时认证申报", "HoursCorrection": "学时登记更正", "Programme": "培训项目", "RosterUpload": "培训名单",
+    "ExchangeExport": "数据交换文件",
 }
 
 # When set (the test suite sets it), recording an action that has no name in ACTION_NAMES raises at once.

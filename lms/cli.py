@@ -18,6 +18,9 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(demo_cmd)
     app.cli.add_command(scheduler_cmd)
     app.cli.add_command(rules_group)
+    from .exchange.cli import exchange_export, exchange_import
+    app.cli.add_command(exchange_export)
+    app.cli.add_command(exchange_import)
 
 
 def alembic_config(url: str) -> Any:

@@ -64,6 +64,9 @@ def from_env() -> dict[str, object]:
         # Where courseware, evidence and exchange files live (lms/filestore.py): empty for the folders above, or
         # s3://bucket/prefix for S3-compatible object storage shared by several app hosts (docs/deploy.md).
         "FILE_STORE": os.environ.get("FILE_STORE", ""),
+        # This system's name in the record ids of its exchange files (lms/exchange, docs/exchange.md): unique among
+        # the systems that exchange registrations, and never changed once files were exchanged.
+        "EXCHANGE_SYSTEM_ID": os.environ.get("EXCHANGE_SYSTEM_ID", "xueshitong-wenzhou"),
         "FILE_STORE_ENDPOINT": os.environ.get("FILE_STORE_ENDPOINT", ""),
         "FILE_STORE_REGION": os.environ.get("FILE_STORE_REGION", ""),
         "FILE_STORE_ACCESS_KEY": os.environ.get("FILE_STORE_ACCESS_KEY", ""),

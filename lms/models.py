@@ -7,6 +7,7 @@ from .catalogue.models import Chapter, Course, CourseOffering, Enrolment  # noqa
 from .claims.corrections import HoursCorrection  # noqa: F401
 from .claims.models import ClaimEvidence, ClaimStep, HourClaim  # noqa: F401
 from .db import Base
+from .exchange.models import ExchangeExport  # noqa: F401
 from .hours.models import HoursCertificate, HoursEntry, HoursSheet  # noqa: F401
 from .messages.models import Message, OutboxMail  # noqa: F401
 from .orgs.models import AdminChange, Employment, Organisation, RegionRow  # noqa: F401

@@ -148,6 +148,10 @@ ROUTES: dict[str, R | str] = {
     "rosters.roster_template": R(get=frozenset({"organiser"})),
     # an employer's administrator files for its staff where the policy names the employer as filer (桐 第十三条)
     "claims.person_claims": R(get=MEMBERS), "claims.new_for": R(get=MEMBERS, post=MEMBERS),
+    # data exchange with the provincial system (浙人社发〔2016〕63号 第十四条): exports of the bureau's own territory
+    # (its own and those of the bureaus below it); imports only for persons in its scope (tests/exchange)
+    "exchange.home": staff(), "exchange.prepare": staff(), "exchange.import_file": staff(),
+    "exchange.export_file": staff(), "exchange.checksum": staff(),
 }
 
 # Values of URL parts that are not objects.
@@ -327,10 +331,21 @@ def _world(app: Any, member_kind: str) -> tuple[dict[str, Any], dict[str, int]]:
             s.add(corr)
             s.flush()
             corrections[where] = corr.id
+        from lms.exchange.models import ExchangeExport
+        from lms.filestore import file_store
+        exports = {}
+        for where, bureau, clerk in (("in", lucheng, actors["county"]), ("out", weihai, weihai_clerk)):
+            made = ExchangeExport(org_id=bureau.id, made_by_id=clerk.id, year=2026, since=None, fmt="csv", rows=0,
+                                  key=file_store("exchange").put(f"记录编号\r\n{where}".encode(), ".csv"),
+                                  filename=f"学时登记-{bureau.name}-2026.csv", created_at=now)
+            s.add(made)
+            s.flush()
+            exports[where] = made.id
         s.commit()
         ids = {
             "correction_id": (corrections["in"], corrections["out"]),
             "claim_id": (claims["in"], claims["out"]), "evidence_id": (evidence["in"], evidence["out"]),
+            "export_id": (exports["in"], exports["out"]),
             "person_id": (p_in.id, p_out.id), "org_id": (pending_in.id, pending_out.id),
             "employment_id": (e_in.id, e_out.id), "application_in": (a_in.id, a_in.id),
             "application_out": (a_out.id, a_out.id), "leaver_in": (leaver.id, leaver.id), "colleague": (colleague.id, outsider_admin.id),

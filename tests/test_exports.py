@@ -235,6 +235,31 @@ def roster_template(fmt: str) -> Callable[[ExamWorld], None]:
     return check
 
 
+def exchange_export(w: ExamWorld) -> None:
+    """The data-exchange file (CSV and XLSX; lms/exchange): a registered person named like a formula stays text, the
+    hours stay numbers."""
+    from sqlalchemy import select
+
+    from lms.exchange.models import ExchangeExport
+    from lms.hours.operations import register_hours
+    person = w.make.practitioner(name=HOSTILE_NAME)
+    with w.app.app_context():
+        register_hours(w.db, person_id=person.id, year=2026, category="professional", hours=Decimal("-2.5"),
+                       source_type="manual", source_ref="hostile", title=HOSTILE_AGENT, org="温州市教育局")
+        w.db.commit()
+    clerk = w.app.test_client()
+    web_login(clerk, w.bureau)
+    for fmt in ("csv", "xlsx"):
+        assert clerk.post("/admin/exchange/exports", data={"year": "2026", "fmt": fmt}).status_code == 302
+        w.db.rollback()
+        made = w.db.scalars(select(ExchangeExport).order_by(ExchangeExport.id.desc())).first()
+        with clerk.get(f"/admin/exchange/exports/{made.id}/file") as resp:
+            cells = csv_cells(resp) if fmt == "csv" else xlsx_cells(resp)
+        assert_neutral(cells, HOSTILE_NAME)
+        assert_neutral(cells, HOSTILE_AGENT)
+        assert ("-2.50" if fmt == "csv" else -2.5) in cells  # the hours: a number, not neutralised text
+
+
 # endpoint (with its format where one route gives both) -> a check that fails when the export lets a formula through
 EXPORTS: dict[str, Callable[[ExamWorld], None]] = {
     "exams.admin_roster_export:csv": roster_csv,
@@ -253,6 +278,7 @@ EXPORTS: dict[str, Callable[[ExamWorld], None]] = {
     "rosters.report": roster_report,
     "rosters.roster_template:csv": roster_template("csv"),
     "rosters.roster_template:xlsx": roster_template("xlsx"),
+    "exchange.export_file": exchange_export,
 }
 
 

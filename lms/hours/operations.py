@@ -46,7 +46,8 @@ def register_hours_many(s: Session, rows: list[dict[str, Any]], *, org: str, reg
                         rule: str | None = None, ip: str | None = None) -> list[int]:
     """register_hours for many sources at once (a training roster of thousands of attendees): the same checks and
     the same ON CONFLICT DO NOTHING on (source_type, source_ref), one statement per thousand rows, one audit entry
-    per new entry. Each row gives person_id, year, category, hours, source_type, source_ref, title and note.
+    per new entry. Each row gives person_id, year, category, hours, source_type, source_ref, title and note (and may
+    give its own rule and registered_by_org: an exchange file's records name the body that registered each).
     Returns the ids of the entries written (a source already registered writes nothing)."""
     for r in rows:
         if r["category"] not in CATEGORIES:
@@ -57,7 +58,8 @@ def register_hours_many(s: Session, rows: list[dict[str, Any]], *, org: str, reg
     now = clock.now()
     written: list[int] = []
     for start in range(0, len(rows), 1000):
-        chunk = [{**r, "title": str(r["title"])[:200], "rule": rule, "registered_by_org": org, "registered_at": now,
+        chunk = [{**r, "title": str(r["title"])[:200], "rule": r.get("rule", rule),
+                  "registered_by_org": r.get("registered_by_org", org), "registered_at": now,
                   "registered_by_id": registered_by.id if registered_by else None, "note": r.get("note", "")}
                  for r in rows[start:start + 1000]]
         # One compiled statement, its rows batched by the driver (insertmanyvalues), RETURNING what was new.

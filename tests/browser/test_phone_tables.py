@@ -47,7 +47,7 @@ COVERED = {
                "exams.admin_questions", "oversight.new_correction", "oversight.corrections", "admin.preview", "exams.admin_session_edit",
                "exams.admin_bank", "admin.courseware_format", "orgs_admin.orgs", "orgs_admin.org",
                "orgs_admin.admin_changes", "orgs_admin.new_org", "orgs_admin.import_orgs", "rosters.programmes",
-               "rosters.programme", "rosters.roster"},
+               "rosters.programme", "rosters.roster", "exchange.home"},
     "proctor": {"exams.proctor_home", "exams.proctor_session"},
     "employer": {"orgs.home", "orgs.applications", "orgs.staff", "orgs.admins", "orgs.person", "claims.queue",
                  "claims.person_claims"},
@@ -71,6 +71,7 @@ NOT_CRAWLED = {
     "orgs.staff_export": "XLSX", "orgs_admin.import_template": "CSV/XLSX", "orgs_admin.import_report": "XLSX",
     "claims.claim": "the demo has no claims yet (tests/claims file and decide them through the pages)",
     "claims.evidence": "an evidence file",
+    "exchange.export_file": "an exchange file (CSV/XLSX/JSON Lines)", "exchange.checksum": "a checksum file",
     "rosters.report": "XLSX", "rosters.roster_template": "CSV/XLSX",
     "rosters.card": "the demo's roster waits for confirmation (tests/browser/test_roster_flow.py opens a card at 390 px)",
     "claims.new_for": "the demo's employers follow policies filed by the practitioner (Tonglu's is walked in "
@@ -81,7 +82,7 @@ FILES = {"static", "courseware.chapter_media", "hours.sheet", "hours.staff_sheet
          "study.record_csv", "admin.record_csv", "exams.admin_roster_export", "audit.export",
          "exams.admin_sessions_template", "exams.admin_questions_template", "favicon", "orgs.staff_export",
          "orgs_admin.import_template", "orgs_admin.import_report", "claims.evidence", "rosters.report",
-         "rosters.roster_template"}
+         "rosters.roster_template", "exchange.export_file", "exchange.checksum"}
 # POST endpoints that destroy or take away: every form for them must ask first (data-confirm, app.js), saying
 # what will happen. {endpoint: a test on its URL arguments (None: always)}.
 DESTRUCTIVE: dict[str, Any] = {
