@@ -67,7 +67,7 @@ ROUTES: dict[str, R | str] = {
         "study.home", "study.my_courses", "study.player", "study.record", "study.record_csv", "orgs.my_employer",
         "orgs.apply", "orgs.withdraw", "orgs_api.my_employment", "orgs_api.employers", "orgs_api.apply",
         "orgs_api.withdraw", "accounts.security", "accounts.password", "accounts.end_others", "accounts.end_one",
-        "api.certificate", "api.hours_ledger", "api.hours_year", "api.issue", "exams_api.api_accept_offer",
+        "api.certificate", "api.hours_ledger", "api.hours_year", "api.issue", "api.standing", "exams_api.api_accept_offer",
         "exams_api.api_booking", "exams_api.api_bookings", "exams_api.api_join_waitlist", "exams_api.api_notices",
         "exams_api.api_sessions", "exams_api.api_start", "exams_api.api_waitlist", "exams_api.api_withdraw",
         "claims.mine", "claims.new", "claims.resubmit",

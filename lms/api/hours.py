@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import jsonify, url_for
+from flask import jsonify, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -16,6 +16,7 @@ from ..errors import NotFound
 from ..hours.certificates import certificate_hours, certificate_issuer, issue_certificate
 from ..hours.models import HoursCertificate
 from ..hours.operations import years_of
+from ..hours.standing import last_completed_year, parse_title_years, person_standing
 from ..hours.summary import year_summary
 from ..links import public_url
 from ..security import practitioner_required
@@ -65,6 +66,23 @@ def hours_ledger() -> Any:
     years = sorted(set(years_of(get_session(), current_user.id)) | {this_year}, reverse=True)
     certs = _certificates()
     return jsonify(study_year=this_year, years=[_year_json(y, certs.get(y)) for y in years])
+
+
+@bp.get("/hours/standing")
+@practitioner_required
+def standing() -> Any:
+    """What the last completed year means for the annual review and a title application, each with its article."""
+    chosen = parse_title_years(request.args.getlist("title_years"), last_completed_year())
+    ps = person_standing(get_session(), current_user, title_years=chosen)
+    st = ps.standing
+    return jsonify(year=ps.year, unit=ps.unit, policy={"id": ps.policy.id, "title": ps.policy.title},
+                   judged=st is not None, may_be_excellent=st is None or st.may_be_excellent,
+                   at_most_basically_competent=st is not None and st.at_most_basically_competent,
+                   may_apply_for_title=st is None or st.may_apply_for_title,
+                   consequences=[{"kind": c.kind, "text": c.text, "rule": c.rule} for c in (st.consequences if st
+                                                                                         else ())],
+                   reasons=list(st.reasons) if st else [], title_years=list(st.title_years) if st else [],
+                   title_year_choices=list(ps.choices))
 
 
 @bp.get("/hours/<int(min=1, max=9999):year>")

@@ -189,3 +189,29 @@ def test_the_registration_sheet_prints_the_years_standing_and_its_verification_s
     # an earlier year's registration changes what the 2025 sheet says about 2025 (桐 第十四条 looks at 2024)
     give(app, db, person, 2024, "professional", -50, f"fix-{person.id}")
     assert "已有变化" in page(app.test_client(), f"/verify/{code}")
+
+
+def test_the_api_gives_the_standing_with_each_consequence_and_takes_the_title_years(
+        app: Any, db: Any, make: Any) -> None:
+    tonglu = make.practitioner(region="tonglu")
+    short(app, db, tonglu, 2024)
+    short(app, db, tonglu, 2025)
+    got = as_practitioner(app, tonglu).get("/api/v1/hours/standing").get_json()
+    assert (got["year"], got["unit"], got["judged"], got["may_be_excellent"], got["at_most_basically_competent"],
+            got["may_apply_for_title"], got["title_year_choices"]) == (2025, "学分", True, False, True, False, [])
+    assert [(c["kind"], f"{c['text']}（{c['rule']}）") for c in got["consequences"]] == [
+        ("excellent", NOT_EXCELLENT), ("basically_competent", COMPETENT), ("title", NO_TITLE_TL)]
+    wenzhou = make.practitioner(region="wenzhou", name="周六")
+    short(app, db, wenzhou, 2024)
+    complete(app, db, wenzhou, 2025)
+    client = as_practitioner(app, wenzhou)
+    default = client.get("/api/v1/hours/standing").get_json()
+    assert default["may_apply_for_title"] and default["title_years"] == [2025] and default["consequences"] == []
+    assert default["title_year_choices"] == list(range(2025, 2015, -1))
+    chosen = client.get("/api/v1/hours/standing?title_years=2024&title_years=2025").get_json()
+    assert not chosen["may_apply_for_title"] and chosen["title_years"] == [2024, 2025]
+    assert [f"{c['text']}（{c['rule']}）" for c in chosen["consequences"]] == [NO_TITLE_ZJ]
+    bad = client.get("/api/v1/hours/standing?title_years=2026")
+    assert bad.status_code == 400 and bad.get_json()["error"] == "invalid_input"
+    newcomer = as_practitioner(app, make.practitioner(region="wenzhou", name="吴七")).get("/api/v1/hours/standing")
+    assert newcomer.get_json()["judged"] is False and newcomer.get_json()["may_apply_for_title"] is True
