@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
-.PHONY: run test install mutate system-deps pdf-font lint bench-heartbeat bench-booking bench-uploads bench-faults bench-rules bench-roster demo migrate clean vendor-pdfjs vendor-jsqr
+.PHONY: run test install mutate system-deps pdf-font lint bench-heartbeat bench-booking bench-uploads bench-faults bench-rules bench-roster demo migrate clean vendor-pdfjs vendor-jsqr vendor-echarts
 
 $(BIN)/activate: pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -123,3 +123,13 @@ vendor-jsqr:
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache
+
+# Apache ECharts for the statistics pages' charts, from its npm package (see lms/static/vendor/README.md); run by hand
+# to update.
+ECHARTS_VERSION := 6.1.0
+vendor-echarts:
+	rm -rf /tmp/xst-echarts && mkdir -p /tmp/xst-echarts
+	cd /tmp/xst-echarts && npm pack --silent echarts@$(ECHARTS_VERSION) && tar xzf echarts-$(ECHARTS_VERSION).tgz
+	rm -rf lms/static/vendor/echarts && mkdir -p lms/static/vendor/echarts
+	cp /tmp/xst-echarts/package/dist/echarts.min.js /tmp/xst-echarts/package/LICENSE lms/static/vendor/echarts/
+	rm -rf /tmp/xst-echarts

@@ -21,6 +21,7 @@ def register_cli(app: Flask) -> None:
     from .exchange.cli import exchange_export, exchange_import
     app.cli.add_command(exchange_export)
     app.cli.add_command(exchange_import)
+    app.cli.add_command(stats_refresh_cmd)
 
 
 def alembic_config(url: str) -> Any:
@@ -98,3 +99,16 @@ def rules_explain(args: tuple[str, ...]) -> None:
 def main() -> None:
     from . import create_app
     FlaskGroup(create_app=lambda: create_app(), add_default_commands=True)(prog_name="lms")
+
+
+@click.command("stats-refresh")
+@click.option("--year", "years", type=int, multiple=True, help="年度（可多次给出；默认今年与去年）")
+@with_appcontext
+def stats_refresh_cmd(years: tuple[int, ...]) -> None:
+    """Rebuild the statistics of the given years (default: this study year and the last) and the claims waiting."""
+    from .db import database, transaction
+    from .stats.operations import CLAIMS, refresh_stats
+    with database().factory() as s, transaction(s):
+        done = refresh_stats(s, list(years) or None)
+    for year, n in sorted(done.items()):
+        click.echo(f"待处理认证：{n} 件" if year == CLAIMS else f"{year} 年度：{n} 人")

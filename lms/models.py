@@ -13,6 +13,7 @@ from .messages.models import Message, OutboxMail  # noqa: F401
 from .orgs.models import AdminChange, Employment, Organisation, RegionRow  # noqa: F401
 from .rosters.models import Programme, RosterRow, RosterUpload  # noqa: F401
 from .scheduler import SchedulerRun  # noqa: F401
+from .stats.models import StatsCell, StatsClaimCell, StatsPersonYear, StatsRefresh  # noqa: F401
 from .study.models import ChapterProgress, PresencePrompt, StudyClock, StudySegment  # noqa: F401
 
 try:  # the exams domain plugs in when present

@@ -152,11 +152,17 @@ ROUTES: dict[str, R | str] = {
     # (its own and those of the bureaus below it); imports only for persons in its scope (tests/exchange)
     "exchange.home": staff(), "exchange.prepare": staff(), "exchange.import_file": staff(),
     "exchange.export_file": staff(), "exchange.checksum": staff(),
+    # statistics (issue 14): every level within its scope; a region, industry or employer asked for in the query
+    # string outside it answers 404 (tests/stats); an employer narrowed to in the URL is swept here
+    **{e: R(get=READERS | MEMBERS | {"authority"}) for e in (
+        "stats.home", "stats.dashboard", "stats.people", "stats.export", "stats.people_export")},
+    "stats.org": R(get=READERS | {"authority"}),
 }
 
 # Values of URL parts that are not objects.
 PLAIN = {"year": 2026, "fmt": "csv", "direction": "down", "status": "published", "active": 0, "decision": "approve",
-         "disabled": 1, "report": "0123456789abcdef", "code": "XST-2026-0000", "filename": "app.css"}
+         "disabled": 1, "report": "0123456789abcdef", "code": "XST-2026-0000", "filename": "app.css",
+         "key": "regions"}
 
 
 def _world(app: Any, member_kind: str) -> tuple[dict[str, Any], dict[str, int]]:

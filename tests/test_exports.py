@@ -260,6 +260,35 @@ def exchange_export(w: ExamWorld) -> None:
         assert ("-2.50" if fmt == "csv" else -2.5) in cells  # the hours: a number, not neutralised text
 
 
+def _stats_client(w: ExamWorld) -> Any:
+    from lms.orgs.models import Employment
+    from lms.stats.operations import refresh_stats
+    org = w.make.org(name=HOSTILE_NAME)
+    person = w.make.practitioner(name=HOSTILE_NAME)
+    w.db.add(Employment(person_id=person.id, org_id=org.id, status="current", applied_at=clock.now(),
+                        started_on=clock.now().date(), confirmed_by_id=person.id, region_code=org.region_code))
+    w.db.commit()
+    refresh_stats(w.db, [clock.study_year()])
+    w.db.commit()
+    client = w.app.test_client()
+    web_login(client, w.bureau)
+    return client
+
+
+def stats_table_xlsx(w: ExamWorld) -> None:
+    """A dashboard's table of employers: an employer named like a formula stays text; counts stay numbers."""
+    cells = xlsx_cells(_stats_client(w).get(f"/stats/{clock.study_year()}/employers.xlsx"))
+    assert_neutral(cells, HOSTILE_NAME)
+    assert 1 in cells
+
+
+def stats_people_xlsx(w: ExamWorld) -> None:
+    """The persons behind a figure: a name like a formula stays text; the hours stay numbers."""
+    cells = xlsx_cells(_stats_client(w).get(f"/stats/{clock.study_year()}/people.xlsx?measure=short"))
+    assert_neutral(cells, HOSTILE_NAME)
+    assert 0 in cells
+
+
 # endpoint (with its format where one route gives both) -> a check that fails when the export lets a formula through
 EXPORTS: dict[str, Callable[[ExamWorld], None]] = {
     "exams.admin_roster_export:csv": roster_csv,
@@ -279,6 +308,8 @@ EXPORTS: dict[str, Callable[[ExamWorld], None]] = {
     "rosters.roster_template:csv": roster_template("csv"),
     "rosters.roster_template:xlsx": roster_template("xlsx"),
     "exchange.export_file": exchange_export,
+    "stats.export": stats_table_xlsx,
+    "stats.people_export": stats_people_xlsx,
 }
 
 

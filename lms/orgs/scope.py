@@ -93,6 +93,19 @@ def person_clause(scope: Scope) -> ColumnElement[bool]:
     return false()
 
 
+def dims_clause(scope: Scope, region: ColumnElement[str], industry: ColumnElement[str | None],
+                employer: ColumnElement[int | None]) -> ColumnElement[bool]:
+    """Rows that carry a practitioner's region, industry and current employer (the statistics' summaries) that a
+    scope covers, as person_clause says for persons: a territory (and an authority's industry), or an employer's
+    current staff."""
+    if scope.members_org is not None:
+        return employer == scope.members_org
+    if scope.territorial:
+        clause = region.in_(sorted(scope.regions))
+        return and_(clause, industry == scope.industry) if scope.industry else clause
+    return false()
+
+
 def org_clause(scope: Scope) -> ColumnElement[bool]:
     """The organisations a scope covers, as a WHERE clause on Organisation."""
     if scope.territorial:

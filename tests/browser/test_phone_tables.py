@@ -47,11 +47,11 @@ COVERED = {
                "exams.admin_questions", "oversight.new_correction", "oversight.corrections", "admin.preview", "exams.admin_session_edit",
                "exams.admin_bank", "admin.courseware_format", "orgs_admin.orgs", "orgs_admin.org",
                "orgs_admin.admin_changes", "orgs_admin.new_org", "orgs_admin.import_orgs", "rosters.programmes",
-               "rosters.programme", "rosters.roster", "exchange.home"},
+               "rosters.programme", "rosters.roster", "exchange.home", "stats.dashboard"},
     "proctor": {"exams.proctor_home", "exams.proctor_session"},
     "employer": {"orgs.home", "orgs.applications", "orgs.staff", "orgs.admins", "orgs.person", "claims.queue",
-                 "claims.person_claims"},
-    "authority": {"orgs.home", "admin.people", "admin.person", "claims.queue"},
+                 "claims.person_claims", "stats.dashboard"},
+    "authority": {"orgs.home", "admin.people", "admin.person", "claims.queue", "stats.dashboard"},
     "organiser": {"rosters.programmes", "rosters.programme", "rosters.roster", "rosters.new_programme",
                   "rosters.public_list"},
 }
@@ -73,6 +73,11 @@ NOT_CRAWLED = {
     "claims.evidence": "an evidence file",
     "exchange.export_file": "an exchange file (CSV/XLSX/JSON Lines)", "exchange.checksum": "a checksum file",
     "rosters.report": "XLSX", "rosters.roster_template": "CSV/XLSX",
+    "stats.export": "XLSX", "stats.people_export": "XLSX", "stats.home": "redirects to this year's dashboard",
+    "stats.org": "the dashboard narrowed to one employer by its URL (the dashboard's own links narrow by ?employer=; "
+                 "tests/browser/test_stats_flow.py walks the city dashboard at 390 px)",
+    "stats.people": "the persons behind a figure (linked once the statistics are refreshed; tests/browser/"
+                    "test_stats_flow.py opens one at 390 px)",
     "rosters.card": "the demo's roster waits for confirmation (tests/browser/test_roster_flow.py opens a card at 390 px)",
     "claims.new_for": "the demo's employers follow policies filed by the practitioner (Tonglu's is walked in "
                       "tests/claims)",
@@ -82,7 +87,8 @@ FILES = {"static", "courseware.chapter_media", "hours.sheet", "hours.staff_sheet
          "study.record_csv", "admin.record_csv", "exams.admin_roster_export", "audit.export",
          "exams.admin_sessions_template", "exams.admin_questions_template", "favicon", "orgs.staff_export",
          "orgs_admin.import_template", "orgs_admin.import_report", "claims.evidence", "rosters.report",
-         "rosters.roster_template", "exchange.export_file", "exchange.checksum"}
+         "rosters.roster_template", "exchange.export_file", "exchange.checksum", "stats.export",
+         "stats.people_export"}
 # POST endpoints that destroy or take away: every form for them must ask first (data-confirm, app.js), saying
 # what will happen. {endpoint: a test on its URL arguments (None: always)}.
 DESTRUCTIVE: dict[str, Any] = {
