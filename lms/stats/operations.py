@@ -12,13 +12,29 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, delete, false, func, insert, literal, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    and_,
+    case,
+    cast,
+    delete,
+    false,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from rules import Policy, load_policy
 
 from .. import clock
 from ..accounts.models import Person
+from ..claims.corrections import TRANSFER_KIND
 from ..claims.models import OPEN_STATUSES, HourClaim
 from ..hours.models import HoursEntry
 from ..orgs.models import Employment
@@ -83,9 +99,16 @@ def refresh_year(s: Session, year: int) -> int:
         return func.coalesce(func.sum(case((cond, he.hours), else_=zero)), zero)
 
     other = tuple(t for ts in SOURCE_TYPES.values() for t in ts)
+    # 威人社字〔2022〕2号 三: hours transferred from another region come through a claim of the transfer_in kind
+    # (lms/claims/corrections.py); its entries are "claim" entries named <claim id>:<category>.
+    transferred = he.source_ref.in_(union_all(*[
+        select(cast(HourClaim.id, String) + literal(f":{c}")).where(HourClaim.kind == TRANSFER_KIND)
+        for c in CATEGORY_COLUMNS]).scalar_subquery())
+    by_source = {src: he.source_type.in_(SOURCE_TYPES[src]) for src in SOURCES if src != "other"}
+    by_source["claim"] = and_(by_source["claim"], ~transferred)
+    by_source["transfer"] = or_(by_source["transfer"], and_(he.source_type == "claim", transferred))
     sums = (select(he.person_id, *[summed(he.category == c).label(c) for c in CATEGORY_COLUMNS],
-                   *[summed(he.source_type.in_(SOURCE_TYPES[src])).label(f"src_{src}") for src in SOURCES
-                     if src != "other"],
+                   *[summed(cond).label(f"src_{src}") for src, cond in by_source.items()],
                    summed(he.source_type.not_in(other)).label("src_other"), func.count().label("entries"))
             .where(he.year == year).group_by(he.person_id).subquery())
     current = (select(Employment.person_id, Employment.org_id)

@@ -93,6 +93,15 @@ def seed(make: Any, db: Any) -> World:
                          kind_label="培训", rule="第十二条", chain="default", steps=1, facts="{}", title=f"培训{i}",
                          hours_claimed=Decimal(8), status=status, step=step, filed_by_id=people[i].id, filed_at=at,
                          updated_at=at))
+    # 威人社字〔2022〕2号 三: transferred hours come through a transfer_in claim, registered as its "claim" entry
+    transfer = HourClaim(person_id=people[5].id, year=YEAR, policy="wenzhou-2020", kind="transfer_in",
+                         kind_label="转入学时", rule="三", chain="transfer", steps=1, facts="{}", title="转入",
+                         hours_claimed=Decimal(8), credited_hours=Decimal(8), status="approved", step=1,
+                         filed_by_id=people[5].id, filed_at=clock.now(), updated_at=clock.now())
+    db.add(transfer)
+    db.flush()
+    register_hours(db, person_id=people[5].id, year=YEAR, category="professional", hours=Decimal(8),
+                   source_type="claim", source_ref=f"{transfer.id}:professional", title="转入", org="温州市人社局")
     db.commit()
     authority = make.org(kind="authority", region="wenzhou", name="温州市教育局", industry="教育")
     world = World(city=make.staff("bureau", region="wenzhou"), county=make.staff("bureau", region="wenzhou-lucheng"),
@@ -136,6 +145,10 @@ def direct(app: Any, db: Any, actor: Any, year: int) -> dict[str, Any]:
             for e in entries:
                 out[e.category] += e.hours
                 src = next((x for x, types in SOURCE_TYPES.items() if e.source_type in types), "other")
+                if e.source_type == "claim":
+                    ref = e.source_ref.split(":")[0]
+                    claim = db.get(HourClaim, int(ref)) if ref.isdigit() else None
+                    src = "transfer" if claim is not None and claim.kind == "transfer_in" else "claim"
                 out[f"src_{src}"] += e.hours
     return out
 
@@ -170,8 +183,8 @@ def test_the_city_sees_its_counties_and_neither_tonglu_nor_weihai(app: Any, make
         regions = by_region(db, scope_of(db, w.city), YEAR, Slice())
     assert t["persons"] == 6 and t["complete"] == 3  # 人员0 (18+72), 人员1 (18+62+10), 人员4 (18+60+12)
     assert [r[0] for r in regions.rows] == ["温州市鹿城区", "温州市龙湾区"]
-    assert t["professional"] == Decimal("72") + Decimal("62") + Decimal("85") + Decimal("60")
-    assert t["src_transfer"] == Decimal("12") and t["src_other"] == Decimal("5")  # manual 10, correction -5
+    assert t["professional"] == Decimal("72") + Decimal("62") + Decimal("85") + Decimal("60") + Decimal("8")
+    assert t["src_transfer"] == Decimal("20") and t["src_other"] == Decimal("5")  # a hand entry 12, a claim 8  # manual 10, correction -5
     assert t["src_study"] == Decimal("18") and t["src_exam"] == Decimal("96")
 
 
@@ -282,7 +295,7 @@ def test_every_table_exports_what_the_page_shows(app: Any, make: Any, db: Any) -
     assert resp.status_code == 200
     rows = [[c.value for c in r] for r in load_workbook(io.BytesIO(resp.data)).active.iter_rows()]
     assert rows[0][:4] == ["地区", "人数", "参加学习", "达到要求"]
-    assert rows[1][:4] == ["温州市鹿城区", 4, 3, 2] and rows[2][:4] == ["温州市龙湾区", 2, 1, 1]
+    assert rows[1][:4] == ["温州市鹿城区", 4, 3, 2] and rows[2][:4] == ["温州市龙湾区", 2, 2, 1]
     resp = client.get(f"/stats/{YEAR}/people.xlsx?measure=short&region=wenzhou-lucheng")
     rows = [[c.value for c in r] for r in load_workbook(io.BytesIO(resp.data)).active.iter_rows()]
     assert sorted(r[0] for r in rows[1:]) == ["人员2", "人员3"]
