@@ -22,10 +22,12 @@ from sqlalchemy.orm import Session
 from lms import audit, clock
 from lms.accounts.models import Person
 from lms.catalogue.models import CATEGORIES, Course, Enrolment
+from lms.catalogue.rules import credited_hours, policy_of_person, registrar, registration_of
 from lms.db import one_statement
 from lms.errors import Conflict, InvalidInput, NotAllowed, NotEligible, NotFound
 from lms.hours.operations import register_hours
-from lms.regions import registering_bureau
+from lms.regions import CATEGORY_NAMES, registering_bureau
+from lms.study.completion import recorded_minutes
 
 from .models import (
     Booking,
@@ -39,7 +41,9 @@ from .models import (
     WaitlistEntry,
 )
 
-# 温人社发〔2020〕125号 第十条: passing the on-site electronic exam registers the general public hours.
+# 温人社发〔2020〕125号 第十条: passing the on-site electronic exam registers the general public hours. The article a
+# registration cites comes from the person's policy (lms/catalogue/rules.py); this one only where no policy has a
+# platform rule for the person's region any more.
 RULE = "温人社发〔2020〕125号 第十条"
 _rng = random.SystemRandom()
 
@@ -278,10 +282,11 @@ def is_assigned(s: Session, proctor: Person, session_id: int) -> bool:
 # ---- booking ----------------------------------------------------------------------------------------------
 
 def completed_enrolment(s: Session, person: Person, plan: ExamPlan) -> Enrolment | None:
-    """The enrolment of the plan's year and category whose online study is complete, if any."""
+    """The enrolment of the plan's year and category whose online study is complete and whose hours the exam earns
+    (its completion 'exam', from the person's policy: 温 第十条; a Tonglu course needs none, 桐 第八条), if any."""
     return s.scalar(select(Enrolment).where(
         Enrolment.person_id == person.id, Enrolment.year == plan.year, Enrolment.category == plan.category,
-        Enrolment.completed_at.is_not(None)))
+        Enrolment.completed_at.is_not(None), Enrolment.completion == "exam").order_by(Enrolment.id))
 
 
 def _check_can_book(s: Session, person: Person, plan: ExamPlan, settings: ExamSettings) -> Enrolment:
@@ -289,8 +294,13 @@ def _check_can_book(s: Session, person: Person, plan: ExamPlan, settings: ExamSe
         raise NotEligible("只有专业技术人员可以报名考试")
     enrolment = completed_enrolment(s, person, plan)
     if enrolment is None:
-        # 第十条: the exam is booked after the online study is finished.
-        raise NotEligible(f"请先完成 {plan.year} 年度一般公需科目课程的在线学习，再报名考试（温人社发〔2020〕125号 第十条）")
+        label = CATEGORY_NAMES[plan.category]
+        told = registration_of(s, person, plan.category, plan.year)
+        if told["completion"] == "study":
+            raise NotEligible(f"按规定{label}课程完成在线学习即登记学时，无需参加考试（{told['article']}）")
+        # 温 第十条: the exam is booked after the online study is finished.
+        cite = f"（{told['article']}）" if told["article"] else ""
+        raise NotEligible(f"请先完成 {plan.year} 年度{label}课程的在线学习，再报名考试{cite}")
     rows = s.execute(select(Booking.status, ExamPaper.passed).outerjoin(ExamPaper, ExamPaper.booking_id == Booking.id)
                      .where(Booking.person_id == person.id, Booking.plan_id == plan.id)).all()
     if any(passed for _status, passed in rows):
@@ -372,7 +382,7 @@ WITH r AS (
     SELECT
       (SELECT min(en.id) FROM enrolment en
        WHERE en.person_id = pe.id AND en.year = s.year AND en.category = s.category
-         AND en.completed_at IS NOT NULL) AS enrolment_id,
+         AND en.completed_at IS NOT NULL AND en.completion = 'exam') AS enrolment_id,
       (SELECT coalesce(bool_or(pa.passed), false) FROM exam_booking bk JOIN exam_paper pa ON pa.booking_id = bk.id
        WHERE bk.person_id = pe.id AND bk.plan_id = s.plan_id) AS passed,
       EXISTS (SELECT 1 FROM exam_booking bk WHERE bk.person_id = pe.id AND bk.plan_id = s.plan_id
@@ -838,14 +848,39 @@ def submit_paper(s: Session, paper_id: int, *, by: str, person: Person | None = 
 
 
 def register_exam_hours(s: Session, booking: Booking) -> None:
-    """Register the course's credited hours in the city HR bureau's name, once per enrolment (第十条)."""
+    """Register the hours a passed exam earns, once per enrolment, as the person's policy says: how many (温 第十条:
+    18 whatever the course; elsewhere the course's), in whose name (the city HR bureau, 温 第十条; the industry
+    authority, 第十一条) and citing which article."""
     enrolment = booking.enrolment
     course: Course = enrolment.course
     person = booking.person
+    policy = policy_of_person(person, enrolment.year)
+    if policy is not None and course.category in policy.platform_categories:
+        rule = policy.course_rule(course.category)
+        minutes = recorded_minutes(s, enrolment) if rule.hours == "recorded" else None
+        hours, article = credited_hours(person, course, enrolment.year, minutes=minutes)
+        org = registrar(s, person, rule, course)
+    else:  # no platform rule for the person's region now (they moved): the course's hours, the exam's article
+        hours, article, org = Decimal(course.credited_hours), RULE, registering_bureau(person.region)
     register_hours(s, person_id=person.id, year=enrolment.year, category=enrolment.category,
-                   hours=Decimal(course.credited_hours), source_type="exam", source_ref=f"enrolment:{enrolment.id}",
-                   title=f"{course.title}（现场电子化考试合格）", org=registering_bureau(person.region), rule=RULE,
+                   hours=hours, source_type="exam", source_ref=f"enrolment:{enrolment.id}",
+                   title=f"{course.title}（现场电子化考试合格）", org=org, rule=article,
                    note=f"准考证号 {booking.ticket_no}")
+    # Where the policy allows several courses of the category a year (威 二: as many as the 30 public hours need),
+    # the passed exam also registers the other courses of the year whose study was complete when it was booked
+    # (each once: the hours bank's unique source).
+    others = s.scalars(select(Enrolment).where(
+        Enrolment.person_id == person.id, Enrolment.year == enrolment.year, Enrolment.category == enrolment.category,
+        Enrolment.completion == "exam", Enrolment.completed_at.is_not(None),
+        Enrolment.completed_at <= booking.created_at, Enrolment.id != enrolment.id)).all()
+    for other in others:
+        if policy is not None and other.course.category in policy.platform_categories:
+            more, article = credited_hours(person, other.course, other.year, minutes=None if rule.hours == "course"
+                                           else recorded_minutes(s, other))
+            register_hours(s, person_id=person.id, year=other.year, category=other.category, hours=more,
+                           source_type="exam", source_ref=f"enrolment:{other.id}",
+                           title=f"{other.course.title}（现场电子化考试合格）", org=registrar(s, person, rule, other.course),
+                           rule=article, note=f"准考证号 {booking.ticket_no}")
 
 
 def submit_expired_papers(s: Session) -> int:

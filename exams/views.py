@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, joinedload
 from lms import clock
 from lms.accounts.models import Person
 from lms.catalogue.models import Course, CourseOffering
+from lms.catalogue.rules import registration_of
 from lms.db import database, get_or_404, get_session, transaction
 from lms.errors import Conflict, DomainError, InvalidInput, NotFound
 from lms.exports import Column, export_response
@@ -166,7 +167,9 @@ def booking() -> Any:
     held = next((b for b in mine if b.status in ("booked", "checked_in")), None)
     passed = any(b.paper is not None and b.paper.passed for b in mine)
     attempts_left = max(0, settings().max_attempts - sum(1 for b in mine if b.status != "cancelled"))
+    registration = registration_of(s, current_user, plan.category, plan.year) if plan is not None else None
     return render_template("exams/booking.html", plan=plan, eligible=eligible, bookings=bookings, waits=waits,
+                           registration=registration,
                            notices=notices, now=clock.now(), form=FlaskForm(), held=held, passed=passed,
                            attempts_left=attempts_left, max_attempts=settings().max_attempts,
                            waiting_sessions={w.session_id for w in waits})
@@ -222,7 +225,8 @@ def ticket(booking_id: int) -> Any:
     # white with its 4-module quiet zone; its size on screen is set by exams.css.
     qr = segno.make_qr(b.ticket_no, error="m").svg_inline(border=4, light="#fff", omitsize=True,
                                                            title=f"准考证号 {b.ticket_no}")
-    return render_template("exams/ticket.html", b=b, qr=Markup(qr))
+    registration = registration_of(get_session(), current_user, b.plan.category, b.plan.year, b.enrolment.course)
+    return render_template("exams/ticket.html", b=b, qr=Markup(qr), registration=registration)
 
 
 @bp.get("/bookings/<int:booking_id>/exam")
@@ -262,8 +266,11 @@ def paper_page(paper_id: int) -> Any:
     if paper.status == "open":
         return render_template("exams/paper.html", paper=paper, data=paper_json(paper))
     left = attempts_left(get_session(), current_user, paper.booking.plan, settings())
+    booking = paper.booking
+    registration = registration_of(get_session(), current_user, booking.plan.category, booking.plan.year,
+                                   booking.enrolment.course)
     return render_template("exams/result.html", paper=paper, review=review(paper), attempts_left=left,
-                           max_attempts=settings().max_attempts)
+                           max_attempts=settings().max_attempts, registration=registration)
 
 
 # ---- bureau: 考试计划 -------------------------------------------------------------------------------------

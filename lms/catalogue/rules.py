@@ -86,3 +86,25 @@ def registrar(s: Session, person: Person, rule: CourseRule, course: Course) -> s
     if rule.registered_by == "system":
         return f"{REGIONS[person.region].bureau}（系统自动登记）"
     return bureau
+
+
+def credit_article(person: Person, category: str, year: int) -> str:
+    """The article a registration of the category's platform course cites under the person's policy (温 第十条 for
+    Wenzhou's general public course; 威 二(一)1 ...); the course rule's own article where no amount is known."""
+    policy = policy_of_person(person, year)
+    if policy is None or category not in policy.platform_categories:
+        return ""
+    credits = policy.course_credit(category, year, course_hours=Decimal(1), minutes=Decimal(60))
+    return credits[0].rule if credits else policy.course_rule(category).rule
+
+
+def registration_of(s: Session, person: Person, category: str, year: int, course: Course | None = None) -> dict[str, str]:
+    """What a page tells the practitioner about a category's platform hours: the registering body and the article
+    ({"org", "article", "completion"}; empty strings where their policy has no such platform course)."""
+    policy = policy_of_person(person, year)
+    if policy is None or category not in policy.platform_categories:
+        return {"org": "", "article": "", "completion": ""}
+    rule = policy.course_rule(category)
+    stand_in = course if course is not None else Course(category=category, owner_org_id=None)
+    return {"org": registrar(s, person, rule, stand_in), "article": credit_article(person, category, year),
+            "completion": rule.completion}

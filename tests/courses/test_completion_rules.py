@@ -1,4 +1,5 @@
-"""Hours registered when the study completes a course (lms/study/completion.py), on both heartbeat paths.
+"""Hours registered when the study completes a course (lms/study/completion.py), on both heartbeat paths: the whole
+path from choosing to hours for the regions whose study earns them (Tonglu, Sichuan, Weihai's professional courses).
 
 The beats go through the ASGI front: on PostgreSQL the lane (lms/study/lane.py) answers the steady beats, the one
 that completes the course included; on SQLite Flask's heartbeat() answers every beat. Both must register the same
@@ -15,6 +16,7 @@ from sqlalchemy import select
 
 from lms.catalogue.models import Enrolment
 from lms.hours.models import HoursEntry
+from tests.conftest import login
 from tests.courses.conftest import course_of
 from tests.test_heartbeat_lane import BEAT, Player
 
@@ -28,7 +30,12 @@ def study_to_the_end(make_app: Any, make: Any, through_front: Any, frozen_clock:
     app.teardown_request(lambda _exc: seen.append(request.path) if request.path == BEAT else None)
     person = make.practitioner(region=region)
     course = course_of(make, region=region, category=category, hours=hours, minutes=minutes)
-    enrolment = make.enrol(person, course)
+    chooser = make.app.test_client()  # 培训报名 through the API, as the practitioner's page does
+    assert login(chooser, person.id_number).status_code == 200
+    chosen = chooser.post("/api/v1/enrolments", json={"course_id": course.id})
+    assert chosen.status_code == 201, chosen.json
+    enrolment = make.s.get(Enrolment, chosen.json["enrolment_id"])
+    make.s.rollback()  # a read left open would keep seeing the database as it was (SQLite's snapshot)
     page = Player(through_front(app), person, enrolment, course.chapters[0].id)
     last = page.beat()
     for _ in range(minutes * 2):
@@ -39,7 +46,7 @@ def study_to_the_end(make_app: Any, make: Any, through_front: Any, frozen_clock:
 
 
 def _entries(db: Any, enrolment: Any) -> list[HoursEntry]:
-    db.expire_all()
+    db.rollback()
     return list(db.scalars(select(HoursEntry).where(HoursEntry.person_id == enrolment.person_id)))
 
 
