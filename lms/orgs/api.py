@@ -160,7 +160,11 @@ def staff() -> Any:
         "person": {"id": r.person.id, "name": r.person.name, "id_number": r.person.masked_id_number},
         "employment_id": r.employment.id, "since": r.employment.started_on.isoformat() if r.employment.started_on
         else None, "hours": f"{r.total:.2f}", "required": f"{r.required:.2f}", "short": f"{r.short:.2f}",
-        "complete": r.complete} for r in staff_rows(s, o.id, year)])
+        "complete": r.complete,
+        # 桐人社发〔2018〕26号 第十四条: the employer puts the credits into the annual review
+        "last_year_consequences": [{"kind": c.kind, "text": c.text, "rule": c.rule}
+                                   for c in (r.prior.standing.consequences if r.prior.standing else ())]}
+        for r in staff_rows(s, o.id, year)])
 
 
 @bp.post("/orgs/register")

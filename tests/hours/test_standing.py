@@ -171,6 +171,9 @@ def test_the_employer_sees_last_years_consequences_in_the_staff_list_its_export_
     assert "上年度考核与职称申报" in cells
     assert cells[cells.index("钱一") + 8] == f"{NOT_EXCELLENT}；{NO_TITLE_TL}" and cells[cells.index("孙二") + 8] == "无"
     assert NOT_EXCELLENT in page(boss, f"/org/people/{behind.id}").replace("<strong>", "").replace("</strong>", "")
+    api = {r["person"]["name"]: r["last_year_consequences"] for r in boss.get("/api/v1/org/staff").get_json()["staff"]}
+    assert [c["kind"] for c in api["钱一"]] == ["excellent", "title"] and api["孙二"] == []
+    assert api["钱一"][0] == {"kind": "excellent", "text": "当年度考核等次不得评为优秀", "rule": "桐人社发〔2018〕26号 第十四条"}
 
 
 def test_the_registration_sheet_prints_the_years_standing_and_its_verification_sees_it_change(
