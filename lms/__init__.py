@@ -78,13 +78,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .orgs.admin_views import bp as orgs_admin_bp
     from .orgs.api import bp as orgs_api_bp
     from .orgs.views import bp as orgs_bp
+    from .reminders.views import bp as reminders_bp
     from .rosters.views import bp as rosters_bp
     from .stats.views import bp as stats_bp
     from .study.views import bp as study_bp
 
     for bp in (accounts_bp, catalogue_bp, study_bp, hours_bp, admin_bp, audit_bp, api_bp, courseware_bp, orgs_bp,
                orgs_admin_bp, orgs_api_bp, claims_bp, rosters_bp, messages_bp, oversight_bp,
-               exchange_bp, stats_bp):
+               exchange_bp, stats_bp, reminders_bp):
         app.register_blueprint(bp)
     try:
         from exams.views import register as register_exams

@@ -67,6 +67,9 @@ ACTION_NAMES: dict[str, str] = {
     "roster.confirm": "确认培训名单并登记学时",
     "exchange.export": "导出数据交换文件",
     "exchange.import": "导入数据交换文件（外地学时转入）",
+    "reminder.schedule": "安排年终学时提醒",
+    "reminder.cancel": "取消年终学时提醒",
+    "reminder.send": "发送年终学时提醒",
 }
 
 # The kind of object an entry is about, in the words of the audit log.
@@ -75,7 +78,7 @@ TARGET_NAMES: dict[str, str] = {
     "HoursEntry": "学时登记", "HoursCertificate": "电子证书", "ExamPlan": "考试计划", "ExamSession": "考试场次",
     "Booking": "考试报名", "ExamPaper": "试卷", "Organisation": "机构", "Employment": "人员匹配",
     "AdminChange": "管理员变更", "HourClaim": "学时认证申报", "HoursCorrection": "学时登记更正", "Programme": "培训项目", "RosterUpload": "培训名单",
-    "ExchangeExport": "数据交换文件",
+    "ExchangeExport": "数据交换文件", "ReminderCampaign": "年终学时提醒",
 }
 
 # When set (the test suite sets it), recording an action that has no name in ACTION_NAMES raises at once.

@@ -238,6 +238,7 @@ def run_scheduler(app: Flask, poll_seconds: float | None = None) -> None:
     except ImportError:
         pass
     from .messages import jobs as _mail_jobs  # noqa: F401  (registers the outbox sender)
+    from .reminders import jobs as _reminder_jobs  # noqa: F401  (registers the year-end reminders)
     from .stats import jobs as _stats_jobs  # noqa: F401  (registers stats.refresh)
     poll = poll_seconds if poll_seconds is not None else float(app.config.get("SCHEDULER_POLL_SECONDS", 5))
     check = float(app.config.get("SCHEDULER_CHECK_SECONDS", 2))

@@ -157,6 +157,10 @@ ROUTES: dict[str, R | str] = {
     **{e: R(get=READERS | MEMBERS | {"authority"}) for e in (
         "stats.home", "stats.dashboard", "stats.people", "stats.export", "stats.people_export")},
     "stats.org": R(get=READERS | {"authority"}),
+    # year-end reminders (issue 14 item 3): the campaigns of the bureau's territory; an employer reads the list of
+    # its short staff only for a campaign that told it
+    "reminders.campaigns": staff(), "reminders.schedule": staff(), "reminders.campaign": staff(),
+    "reminders.cancel": staff(), "reminders.staff_list": R(get=MEMBERS),
 }
 
 # Values of URL parts that are not objects.
@@ -347,11 +351,23 @@ def _world(app: Any, member_kind: str) -> tuple[dict[str, Any], dict[str, int]]:
             s.add(made)
             s.flush()
             exports[where] = made.id
+        from lms.reminders.models import ReminderCampaign, ReminderDelivery
+        campaigns = {}
+        for where, bureau, clerk, told in (("in", lucheng, actors["county"], admin),
+                                           ("out", weihai, weihai_clerk, outsider_admin)):
+            campaign = ReminderCampaign(org_id=bureau.id, created_by_id=clerk.id, year=2026,
+                                        send_on=now.date() + timedelta(days=30), note="", created_at=now,
+                                        persons_told=0, employers_told=1)
+            s.add(campaign)
+            s.flush()
+            s.add(ReminderDelivery(campaign_id=campaign.id, person_id=told.id, kind="employer", org_id=told.org_id,
+                                   lacks="", created_at=now))
+            campaigns[where] = campaign.id
         s.commit()
         ids = {
             "correction_id": (corrections["in"], corrections["out"]),
             "claim_id": (claims["in"], claims["out"]), "evidence_id": (evidence["in"], evidence["out"]),
-            "export_id": (exports["in"], exports["out"]),
+            "export_id": (exports["in"], exports["out"]), "campaign_id": (campaigns["in"], campaigns["out"]),
             "person_id": (p_in.id, p_out.id), "org_id": (pending_in.id, pending_out.id),
             "employment_id": (e_in.id, e_out.id), "application_in": (a_in.id, a_in.id),
             "application_out": (a_out.id, a_out.id), "leaver_in": (leaver.id, leaver.id), "colleague": (colleague.id, outsider_admin.id),
