@@ -192,3 +192,32 @@ def _enrolled_login(make: Any, chapter: Any) -> str:
     from lms.catalogue.models import Enrolment
     return str(make.s.scalar(select(Person.id_number).join(Enrolment, Enrolment.person_id == Person.id)
                              .where(Enrolment.course_id == chapter.course_id)))
+
+
+def test_an_exchange_export_is_kept_in_the_bucket_and_downloads_as_its_checksum_says(s3_app: Any, s3_make: Any,
+                                                                                     s3: Any) -> None:
+    import hashlib
+    from decimal import Decimal
+
+    from sqlalchemy import select
+
+    from lms.exchange.models import ExchangeExport
+    from lms.hours.operations import register_hours
+    person = s3_make.practitioner("陈老师", region="wenzhou-lucheng")
+    with s3_app.app_context():
+        register_hours(s3_make.s, person_id=person.id, year=2026, category="professional", hours=Decimal("12.5"),
+                       source_type="manual", source_ref="s3-1", title="培训", org="温州市教育局")
+        s3_make.s.commit()
+    clerk = s3_app.test_client()
+    web_login(clerk, s3_make.staff("bureau", "city").username)
+    assert clerk.post("/admin/exchange/exports", data={"year": "2026", "fmt": "jsonl"}).status_code == 302
+    s3_make.s.rollback()
+    made = s3_make.s.scalars(select(ExchangeExport)).one()
+    store = file_store("exchange", s3_app)
+    assert isinstance(store, S3Store)
+    assert objects(s3, store.prefix) == [store.name(made.key)]
+    assert files_on_disk(s3_app) == [] and not list(Path(s3_app.config["INSTANCE_DIR"]).rglob("*.jsonl"))
+    with clerk.get(f"/admin/exchange/exports/{made.id}/file") as data, \
+            clerk.get(f"/admin/exchange/exports/{made.id}/sha256") as check:
+        assert data.status_code == 200 and '"hours":"12.50"' in data.get_data(as_text=True)
+        assert check.get_data(as_text=True) == f"{hashlib.sha256(data.data).hexdigest()}  {made.filename}\n"
