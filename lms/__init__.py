@@ -69,7 +69,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .admin.views import bp as admin_bp
     from .api import bp as api_bp
     from .catalogue.views import bp as catalogue_bp
-    from .claims import queue_views  # noqa: F401  (the reviewer's queue, on the claims blueprint)
+    from .claims import deadline_views, queue_views  # noqa: F401  (more pages on the claims blueprint)
     from .claims.oversight import bp as oversight_bp
     from .claims.views import bp as claims_bp
     from .exchange.views import bp as exchange_bp

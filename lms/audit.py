@@ -60,6 +60,7 @@ ACTION_NAMES: dict[str, str] = {
     "hours.correction_file": "提交学时登记更正",
     "hours.correction_approve": "复核同意学时登记更正",
     "hours.correction_reject": "驳回学时登记更正",
+    "claim.late_grant": "准予逾期申报学时",
     "programme.file": "施教机构报备培训项目",
     "programme.approve": "批准培训项目",
     "programme.reject": "不批准培训项目",
@@ -79,6 +80,7 @@ TARGET_NAMES: dict[str, str] = {
     "Booking": "考试报名", "ExamPaper": "试卷", "Organisation": "机构", "Employment": "人员匹配",
     "AdminChange": "管理员变更", "HourClaim": "学时认证申报", "HoursCorrection": "学时登记更正", "Programme": "培训项目", "RosterUpload": "培训名单",
     "ExchangeExport": "数据交换文件", "ReminderCampaign": "年终学时提醒",
+    "LateFilingGrant": "逾期申报许可",
 }
 
 # When set (the test suite sets it), recording an action that has no name in ACTION_NAMES raises at once.

@@ -5,6 +5,7 @@ from .accounts.models import LoginSession, Person  # noqa: F401
 from .audit import AuditEntry  # noqa: F401
 from .catalogue.models import Chapter, Course, CourseOffering, Enrolment  # noqa: F401
 from .claims.corrections import HoursCorrection  # noqa: F401
+from .claims.grants import LateFilingGrant  # noqa: F401
 from .claims.models import ClaimEvidence, ClaimStep, HourClaim  # noqa: F401
 from .db import Base
 from .exchange.models import ExchangeExport  # noqa: F401

@@ -237,6 +237,7 @@ def run_scheduler(app: Flask, poll_seconds: float | None = None) -> None:
         import exams.jobs  # noqa: F401  (registers the exam jobs, if present)
     except ImportError:
         pass
+    from .claims import jobs as _claim_jobs  # noqa: F401  (registers the deadline reminders)
     from .messages import jobs as _mail_jobs  # noqa: F401  (registers the outbox sender)
     from .reminders import jobs as _reminder_jobs  # noqa: F401  (registers the year-end reminders)
     from .stats import jobs as _stats_jobs  # noqa: F401  (registers stats.refresh)

@@ -133,6 +133,9 @@ ROUTES: dict[str, R | str] = {
     # batch approval: only claims the reviewer may decide are approved (tests/claims/test_queues.py: a claim outside
     # the scope is reported as not found); an empty selection is refused (400) for every reviewer
     "claims.approve_selected": R(post=BUREAU | MEMBERS | {"authority"}),
+    # late filing granted by the county HR bureau (tests/claims/test_deadlines.py: the city bureau is refused, and a
+    # person outside the county is "not in the bureau's area"); the city bureau and supervisors read the grants
+    "claims.late_filing": staff(), "claims.grant_late": R(post=frozenset({"county"})),
     # training organisers' programmes and rosters (issue 13): the organiser's own, the competent bureau's and the
     # industry authority's; an organiser never sees another organiser's programme or attendees
     "rosters.public_list": PUBLIC,

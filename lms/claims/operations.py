@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -45,6 +46,7 @@ from ..orgs.operations import current_employment, region_in
 from ..orgs.scope import covers_person, person_clause, require_write, scope_of
 from ..regions import REGIONS, policy_of
 from .corrections import certificate_taken, four_eyes_refusal
+from .deadlines import closed_year_problem, late_allowed, use_grant
 from .models import EVIDENCE_TYPES, MAX_FILE_BYTES, MAX_FILES, ClaimEvidence, ClaimStep, HourClaim
 from .notices import tell_decision
 
@@ -177,8 +179,10 @@ def _store_evidence(s: Session, actor: Person, claim: HourClaim, files: list[tup
 
 # ---- filing ---------------------------------------------------------------------------------------------------
 
-def check_facts(policy: Policy, kind: ClaimKind, facts: dict[str, str]) -> tuple[ClaimHours | None, dict[str, str]]:
-    """The hours a claim's facts give (rules.claims.hours_for_claim), or every problem with them at once."""
+def check_facts(policy: Policy, kind: ClaimKind, facts: dict[str, str], late_ok: Callable[[date], bool] | None = None,
+                ) -> tuple[ClaimHours | None, dict[str, str]]:
+    """The hours a claim's facts give (rules.claims.hours_for_claim), or every problem with them at once. late_ok
+    says whether an activity that ended on a day may be claimed after its deadline (a grant: claims/deadlines.py)."""
     problems: dict[str, str] = {}
     for field in kind.fields:
         value = facts.get(field.name)
@@ -196,9 +200,11 @@ def check_facts(policy: Policy, kind: ClaimKind, facts: dict[str, str]) -> tuple
         got = hours_for_claim(policy, kind, facts, today=clock.china_today())
     except ClaimError as exc:
         return None, {exc.field or "form": exc.message}
-    if got.deadline is not None and got.deadline.last_day < clock.china_today():
+    late_granted = late_ok is not None and late_ok(got.activity.end or got.activity.start)
+    if got.deadline is not None and got.deadline.last_day < clock.china_today() and not late_granted:
         d = got.deadline
-        return None, {"end": f"已超过申报期限：该活动最迟应于 {d.last_day.isoformat()} 前申报（{d.rule}：{d.text}）"}
+        return None, {"end": f"已超过申报期限：该活动的申报已于 {d.last_day.isoformat()} 截止（{d.rule}：{d.text}）；"
+                             "确有正当理由的，请向所在县（市、区）人力资源和社会保障局申请准予逾期申报"}
     return got, {}
 
 
@@ -254,7 +260,8 @@ def check_filing(s: Session, person: Person, kind_id: str, form: dict[str, str],
     policy = policy_of_person(s, person)
     kind = kind_of(policy, kind_id)
     facts = _facts_of(kind, form)
-    got, problems = check_facts(policy, kind, facts)
+    late_ok = late_allowed(s, person.id)
+    got, problems = check_facts(policy, kind, facts, late_ok)
     if got is not None and policy_of_person(s, person, got.activity.year).id != policy.id:
         # An activity of an earlier year follows the policy in force for that year.
         policy = policy_of_person(s, person, got.activity.year)
@@ -263,7 +270,9 @@ def check_filing(s: Session, person: Person, kind_id: str, form: dict[str, str],
         except ClaimError:
             problems["kind"] = f"{got.activity.year}年适用的{policy.document}没有“{kind.label}”这类申报"
         else:
-            got, problems = check_facts(policy, kind, facts)
+            got, problems = check_facts(policy, kind, facts, late_ok)
+    if got is not None and (closed := closed_year_problem(s, person.id, got.activity.year)):
+        problems["start"] = closed
     chain = chain_of(s, person, policy, kind.id)
     if not files_for(s, actor or person, person, chain):
         who = "或".join(ORGANISATIONS[f] for f in chain.filed_by)
@@ -298,6 +307,7 @@ def file_claim(s: Session, actor: Person, person: Person, kind_id: str, form: di
         s.flush()
     except IntegrityError:
         raise Conflict(f"“{got.activity.item_id}”已有一项正在审核的申报，同一成果不能重复申报") from None
+    use_grant(s, claim)  # a late filing uses the county bureau's grant, once
     _store_evidence(s, actor, claim, good)
     s.add(ClaimStep(claim_id=claim.id, version=1, step=0, level="申报", decision="submit", actor_id=actor.id,
                     org_id=None, org_name=None, facts=claim.facts, hours=got.hours, at=now))
@@ -343,6 +353,7 @@ def resubmit_claim(s: Session, actor: Person, claim_id: int, *, version: int, fo
         s.flush()
     except IntegrityError:
         raise Conflict(f"“{f.got.activity.item_id}”已有一项正在审核的申报，同一成果不能重复申报") from None
+    use_grant(s, claim)
     _store_evidence(s, actor, claim, f.files)
     s.add(ClaimStep(claim_id=claim.id, version=claim.version, step=0, level="申报", decision="resubmit",
                     actor_id=actor.id, facts=claim.facts, hours=f.got.hours, at=now))

@@ -48,7 +48,7 @@ COVERED = {
                "exams.admin_bank", "admin.courseware_format", "orgs_admin.orgs", "orgs_admin.org",
                "orgs_admin.admin_changes", "orgs_admin.new_org", "orgs_admin.import_orgs", "rosters.programmes",
                "rosters.programme", "rosters.roster", "exchange.home", "stats.dashboard",
-               "reminders.campaigns"},
+               "reminders.campaigns", "claims.queue", "claims.late_filing"},
     "proctor": {"exams.proctor_home", "exams.proctor_session"},
     "employer": {"orgs.home", "orgs.applications", "orgs.staff", "orgs.admins", "orgs.person", "claims.queue",
                  "claims.person_claims", "stats.dashboard"},
