@@ -19,6 +19,11 @@ LISTS = ("caps", "daily_caps")  # lists of rules with an id: a child replaces it
 OWN = ("region", "in_force")  # facts of one document, never inherited
 
 
+# libyaml's safe loader parses a policy ten times faster than the pure-Python one (3 ms instead of 25 ms): what
+# lets tests/rules load every policy afresh in each test (make mutate needs that) at little cost.
+_SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 class PolicyError(ValueError):
     """A policy file is malformed."""
 
@@ -37,7 +42,7 @@ def _read_raw(policy_id: str) -> dict[str, Any]:
     if policy_id not in available_policies():
         raise KeyError(f"unknown policy {policy_id!r}; available: {', '.join(available_policies())}")
     text = _policy_dir().joinpath(f"{policy_id}.yaml").read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
+    data = yaml.load(text, Loader=_SafeLoader)  # a safe loader (libyaml's when built with it)
     if not isinstance(data, dict) or data.get("id") != policy_id:
         raise PolicyError(f"policy file {policy_id}.yaml must be a mapping with id: {policy_id}")
     return data

@@ -14,6 +14,17 @@ except ModuleNotFoundError:  # pragma: no cover - depends on how the venv was bu
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from rules import Activity, Policy, load_policy
+from rules.in_force import _by_region
+
+
+@pytest.fixture(autouse=True)
+def fresh_policies() -> None:
+    """Every test loads and compiles the policies it uses afresh. The caches would otherwise keep policies compiled
+    by an earlier test (or by mutmut's stats run, before it forks a process per mutant), so a bug in the loading
+    and compiling code (rules/loading.py, rules/compiling.py, Policy.__init__) would never meet the tests that
+    read what it built: `make mutate` counted every such mutant as a survivor."""
+    load_policy.cache_clear()
+    _by_region.cache_clear()
 
 
 @pytest.fixture
