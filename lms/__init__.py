@@ -70,6 +70,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .api import bp as api_bp
     from .catalogue.views import bp as catalogue_bp
     from .claims import deadline_views, queue_views  # noqa: F401  (more pages on the claims blueprint)
+    from .claims.api import bp as claims_api_bp
     from .claims.oversight import bp as oversight_bp
     from .claims.views import bp as claims_bp
     from .exchange.views import bp as exchange_bp
@@ -87,6 +88,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                orgs_admin_bp, orgs_api_bp, claims_bp, rosters_bp, messages_bp, oversight_bp,
                exchange_bp, stats_bp, reminders_bp):
         app.register_blueprint(bp)
+    app.register_blueprint(claims_api_bp)
     try:
         from exams.views import register as register_exams
     except ImportError:

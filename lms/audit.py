@@ -54,6 +54,7 @@ ACTION_NAMES: dict[str, str] = {
     "employment.end": "人员离开单位",
     "claim.submit": "提交学时认证申报",
     "claim.resubmit": "修改后重新提交学时认证申报",
+    "claim.evidence": "补充学时认证佐证材料",
     "claim.approve": "学时认证审核通过",
     "claim.return": "学时认证退回修改",
     "claim.reject": "学时认证不予认定",

@@ -70,7 +70,8 @@ ROUTES: dict[str, R | str] = {
         "api.certificate", "api.hours_ledger", "api.hours_year", "api.issue", "api.standing", "exams_api.api_accept_offer",
         "exams_api.api_booking", "exams_api.api_bookings", "exams_api.api_join_waitlist", "exams_api.api_notices",
         "exams_api.api_sessions", "exams_api.api_start", "exams_api.api_waitlist", "exams_api.api_withdraw",
-        "claims.mine", "claims.new", "claims.resubmit",
+        "claims.mine", "claims.new", "claims.resubmit", "claims_api.kinds", "claims_api.preview_claim",
+        "claims_api.claims", "claims_api.file", "claims_api.upload", "claims_api.resubmit",
         # one's own messages and e-mail address (tests/messages: someone else's message is a 404)
         "messages.inbox_page", "messages.read", "messages.read_all", "messages.email")},
     **{e: R(unscoped="a proctor reaches only the sessions assigned to them (tests/exams); the world assigns none")
@@ -136,6 +137,10 @@ ROUTES: dict[str, R | str] = {
     # late filing granted by the county HR bureau (tests/claims/test_deadlines.py: the city bureau is refused, and a
     # person outside the county is "not in the bureau's area"); the city bureau and supervisors read the grants
     "claims.late_filing": staff(), "claims.grant_late": R(post=frozenset({"county"})),
+    # the same through the API (tests/claims/test_claims_api.py: the claimant's own and the filer's person_id)
+    "claims_api.claim": R(get=frozenset({"authority"})), "claims_api.evidence": R(get=frozenset({"authority"})),
+    "claims_api.decision": R(post=frozenset({"authority"})),
+    "claims_api.review_queue": R(get=BUREAU | MEMBERS | {"authority"}),
     # training organisers' programmes and rosters (issue 13): the organiser's own, the competent bureau's and the
     # industry authority's; an organiser never sees another organiser's programme or attendees
     "rosters.public_list": PUBLIC,

@@ -31,6 +31,7 @@ from exams.operations import (
     start_exam,
 )
 from lms.api.description import openapi
+from lms.claims.operations import Upload, file_claim
 from lms.hours.certificates import issue_certificate
 from tests.conftest import START, Factory, login
 from tests.test_hours import completed_2025
@@ -100,7 +101,7 @@ SETTINGS = ExamSettings(max_attempts=3, offer_minutes=60, checkin_early_minutes=
 def practitioner_world(make_app: Any, db: Any, frozen_clock: Any) -> dict[str, Any]:
     """An app (CSRF off, as in the other API tests; tests/test_access.py checks CSRF) and a logged-in practitioner
     with something behind every kind of id: an enrolment with study time and a presence prompt, a completed earlier
-    year with its certificate, a checked-in booking with a paper drawn."""
+    year with its certificate, a checked-in booking with a paper drawn, a claim with its evidence."""
     app = make_app(PRESENCE_MEAN_SECONDS=1)  # a presence prompt at the first credited beat
     make = Factory(app, db)
     person = make.practitioner(name="周文", password="Study2026ok")
@@ -122,6 +123,9 @@ def practitioner_world(make_app: Any, db: Any, frozen_clock: Any) -> dict[str, A
         booking = book_seat(db, person, session, SETTINGS)
         check_in(db, proctor, session, booking.ticket_no, person.id_number[-4:], SETTINGS)
         paper = start_exam(db, person, booking)
+        claim = file_claim(db, person, person, "training", {"start": "2026-02-01", "hours": "8"},
+                           [Upload("证书.pdf", b"%PDF-1.4\n%%EOF\n")])
+        evidence_id = claim.evidence[0].id
         db.commit()
     client, spare = app.test_client(), app.test_client()
     assert login(client, person.id_number).status_code == 200
@@ -136,7 +140,8 @@ def practitioner_world(make_app: Any, db: Any, frozen_clock: Any) -> dict[str, A
     assert cookie is not None and spare_cookie is not None
     return {"app": app, "session": cookie.value, "spare_session": spare_cookie.value,
             "ids": {"enrolment_id": enrolment.id, "booking_id": booking.id, "paper_id": paper.id,
-                    "session_id": session.id, "year": 2025, "prompt_id": prompt["id"]}}  # any other id: 1
+                    "session_id": session.id, "year": 2025, "prompt_id": prompt["id"], "claim_id": claim.id,
+                    "evidence_id": evidence_id}}  # any other id: 1
 
 
 def _run(op: Any, mode: GenerationMode, examples: int, path_parameters: dict[str, Any] | None = None) -> list[str]:

@@ -363,6 +363,29 @@ def resubmit_claim(s: Session, actor: Person, claim_id: int, *, version: int, fo
     return claim
 
 
+def add_evidence(s: Session, actor: Person, claim_id: int, *, version: int, files: list[Upload],
+                 ip: str | None = None) -> HourClaim:
+    """Whoever may correct a returned claim adds evidence files to it before filing it again (at most MAX_FILES in
+    all); the claim's version does not change, its next filing carries the files."""
+    claim = visible_claim(s, actor, claim_id)
+    person = s.get(Person, claim.person_id)
+    if person is None or not files_for(s, actor, person, chain_by_id(claim)):
+        raise NotAllowed("只有申报人（或为其申报的单位管理员）可以补充佐证材料")
+    if claim.status != "returned":
+        raise Conflict(f"该申报当前状态为“{claim.status_name}”，只有退回修改的申报可以补充佐证材料")
+    if claim.version != version:
+        raise Conflict("该申报在您查看之后已有变化，请刷新后重新查看")
+    good, problems = check_evidence(files, len(claim.evidence))
+    if not good and not problems:
+        problems.append("请选择要上传的佐证文件")
+    if problems:
+        raise InvalidFields({"evidence": "；".join(problems)})
+    _store_evidence(s, actor, claim, good)
+    audit.record(s, actor, "claim.evidence", claim, ip=ip, person_id=claim.person_id, files=len(good))
+    s.expire(claim, ["evidence"])
+    return claim
+
+
 # ---- who sees what --------------------------------------------------------------------------------------------
 
 def _own_org(s: Session, actor: Person) -> Organisation | None:
@@ -488,10 +511,12 @@ def _lowered(claim: HourClaim, hours: str, reason: str) -> Decimal | None:
         amount = Decimal(text_)
     except ArithmeticError:
         raise InvalidFields({"hours": "认定学时须为数字"}) from None
-    if not amount.is_finite() or amount <= 0 or amount != round(amount, 2):
+    if not amount.is_finite() or amount <= 0:
         raise InvalidFields({"hours": "认定学时须为大于0、至多两位小数的数字"})
     if amount > claim.hours_claimed:
         raise InvalidFields({"hours": f"认定学时不能高于按规定可得的 {claim.hours_claimed}"})
+    if amount != round(amount, 2):  # rounded only once it is known to be small (1E+999999 cannot be rounded)
+        raise InvalidFields({"hours": "认定学时须为大于0、至多两位小数的数字"})
     if amount == claim.hours_claimed:
         return None
     if len(reason) < 2:

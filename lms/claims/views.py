@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from rules import load_policy
@@ -16,14 +16,10 @@ from ..errors import DomainError, InvalidFields, InvalidInput
 from ..orgs.scope import visible_person
 from ..security import practitioner_required, roles_required
 from .forms import DecisionForm, FilingForm
-from .models import MAX_FILE_BYTES, MAX_FILES, HourClaim
+from .models import MAX_FILES, HourClaim
 from .operations import (
-    Upload,
     chain_of,
-    check_facts,
     decide,
-    evidence_of,
-    evidence_store,
     file_claim,
     files_for,
     history_of,
@@ -36,23 +32,9 @@ from .operations import (
     step_labels,
     visible_claim,
 )
+from .web import FILER_ROLES, REVIEWER_ROLES, evidence_download, fact_values, preview, uploads, version_of
 
 bp = Blueprint("claims", __name__)
-# Accounts whose organisation may act in some region's review chain; which claims each sees is the scope's.
-REVIEWER_ROLES = ("employer", "agency", "authority", "bureau")
-# Accounts that may file for someone where a chain names their organisation as filer (桐 第十三条: employers).
-FILER_ROLES = ("employer", "agency")
-
-
-def _uploads(name: str) -> list[Upload]:
-    """The files of a form field, each read up to one byte over the limit (enough to refuse it) and closed."""
-    out = []
-    for f in request.files.getlist(name):
-        try:
-            out.append(Upload(f.filename or "", f.read(MAX_FILE_BYTES + 1)))
-        finally:
-            f.close()
-    return out
 
 
 @bp.get("/me/claims")
@@ -102,21 +84,20 @@ def _filing(person: Person) -> Any:
     kind = kind_of(policy, request.values.get("kind", ""))
     form = FilingForm()
     problems: dict[str, str] = {}
-    values = {f.name: request.form.get(f.name, "") for f in kind.fields}
+    values = fact_values(kind)
     if request.method == "POST":
         if not form.validate_on_submit():
             raise InvalidInput("页面已过期，请刷新后重试")
-        uploads = _uploads("evidence")
+        files = uploads()
         if request.form.get("action") == "preview":
             # What the policy would give, line by line with its article, before anything is stored.
-            got, problems = check_facts(policy, kind, {k: v for k, v in values.items() if v.strip()})
+            p = preview(s, person, kind.id, values)
             return render_template("claims/new.html", kind=kind, policy=policy, form=form, values=values,
-                                   problems=problems, chain=chain_of(s, person, policy, kind.id), max_files=MAX_FILES,
-                                   preview=got, person=person,
-                                   deadline=policy.claim_deadline_explained(clock.china_today()))
+                                   problems=p.problems, chain=p.chain, max_files=MAX_FILES, preview=p.got,
+                                   person=person, deadline=p.deadline)
         try:
             with transaction():
-                claim = file_claim(s, current_user, person, kind.id, values, uploads, ip=request.remote_addr)
+                claim = file_claim(s, current_user, person, kind.id, values, files, ip=request.remote_addr)
         except InvalidFields as exc:
             problems = exc.fields
         except DomainError as exc:
@@ -158,17 +139,14 @@ def resubmit(claim_id: int) -> Any:
     s = get_session()
     c = visible_claim(s, current_user, claim_id)
     kind = kind_of(load_policy(c.policy), c.kind)
-    values = {f.name: request.form.get(f.name, "") for f in kind.fields}
+    values = fact_values(kind)
     if not FilingForm().validate_on_submit():
         raise InvalidInput("页面已过期，请刷新后重试")
-    try:
-        version = int(request.form.get("version", ""))
-    except ValueError:
-        raise InvalidInput("页面已过期，请刷新后重试") from None
-    uploads = _uploads("evidence")
+    version = version_of(request.form.get("version"))
+    files = uploads()
     try:
         with transaction():
-            resubmit_claim(s, current_user, claim_id, version=version, form=values, files=uploads,
+            resubmit_claim(s, current_user, claim_id, version=version, form=values, files=files,
                            ip=request.remote_addr)
     except InvalidFields as exc:
         s.expire_all()
@@ -189,10 +167,7 @@ def decide_view(claim_id: int) -> Any:
     form = DecisionForm()
     if not form.validate_on_submit():
         raise InvalidInput("页面已过期，请刷新后重试")
-    try:
-        version = int(form.version.data or "")
-    except ValueError:
-        raise InvalidInput("页面已过期，请刷新后重试") from None
+    version = version_of(form.version.data)
     try:
         with transaction():
             c = decide(s, current_user, claim_id, version=version, decision=form.decision.data or "",
@@ -211,14 +186,4 @@ def decide_view(claim_id: int) -> Any:
 def evidence(claim_id: int, evidence_id: int) -> Any:
     """An evidence file, for the claimant and the reviewers in scope only: a download, never cached or sniffed; a
     reviewer may view it in the page (?inline=1)."""
-    s = get_session()
-    ev = evidence_of(s, current_user, claim_id, evidence_id)
-    inline = request.args.get("inline") == "1"
-    if inline and ev.mime not in ("application/pdf", "image/jpeg", "image/png"):
-        abort(404)
-    resp = evidence_store().send(ev.key, mimetype=ev.mime, as_attachment=not inline, download_name=ev.filename,
-                                 conditional=False, etag=False, max_age=0)
-    resp.headers["X-Content-Type-Options"] = "nosniff"
-    resp.headers["Cache-Control"] = "no-store, private"
-    resp.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; plugin-types application/pdf; sandbox"
-    return resp
+    return evidence_download(get_session(), current_user, claim_id, evidence_id, request.args.get("inline") == "1")
