@@ -56,7 +56,7 @@ def wz(app: Any, make: Any) -> dict[str, Any]:
     make.staff("authority", "jyj", org=make.org("authority", "wenzhou", "温州市教育局", industry="教育"))
     make.staff("authority", "wsj", org=make.org("authority", "wenzhou", "温州市卫生健康委员会", industry="卫生"))
     make.staff("bureau", "wzhr")
-    return {"p": p, "me": signed_in(app, p.id_number)}
+    return {"p": p, "me": signed_in(app, p.id_number), "employer": employer}
 
 
 def test_kinds_are_the_policys_with_their_fields_chain_and_deadline(app: Any, wz: dict[str, Any]) -> None:
@@ -137,7 +137,11 @@ def test_a_reviewer_sees_the_queue_in_scope_opens_the_evidence_and_approves_lowe
     cid, ev = claim["id"], claim["evidence"][0]
     jyj, wsj, hr = signed_in(app, "jyj"), signed_in(app, "wsj"), signed_in(app, "wzhr")
     q = jyj.get(f"{API}/claims/review").get_json()
-    assert q["count"] == 1 and q["claims"][0]["id"] == cid and q["claims"][0]["waiting_days"] == 0
+    assert q["count"] == q["total"] == 1 and q["claims"][0]["id"] == cid and q["claims"][0]["waiting_days"] == 0
+    assert (q["claims"][0]["person_name"], q["claims"][0]["employer"]) == ("陈老师", "鹿城某中学")
+    assert jyj.get(f"{API}/claims/review?employer={wz['employer'].id}").get_json()["count"] == 1
+    other = jyj.get(f"{API}/claims/review?employer={wz['employer'].id + 1000}").get_json()
+    assert (other["count"], other["total"]) == (0, 1)
     assert jyj.get(f"{API}/claims/review?year=2025").get_json()["count"] == 0
     assert jyj.get(f"{API}/claims/review?kind=paper").get_json()["count"] == 0
     assert wsj.get(f"{API}/claims/review").get_json()["count"] == 0       # another industry's authority
