@@ -65,6 +65,8 @@ ACTION_NAMES: dict[str, str] = {
     "programme.file": "施教机构报备培训项目",
     "programme.approve": "批准培训项目",
     "programme.reject": "不批准培训项目",
+    "programme.rate": "参训人员评价培训项目",
+    "programme.inspect": "记录培训项目检查意见",
     "roster.upload": "上传培训人员名单",
     "roster.confirm": "确认培训名单并登记学时",
     "exchange.export": "导出数据交换文件",

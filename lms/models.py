@@ -13,6 +13,7 @@ from .hours.models import HoursCertificate, HoursEntry, HoursSheet  # noqa: F401
 from .messages.models import Message, OutboxMail  # noqa: F401
 from .orgs.models import AdminChange, Employment, Organisation, RegionRow  # noqa: F401
 from .reminders.models import ReminderCampaign, ReminderDelivery  # noqa: F401
+from .rosters.evaluation import ProgrammeInspection, ProgrammeRating  # noqa: F401
 from .rosters.models import Programme, RosterRow, RosterUpload  # noqa: F401
 from .scheduler import SchedulerRun  # noqa: F401
 from .stats.models import StatsCell, StatsClaimCell, StatsPersonYear, StatsRefresh  # noqa: F401

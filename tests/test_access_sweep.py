@@ -153,6 +153,10 @@ ROUTES: dict[str, R | str] = {
     "rosters.roster": R(get=READERS | {"authority", "organiser"}),
     "rosters.report": R(get=READERS | {"authority", "organiser"}),
     "rosters.confirm": R(post=BUREAU | {"authority"}),
+    # organiser evaluation (浙 第十二条; 川 七(三)): attendees rate (tests/courses/test_evaluation.py proves only
+    # attendees, once); the competent bureau and authority record inspection notes
+    "rosters.rate": OWNED,
+    "rosters.inspect": R(post=BUREAU | {"authority"}),
     "rosters.roster_template": R(get=frozenset({"organiser"})),
     # an employer's administrator files for its staff where the policy names the employer as filer (桐 第十三条)
     "claims.person_claims": R(get=MEMBERS), "claims.new_for": R(get=MEMBERS, post=MEMBERS),

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import DateField, SelectField, StringField
+from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
@@ -30,3 +30,23 @@ class ProgrammeForm(Form):
 class RosterForm(FlaskForm):
     file = FileField("参训人员名单（.xlsx 或 .csv）", validators=[FileRequired("请选择文件"),
                                                           FileAllowed(["xlsx", "csv"], "只支持 .xlsx 或 .csv 文件")])
+
+
+class RatingForm(FlaskForm):
+    """An attendee's rating of a programme (浙人社发〔2016〕63号 第十二条)."""
+
+    score = SelectField("评分", choices=[SelectChoice(str(n), f"{n} 分") for n in (5, 4, 3, 2, 1)],
+                        validate_choice=False)  # rate_programme() says what is wrong with another value
+    comment = TextAreaField("评价意见（可不填，500 字以内）")
+
+    def score_value(self) -> int | None:
+        try:
+            return int(self.score.data or "")
+        except ValueError:
+            return None
+
+
+class InspectionForm(FlaskForm):
+    """An inspection note of the competent bureau or authority (川人社发〔2016〕20号 七(三))."""
+
+    note = TextAreaField("检查意见")

@@ -18,7 +18,15 @@ from ..orgs.forms import ReasonForm
 from ..orgs.scope import scope_of
 from ..security import practitioner_required, roles_required, staff_pages
 from ..validation import query_int
-from .forms import ProgrammeForm, RosterForm
+from .evaluation import (
+    ProgrammeInspection,
+    ProgrammeRating,
+    attended,
+    evaluations,
+    rate_programme,
+    record_inspection,
+)
+from .forms import InspectionForm, ProgrammeForm, RatingForm, RosterForm
 from .models import Programme, RosterRow, RosterUpload
 from .operations import (
     COLUMNS,
@@ -72,8 +80,10 @@ def programmes() -> Any:
         select(RosterUpload).where(RosterUpload.id.in_(
             select(func.max(RosterUpload.id)).where(RosterUpload.programme_id.in_([p.id for p in rows]))
             .group_by(RosterUpload.programme_id))))}
+    scope = scope_of(s, current_user)
     return render_template("rosters/programmes.html", rows=rows, latest=latest, page=page, pages=pages,
-                           page_url=lambda n: url_for("rosters.programmes", page=n))
+                           page_url=lambda n: url_for("rosters.programmes", page=n),
+                           evaluated=evaluations(s, [p.id for p in rows]) if scope.territorial else None)
 
 
 @bp.route("/programmes/new", methods=["GET", "POST"])
@@ -111,10 +121,19 @@ def programme(programme_id: int) -> Any:
     uploads = s.scalars(select(RosterUpload).where(RosterUpload.programme_id == p.id)
                         .order_by(RosterUpload.id.desc())).all()
     scope = scope_of(s, current_user)
+    # 浙 第十二条, 川 七(三): attendees' ratings and inspection notes, shown to the bureau and authority (not the organiser)
+    ratings = inspections = None
+    if scope.territorial:
+        ratings = s.scalars(select(ProgrammeRating).where(ProgrammeRating.programme_id == p.id)
+                            .order_by(ProgrammeRating.id.desc())).all()
+        inspections = s.scalars(select(ProgrammeInspection).where(ProgrammeInspection.programme_id == p.id)
+                                .order_by(ProgrammeInspection.id.desc())).all()
     return render_template("rosters/programme.html", p=p, uploads=uploads, form=ReasonForm(), upload_form=RosterForm(),
                            may_decide=p.status == "filed" and is_competent(scope, p),
                            may_upload=scope.org_kind == "organiser" and scope.writable and p.status == "approved",
-                           columns=COLUMNS)
+                           columns=COLUMNS, ratings=ratings, inspections=inspections,
+                           evaluation=evaluations(s, [p.id])[p.id], may_inspect=is_competent(scope, p),
+                           inspection_form=InspectionForm())
 
 
 @bp.post("/programmes/<int:programme_id>/decide/<any(approve, reject):decision>")
@@ -242,4 +261,50 @@ def card(programme_id: int) -> Any:
     entries = [e for e in entries if e.source_ref.split(":")[:2] == [str(programme_id), str(current_user.id)]]
     if p is None or not entries:
         raise NotFound()
-    return render_template("rosters/card.html", p=p, entries=entries, total=sum(e.hours for e in entries))
+    rated = s.scalar(select(ProgrammeRating).where(ProgrammeRating.programme_id == p.id,
+                                                   ProgrammeRating.person_id == current_user.id))
+    return render_template("rosters/card.html", p=p, entries=entries, total=sum(e.hours for e in entries),
+                           rated=rated, rating_form=RatingForm(), may_rate=attended(s, current_user, p.id))
+
+
+@bp.post("/programmes/<int:programme_id>/rating")
+@practitioner_required
+def rate(programme_id: int) -> Any:
+    """Rate a programme one attended, once (浙人社发〔2016〕63号 第十二条)."""
+    form = RatingForm()
+    if not form.validate_on_submit():
+        raise InvalidInput("页面已过期，请刷新后重试")
+    try:
+        with transaction() as s:
+            rate_programme(s, current_user, programme_id, form.score_value(), form.comment.data or "",
+                           ip=request.remote_addr)
+    except InvalidFields as exc:
+        flash(exc.message, "error")
+    except DomainError as exc:
+        if exc.status in (403, 404):
+            raise
+        flash(exc.message, "error")
+    else:
+        flash("感谢评价，已提交", "success")
+    return redirect(url_for("rosters.card", programme_id=programme_id))
+
+
+@bp.post("/programmes/<int:programme_id>/inspections")
+@programme_pages
+def inspect(programme_id: int) -> Any:
+    """Record an inspection note on a programme (川人社发〔2016〕20号 七(三))."""
+    s = get_session()
+    p = visible_programme(s, current_user, programme_id)
+    form = InspectionForm()
+    if not form.validate_on_submit():
+        raise InvalidInput("页面已过期，请刷新后重试")
+    try:
+        with transaction():
+            record_inspection(s, current_user, p, form.note.data or "", ip=request.remote_addr)
+    except DomainError as exc:
+        if exc.status in (403, 404):
+            raise
+        flash(exc.message, "error")
+    else:
+        flash("检查意见已记录", "success")
+    return redirect(url_for("rosters.programme", programme_id=p.id))
