@@ -251,6 +251,8 @@ def test_weihai_chain_runs_employer_then_authority_then_hr_and_the_year_cap_hold
     assert total == Decimal(30)
     names = set(db.scalars(select(HoursEntry.registered_by_org)))
     assert len(names) == 1 and "人力资源和社会保障局" in names.pop()
+    for entry in db.scalars(select(HoursEntry)):  # each posting says its rule: 论文 10 学时, the yearly cap of 30
+        assert entry.category == "professional" and "威人社字〔2022〕2号 二(二)4" in (entry.rule or "")
 
 
 def test_a_returned_claim_is_corrected_and_filed_again_keeping_every_version(
@@ -481,7 +483,10 @@ def test_tonglu_chain_the_employer_files_the_county_authority_checks_the_county_
         assert decide(r, claim, "approve").status_code == 302
     claim = only_claim(db)
     entry = db.scalars(select(HoursEntry)).one()
-    assert claim.status == "approved" and entry.hours == claim.credited_hours > 0
+    # 面授培训 1 天 × 8 学分 (桐人社发〔2018〕26号 第十一条(一)), professional, credited once
+    assert (claim.status, claim.credited_hours, entry.hours, entry.category) == (
+        "approved", Decimal(8), Decimal(8), "professional")
+    assert "桐人社发〔2018〕26号 第十一条(一)" in (entry.rule or "") and "8学分/天" in entry.note
     assert "桐庐县人力资源和社会保障局" in entry.registered_by_org
     assert "学分" in me.get(f"/claims/{claim.id}").get_data(as_text=True)
 
@@ -510,3 +515,4 @@ def test_a_weihai_freelancer_is_reviewed_and_registered_by_their_personnel_agenc
     db.rollback()
     entry = db.scalars(select(HoursEntry)).one()
     assert (entry.registered_by_org, entry.hours) == ("环翠人才服务中心", Decimal(10))
+    assert "威人社字〔2022〕2号 二(二)4" in (entry.rule or "")
