@@ -64,6 +64,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from courseware.views import bp as courseware_bp
 
+    from .accounts import reset_views  # noqa: F401  (忘记密码, on the accounts blueprint)
     from .accounts.views import bp as accounts_bp
     from .admin.audit_views import bp as audit_bp
     from .admin.views import bp as admin_bp

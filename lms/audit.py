@@ -18,6 +18,7 @@ ACTION_NAMES: dict[str, str] = {
     "account.activate": "启用账号",
     "account.deactivate": "停用账号",
     "account.password_reset": "重置密码",
+    "account.password_reset_email": "通过邮箱验证码重置密码",
     "course.create": "创建课程",
     "course.offer": "列入年度",
     "course.publish": "发布课程",

@@ -103,6 +103,8 @@ def from_env() -> dict[str, object]:
         "MAIL_FROM": os.environ.get("MAIL_FROM", "学时通 <noreply@xueshitong.local>"),
         "SMTP_TIMEOUT_SECONDS": _int("SMTP_TIMEOUT_SECONDS", 15),
         "OUTBOX_MAX_ATTEMPTS": _int("OUTBOX_MAX_ATTEMPTS", 6),
+        # Password reset by e-mail (lms/accounts/reset.py; only with SMTP_URL): minutes a code holds.
+        "RESET_CODE_MINUTES": _int("RESET_CODE_MINUTES", 15),
         "CITY_BUREAU_NAME": os.environ.get("CITY_BUREAU_NAME", "温州市人力资源和社会保障局"),
         "SQL_ECHO": os.environ.get("SQL_ECHO", "0") == "1",
         # Connections kept open per process: at least the worker's threads, or the pool opens and closes a

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from .accounts.models import LoginSession, Person  # noqa: F401
+from .accounts.reset import PasswordResetCode  # noqa: F401
 from .audit import AuditEntry  # noqa: F401
 from .catalogue.models import Chapter, Course, CourseOffering, Enrolment  # noqa: F401
 from .claims.corrections import HoursCorrection  # noqa: F401

@@ -56,6 +56,7 @@ ROUTES: dict[str, R | str] = {
     "api.api_logout": PUBLIC, "api.csrf_token": PUBLIC, "api.ping": PUBLIC,
     "api.openapi_json": PUBLIC, "api.api_register": PUBLIC,
     "api.regions": PUBLIC,
+    "accounts.forgot": PUBLIC, "accounts.reset": PUBLIC,  # 忘记密码 (tests/test_password_reset_email.py)
     **{e: OWNED for e in (
         "api.answer", "api.beat", "api.close_stream", "api.courses", "api.create_enrolment", "api.me",
         "api.my_enrolments", "api.open_stream", "api.progress", "api.record", "catalogue.enrol_page",

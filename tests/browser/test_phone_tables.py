@@ -60,7 +60,8 @@ COVERED = {
 NOT_CRAWLED = {
     "static": "files", "courseware.chapter_media": "chapter media (the player shows it)",
     "accounts.index": "redirects to the role's home", "accounts.login": "before login",
-    "accounts.register": "before login", "accounts.welcome": "once, after registering",
+    "accounts.register": "before login", "accounts.forgot": "before login", "accounts.reset": "before login",
+    "accounts.welcome": "once, after registering",
     "hours.verify_form": "public page (no tables)", "hours.verify": "public page (no tables)",
     "hours.sheet": "PDF", "hours.staff_sheet": "PDF", "hours.certificate_download": "PDF",
     "study.record_csv": "CSV", "admin.record_csv": "CSV", "exams.admin_roster_export": "CSV/XLSX",
