@@ -75,6 +75,10 @@ class Person(UserMixin, Base):
         return mask_mobile(self.mobile)
 
     @property
+    def masked_email(self) -> str:
+        return mask_email(self.email)
+
+    @property
     def masked_name(self) -> str:
         return mask_name(self.name)
 
@@ -103,6 +107,14 @@ def mask_name(name: str) -> str:
     if len(name) == 2:
         return name[0] + "*"
     return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+def mask_email(value: str | None) -> str:
+    """An address as staff pages show it: z***@example.com (enough to tell whether it is the one the person means)."""
+    if not value:
+        return ""
+    local, _, domain = value.partition("@")
+    return f"{local[:1]}***@{domain}"
 
 
 def mask_mobile(value: str | None) -> str:

@@ -74,11 +74,6 @@ def code_hash(secret: str, person_id: int, code: str) -> str:
     return hmac.new(secret.encode(), f"password-reset:{person_id}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
-def mask_email(address: str) -> str:
-    local, _, domain = address.partition("@")
-    return f"{local[:1]}***@{domain}"
-
-
 def request_code(s: Session, login: str, settings: ResetSettings, ip: str | None = None) -> bool:
     """Send a reset code to the account's address through the outbox; False when nothing was sent (no such active
     account, no address, or too many codes this hour): the caller answers the same either way."""

@@ -256,3 +256,11 @@ def test_smtp_url_names_credentials_tls_and_port() -> None:
     assert (got.host, got.port, got.user, got.password, got.tls) == ("mail.example.com", 465, "u@x", "p:ss", True)
     got = smtp_settings("smtp://mail.example.com:587?starttls=1", "a@b.c")
     assert (got.port, got.starttls, got.tls, got.user) == (587, True, False, None)
+
+
+def test_staff_see_whether_a_person_gave_an_address_masked(app: Any, db: Any, person: Any, make: Any,
+                                                          client: Any) -> None:
+    make.staff("bureau", "clerk")
+    web_login(client, "clerk")
+    page = client.get(f"/admin/people/{person.id}").get_data(as_text=True)
+    assert 'id="person-email">c***@example.com<' in page and "chen@example.com" not in page
