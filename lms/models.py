@@ -17,7 +17,7 @@ from .reminders.models import ReminderCampaign, ReminderDelivery  # noqa: F401
 from .rosters.evaluation import ProgrammeInspection, ProgrammeRating  # noqa: F401
 from .rosters.models import Programme, RosterRow, RosterUpload  # noqa: F401
 from .scheduler import SchedulerRun  # noqa: F401
-from .stats.models import StatsCell, StatsClaimCell, StatsPersonYear, StatsRefresh  # noqa: F401
+from .stats.models import StatsArea, StatsCell, StatsClaimCell, StatsPersonYear, StatsRefresh  # noqa: F401
 from .study.models import ChapterProgress, PresencePrompt, StudyClock, StudySegment  # noqa: F401
 
 try:  # the exams domain plugs in when present

@@ -85,6 +85,32 @@ class StatsCell(Base):
     src_other: Mapped[Decimal] = mapped_column(SUMS)
 
 
+class StatsArea(Base):
+    """The cells of one year, region and industry summed over their employers: what the territorial dashboards
+    read when they are not narrowed to an employer (a city's 20,000 employers are ~150 rows here)."""
+
+    __tablename__ = "stats_area"
+    __table_args__ = (Index("ix_stats_area_year_region", "year", "region"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int]
+    region: Mapped[str] = mapped_column(String(32))
+    industry: Mapped[str | None] = mapped_column(String(32))
+    persons: Mapped[int]
+    participants: Mapped[int]
+    complete: Mapped[int]
+    professional_ok: Mapped[int]
+    public_ok: Mapped[int]
+    general_public: Mapped[Decimal] = mapped_column(SUMS)
+    industry_public: Mapped[Decimal] = mapped_column(SUMS)
+    professional: Mapped[Decimal] = mapped_column(SUMS)
+    src_study: Mapped[Decimal] = mapped_column(SUMS)
+    src_exam: Mapped[Decimal] = mapped_column(SUMS)
+    src_claim: Mapped[Decimal] = mapped_column(SUMS)
+    src_roster: Mapped[Decimal] = mapped_column(SUMS)
+    src_transfer: Mapped[Decimal] = mapped_column(SUMS)
+    src_other: Mapped[Decimal] = mapped_column(SUMS)
+
+
 class StatsClaimCell(Base):
     """Claims waiting (pending at a step, or returned to the claimant) of one region, industry and employer, by how
     long they have waited since their last filing or decision."""

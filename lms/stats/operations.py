@@ -39,11 +39,12 @@ from ..claims.models import OPEN_STATUSES, HourClaim
 from ..hours.models import HoursEntry
 from ..orgs.models import Employment
 from ..regions import REGIONS, policy_of
-from .models import SOURCE_TYPES, SOURCES, StatsCell, StatsClaimCell, StatsPersonYear, StatsRefresh
+from .models import SOURCE_TYPES, SOURCES, StatsArea, StatsCell, StatsClaimCell, StatsPersonYear, StatsRefresh
 
 CLAIMS = 0  # stats_refresh.year of the claims waiting
 FALLBACK_POLICY = "wenzhou-2020"  # as lms.hours.summary.year_summary: a region no document covers
 CATEGORY_COLUMNS = ("general_public", "industry_public", "professional")
+_COUNTS = ("persons", "participants", "complete", "professional_ok", "public_ok")
 
 
 def judged_policy(region_code: str, year: int) -> str:
@@ -154,7 +155,14 @@ def _rebuild_cells(s: Session, year: int) -> int:
         select(p.year, p.region, p.industry, p.employer_id, func.count(), _count(p.entries > 0),
                _count(p.complete == true()), _count(p.professional_ok == true()), _count(p.public_ok == true()),
                *sums).where(p.year == year).group_by(p.year, p.region, p.industry, p.employer_id)))
-    return int(s.scalar(select(func.coalesce(func.sum(StatsCell.persons), 0)).where(StatsCell.year == year)) or 0)
+    cell = StatsCell.__table__.c
+    summed = (*_COUNTS, *CATEGORY_COLUMNS, *(f"src_{x}" for x in SOURCES))
+    s.execute(delete(StatsArea).where(StatsArea.year == year))
+    s.execute(insert(StatsArea.__table__).from_select(
+        ["year", "region", "industry", *summed],
+        select(cell.year, cell.region, cell.industry, *[func.sum(cell[c]) for c in summed])
+        .where(cell.year == year).group_by(cell.year, cell.region, cell.industry)))
+    return int(s.scalar(select(func.coalesce(func.sum(StatsArea.persons), 0)).where(StatsArea.year == year)) or 0)
 
 
 def refresh_claims(s: Session) -> int:

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, select, true
+from sqlalchemy import ColumnElement, Select, and_, case, false, func, null, select, true
 from sqlalchemy.orm import Session
 
 from ..accounts.models import Person
@@ -21,11 +21,11 @@ from ..orgs.models import Organisation
 from ..orgs.scope import Scope, dims_clause, org_clause
 from ..regions import CATEGORY_NAMES, REGIONS, subtree
 from ..rosters.models import Programme, RosterRow, RosterUpload
-from .models import SOURCE_NAMES, SOURCES, StatsCell, StatsClaimCell, StatsPersonYear, StatsRefresh
+from .models import SOURCE_NAMES, SOURCES, StatsArea, StatsCell, StatsClaimCell, StatsPersonYear, StatsRefresh
 from .operations import CATEGORY_COLUMNS, CLAIMS
 
 NONE = "-"  # an industry or employer not filled in, in URLs
-TOP_EMPLOYERS = 100
+TOP_EMPLOYERS = 30
 YEARS_BACK = 5
 CENT = Decimal("0.01")
 MEASURES = {
@@ -81,8 +81,14 @@ def _dims(scope: Scope, region: Any, industry: Any, employer: Any, sl: Slice) ->
     return and_(*conds)
 
 
-def cell_clause(scope: Scope, sl: Slice) -> ColumnElement[bool]:
-    return _dims(scope, StatsCell.region, StatsCell.industry, StatsCell.employer_id, sl)
+def cell_clause(scope: Scope, sl: Slice, table: Any = StatsCell) -> ColumnElement[bool]:
+    employer = table.employer_id if table is StatsCell else null()
+    return _dims(scope, table.region, table.industry, employer, sl)
+
+
+def summary_table(scope: Scope, sl: Slice) -> Any:
+    """Where a dashboard's figures are summed from: the areas (region × industry) unless it counts by employer."""
+    return StatsArea if sl.employer_id is None and scope.members_org is None else StatsCell
 
 
 def person_year_clause(scope: Scope, sl: Slice) -> ColumnElement[bool]:
@@ -104,14 +110,16 @@ def _rate(part: int, whole: int) -> str:
 _COUNTS = ("persons", "participants", "complete", "professional_ok", "public_ok")
 
 
-def _sums() -> list[Any]:
-    return [func.coalesce(func.sum(getattr(StatsCell, c)), 0).label(c) for c in
-            (*_COUNTS, *CATEGORY_COLUMNS, *(f"src_{x}" for x in SOURCES))]
+def _sums(table: Any = StatsCell, sources: bool = True) -> list[Any]:
+    """Sums of the cells' counts and hours (by category; by source too unless a grouped table needs none)."""
+    return [func.coalesce(func.sum(getattr(table, c)), 0).label(c) for c in
+            (*_COUNTS, *CATEGORY_COLUMNS, *((f"src_{x}" for x in SOURCES) if sources else ()))]
 
 
 def totals(s: Session, scope: Scope, year: int, sl: Slice) -> dict[str, Any]:
     """The scope's sums for a year (persons, requirement counts, hours by category and source)."""
-    row = s.execute(select(*_sums()).where(StatsCell.year == year, cell_clause(scope, sl))).one()._asdict()
+    src = summary_table(scope, sl)
+    row = s.execute(select(*_sums(src)).where(src.year == year, cell_clause(scope, sl, src))).one()._asdict()
     return {k: int(v) if k in _COUNTS else _q(v) for k, v in row.items()}
 
 
@@ -174,15 +182,17 @@ def sources(t: dict[str, Any]) -> Table:
     return table
 
 
-def _grouped(s: Session, scope: Scope, year: int, sl: Slice, key: Any, limit: int | None = None) -> list[Any]:
-    q = (select(key.label("k"), *_sums()).where(StatsCell.year == year, cell_clause(scope, sl))
-         .group_by(key).order_by(func.sum(StatsCell.persons).desc(), key))
+def _grouped(s: Session, scope: Scope, year: int, sl: Slice, key: str, limit: int | None = None) -> list[Any]:
+    src = StatsCell if key == "employer_id" else summary_table(scope, sl)
+    col = getattr(src, key)
+    q = (select(col.label("k"), *_sums(src, sources=False)).where(src.year == year, cell_clause(scope, sl, src))
+         .group_by(col).order_by(func.sum(src.persons).desc(), col))
     return list(s.execute(q.limit(limit) if limit else q))
 
 
 def by_region(s: Session, scope: Scope, year: int, sl: Slice) -> Table:
     table = Table("regions", "按地区", [Column("地区", width=24), *GROUP_COLUMNS])
-    for r in _grouped(s, scope, year, sl, StatsCell.region):
+    for r in _grouped(s, scope, year, sl, "region"):
         region = REGIONS.get(r.k)
         table.rows.append([region.short_name if region else r.k, *_group_row(r)])
         table.drill.append({"region": r.k})
@@ -193,7 +203,7 @@ def by_region(s: Session, scope: Scope, year: int, sl: Slice) -> Table:
 
 def by_industry(s: Session, scope: Scope, year: int, sl: Slice) -> Table:
     table = Table("industries", "按行业", [Column("行业", width=16), *GROUP_COLUMNS])
-    for r in _grouped(s, scope, year, sl, StatsCell.industry):
+    for r in _grouped(s, scope, year, sl, "industry"):
         table.rows.append([r.k or "未填写", *_group_row(r)])
         table.drill.append({"industry": r.k or NONE})
         table.narrow.append({"industry": r.k or NONE})
@@ -208,7 +218,7 @@ def by_employer(s: Session, scope: Scope, year: int, sl: Slice) -> Table:
 
 
 def _employer_rows(s: Session, scope: Scope, year: int, sl: Slice, table: Table, limit: int | None) -> Table:
-    grouped = _grouped(s, scope, year, sl, StatsCell.employer_id, limit)
+    grouped = _grouped(s, scope, year, sl, "employer_id", limit)
     names = dict(s.execute(select(Organisation.id, Organisation.name)
                            .where(Organisation.id.in_([r.k for r in grouped if r.k is not None]))).tuples().all())
     for r in grouped:
@@ -225,9 +235,10 @@ def all_employers(s: Session, scope: Scope, year: int, sl: Slice) -> Table:
 
 def by_year(s: Session, scope: Scope, year: int, sl: Slice) -> Table:
     table = Table("years", "历年对比", [Column("年度"), *GROUP_COLUMNS])
-    for r in s.execute(select(StatsCell.year.label("k"), *_sums())
-                       .where(StatsCell.year.between(year - YEARS_BACK + 1, year), cell_clause(scope, sl))
-                       .group_by(StatsCell.year).order_by(StatsCell.year)):
+    src = summary_table(scope, sl)
+    for r in s.execute(select(src.year.label("k"), *_sums(src, sources=False))
+                       .where(src.year.between(year - YEARS_BACK + 1, year), cell_clause(scope, sl, src))
+                       .group_by(src.year).order_by(src.year)):
         table.rows.append([f"{r.k} 年", *_group_row(r)])
         table.drill.append(None)
         table.narrow.append(None)
@@ -393,6 +404,14 @@ def _measure_clause(measure: str) -> ColumnElement[bool] | None:
     if measure.startswith("src_") and measure[4:] in SOURCES:
         return getattr(p, measure) != 0
     return None
+
+
+def people_count(s: Session, scope: Scope, year: int, sl: Slice, measure: str) -> int:
+    """How many persons people_query lists (counted on the summary alone, without its joins)."""
+    cond = _measure_clause(measure)
+    p = StatsPersonYear
+    return int(s.scalar(select(func.count()).select_from(p).where(p.year == year, person_year_clause(scope, sl),
+                                                                   cond if cond is not None else false())) or 0)
 
 
 def people_query(scope: Scope, year: int, sl: Slice, measure: str) -> Select[Any] | None:

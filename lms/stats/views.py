@@ -25,6 +25,7 @@ from .queries import (
     claims_people_query,
     count_of,
     dashboard,
+    people_count,
     people_query,
     refreshed_at,
     table,
@@ -158,8 +159,9 @@ def people(year: int) -> Any:
     """The persons behind a figure, 50 a page."""
     s = get_session()
     q, sl, measure, label, is_claims = _people(year)
+    year = _year(year)
     page = query_int("page", 1, hi=100_000)
-    total = count_of(s, q)
+    total = count_of(s, q) if is_claims else people_count(s, scope_of(s, current_user), year, sl, measure)
     found = list(s.execute(q.limit(PAGE).offset((page - 1) * PAGE)))
     rows = [(_claim_row if is_claims else _person_row)(r) for r in found]
     ids = [r[0].person_id for r in found]
