@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
-.PHONY: run test install mutate system-deps pdf-font lint bench-heartbeat bench-booking bench-uploads bench-faults bench-rules bench-roster demo migrate clean vendor-pdfjs vendor-jsqr vendor-echarts
+.PHONY: run test install mutate system-deps pdf-font lint bench-heartbeat bench-booking bench-uploads bench-faults bench-rules bench-roster demo migrate clean vendor-pdfjs vendor-jsqr vendor-echarts bench-scale
 
 $(BIN)/activate: pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -79,6 +79,10 @@ mutate: install
 	rm -rf mutants
 	$(BIN)/mutmut run --max-children 2 || true
 	$(BIN)/python tools/mutate_report.py
+
+# A city of half a million practitioners on PostgreSQL (issue 14): SCALE=0.1 for a tenth.
+bench-scale: install
+	$(BIN)/python bench/bench_scale.py
 
 bench-heartbeat: install
 	$(BIN)/python bench/bench_heartbeat.py
