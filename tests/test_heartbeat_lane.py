@@ -311,3 +311,39 @@ def test_beats_that_arrive_together_go_as_one_statement_each_decided_as_alone(
     prompts = db.query(PresencePrompt).all()
     assert [(p.person_id, p.status) for p in prompts] == [(people[2].id, "pending")]
     assert [db.get(StudyClock, p.id).prompt_id for p in people] == [None, None, prompts[0].id, None, None]
+
+
+def test_a_steady_beat_moves_the_logins_last_seen_time_on_at_most_every_five_minutes(
+        lane: LaneCase, db: Any, frozen_clock: Any) -> None:
+    """账号安全 shows each login's last-seen time: a learner who only studies (the lane answers their beats on
+    PostgreSQL, never Flask's user loader) is seen too, written at most once per SEEN_EVERY."""
+    from datetime import timedelta
+
+    from lms import clock
+    from lms.accounts.models import LoginSession
+    from lms.accounts.sessions import SEEN_EVERY
+
+    page = lane.page()
+    page.beat()
+    db.expire_all()
+    login = db.query(LoginSession).filter_by(person_id=lane.person.id, ended_at=None).order_by(
+        LoginSession.id.desc()).first()
+
+    def seen_at(ago: timedelta | None = None) -> Any:
+        if ago is not None:
+            db.query(LoginSession).filter_by(id=login.id).update({"last_seen_at": clock.now() - ago})
+            db.commit()
+        db.rollback()  # a new snapshot (SQLite keeps a reader's until its transaction ends)
+        db.expire_all()
+        return db.get(LoginSession, login.id).last_seen_at
+
+    before = seen_at(SEEN_EVERY + timedelta(seconds=1))
+    frozen_clock.advance(20)
+    assert page.beat().json["state"] == "credited"
+    assert seen_at() == clock.now() != before
+    # seen exactly SEEN_EVERY ago: not yet written again
+    exactly = seen_at(SEEN_EVERY - timedelta(seconds=20))
+    frozen_clock.advance(20)
+    assert page.beat().json["state"] == "credited"
+    assert seen_at() == exactly
+    assert len(lane.seen) == (1 if lane.backend == "postgresql" else 3)  # the lane answered on PostgreSQL
