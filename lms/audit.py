@@ -63,6 +63,10 @@ ACTION_NAMES: dict[str, str] = {
     "hours.correction_approve": "复核同意学时登记更正",
     "hours.correction_reject": "驳回学时登记更正",
     "claim.late_grant": "准予逾期申报学时",
+    "claim.finding": "查实学时认证提供虚假材料",
+    "person.sanction": "记录取消职称申报资格",
+    "claim.audit_draw": "抽取学时认证抽查样本",
+    "claim.audit_confirm": "抽查复核无误",
     "programme.file": "施教机构报备培训项目",
     "programme.approve": "批准培训项目",
     "programme.reject": "不批准培训项目",
@@ -85,6 +89,7 @@ TARGET_NAMES: dict[str, str] = {
     "AdminChange": "管理员变更", "HourClaim": "学时认证申报", "HoursCorrection": "学时登记更正", "Programme": "培训项目", "RosterUpload": "培训名单",
     "ExchangeExport": "数据交换文件", "ReminderCampaign": "年终学时提醒",
     "LateFilingGrant": "逾期申报许可",
+    "ClaimAudit": "学时认证抽查",
 }
 
 # When set (the test suite sets it), recording an action that has no name in ACTION_NAMES raises at once.

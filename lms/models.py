@@ -5,7 +5,9 @@ from .accounts.models import LoginSession, Person  # noqa: F401
 from .accounts.reset import PasswordResetCode  # noqa: F401
 from .audit import AuditEntry  # noqa: F401
 from .catalogue.models import Chapter, Course, CourseOffering, Enrolment  # noqa: F401
+from .claims.audits import ClaimAudit, ClaimAuditItem  # noqa: F401
 from .claims.corrections import HoursCorrection  # noqa: F401
+from .claims.findings import ClaimFinding, PersonSanction  # noqa: F401
 from .claims.grants import LateFilingGrant  # noqa: F401
 from .claims.models import ClaimEvidence, ClaimStep, HourClaim  # noqa: F401
 from .db import Base

@@ -129,7 +129,15 @@ ROUTES: dict[str, R | str] = {
     # 温 第十二条) within their scope; every organisation that acts in some chain has a queue. The claimant's own
     # access (and another practitioner's 404) is proven in tests/claims: here the world's practitioner is
     # deactivated by admin.set_person_active before these routes are swept.
-    "claims.claim": R(get=frozenset({"authority"})), "claims.evidence": R(get=frozenset({"authority"})),
+    # The HR bureau (and its supervisors) read every claim of its territory, in a chain or not: it records findings of
+    # forged evidence and re-checks a sample (lms/claims/findings.py, audits.py).
+    "claims.claim": R(get=READERS | {"authority"}), "claims.evidence": R(get=READERS | {"authority"}),
+    # findings of forged evidence (issue 12 item 7): the claim's reviewers and the HR bureau record one; whoever
+    # reads the claim reads its evidence. Random audits (item 11): the bureau that drew one re-checks it; the
+    # bureaus above it and supervisors read it.
+    "oversight.finding": R(post=BUREAU | {"authority"}),
+    "oversight.finding_evidence": R(get=READERS | {"authority"}),
+    "oversight.audits": staff(), "oversight.audit": staff(), "oversight.confirm": staff(post=frozenset({"county"})),
     "claims.decide_view": R(post=frozenset({"authority"})),
     "claims.queue": R(get=BUREAU | MEMBERS | {"authority"}),
     # batch approval: only claims the reviewer may decide are approved (tests/claims/test_queues.py: a claim outside
@@ -139,7 +147,7 @@ ROUTES: dict[str, R | str] = {
     # person outside the county is "not in the bureau's area"); the city bureau and supervisors read the grants
     "claims.late_filing": staff(), "claims.grant_late": R(post=frozenset({"county"})),
     # the same through the API (tests/claims/test_claims_api.py: the claimant's own and the filer's person_id)
-    "claims_api.claim": R(get=frozenset({"authority"})), "claims_api.evidence": R(get=frozenset({"authority"})),
+    "claims_api.claim": R(get=BUREAU | {"authority"}), "claims_api.evidence": R(get=BUREAU | {"authority"}),
     "claims_api.decision": R(post=frozenset({"authority"})),
     "claims_api.review_queue": R(get=BUREAU | MEMBERS | {"authority"}),
     # training organisers' programmes and rosters (issue 13): the organiser's own, the competent bureau's and the
@@ -376,8 +384,26 @@ def _world(app: Any, member_kind: str) -> tuple[dict[str, Any], dict[str, int]]:
             s.add(ReminderDelivery(campaign_id=campaign.id, person_id=told.id, kind="employer", org_id=told.org_id,
                                    lacks="", created_at=now))
             campaigns[where] = campaign.id
+        from lms.claims.audits import ClaimAudit, ClaimAuditItem
+        from lms.claims.findings import ClaimFinding
+        audits, items = {}, {}
+        for where, bureau, clerk in (("in", lucheng, third), ("out", weihai, weihai_clerk)):
+            s.add(ClaimFinding(claim_id=claims[where], person_id=(p_in if where == "in" else p_out).id,
+                               finding="材料系伪造", evidence_key=key, evidence_mime="application/pdf",
+                               evidence_size=14, evidence_filename="核实函.pdf", outcome="already_rejected",
+                               actor_id=clerk.id, org_id=bureau.id, org_name=bureau.name, at=now))
+            a = ClaimAudit(org_id=bureau.id, org_name=bureau.name, year=2026, percent=Decimal(10), seed=7,
+                           population=1, population_digest="0" * 64, sample_size=1, drawn_by_id=clerk.id,
+                           drawn_at=now)
+            s.add(a)
+            s.flush()
+            item = ClaimAuditItem(audit_id=a.id, claim_id=claims[where])
+            s.add(item)
+            s.flush()
+            audits[where], items[where] = a.id, item.id
         s.commit()
         ids = {
+            "audit_id": (audits["in"], audits["out"]), "item_id": (items["in"], items["out"]),
             "correction_id": (corrections["in"], corrections["out"]),
             "claim_id": (claims["in"], claims["out"]), "evidence_id": (evidence["in"], evidence["out"]),
             "export_id": (exports["in"], exports["out"]), "campaign_id": (campaigns["in"], campaigns["out"]),

@@ -17,11 +17,12 @@ from rules.claims import ORGANISATIONS, ClaimDeadline, ClaimKind, ReviewChain
 from .. import clock
 from ..api.hours import iso
 from ..db import get_session, transaction
-from ..errors import InvalidFields, InvalidInput
+from ..errors import InvalidFields, InvalidInput, NotAllowed
 from ..security import roles_required
 from ..validation import INT_MAX, id_field, is_id, json_object, query_int
 from .models import HourClaim
 from .operations import (
+    acts_in_chain,
     add_evidence,
     chain_by_id,
     chain_of,
@@ -265,7 +266,9 @@ def decision(claim_id: int) -> Any:
     """Approve (optionally lowering the hours, with a reason), return with a reason, or reject with a reason, at the
     step the claim waits at; the last approval credits it."""
     s = get_session()
-    visible_claim(s, current_user, claim_id)  # 404 outside the scope, before anything else is said
+    c = visible_claim(s, current_user, claim_id)  # 404 outside the scope, before anything else is said
+    if not acts_in_chain(s, current_user, c):  # the HR bureau reads claims it does not review (findings, audits)
+        raise NotAllowed("您所在机构不审核这项申报")
     data = json_object()
     version = data.get("version")
     if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version <= 2**31 - 1:

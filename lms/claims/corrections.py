@@ -168,7 +168,13 @@ def _net(s: Session, entry: HoursEntry) -> Decimal:
 
 
 def remaining(s: Session, entry: HoursEntry) -> Decimal:
-    """What is left of a registration after the corrections approved on it."""
+    """What is left of a registration after the corrections approved on it (nothing of a claim's entry once a
+    finding of forged evidence reversed the claim)."""
+    if entry.source_type == "claim":
+        from .findings import reversed_claim_ids
+        claim_id = int(entry.source_ref.split(":", 1)[0])
+        if claim_id in reversed_claim_ids(s, [claim_id]):
+            return Decimal(0)
     return max(_net(s, entry), Decimal(0))
 
 

@@ -405,7 +405,10 @@ def visible_claim(s: Session, actor: Person, claim_id: int) -> HourClaim:
     org = _own_org(s, actor)
     chain = chain_by_id(claim)
     filer = org is not None and org.kind in {k for f in chain.filed_by for k in ACTING_KINDS.get(f, ())}
-    if not filer and not any(acts_at(org, step) for step in chain.steps):
+    # The HR bureau reads every claim of its territory, in a chain or not: it records findings of forged evidence
+    # and re-checks a sample (温人社发〔2020〕125号 第十五条; lms/claims/findings.py, audits.py).
+    hr = org is not None and org.kind in HR_KINDS and actor.role in ("bureau", "supervisor")
+    if not filer and not hr and not any(acts_at(org, step) for step in chain.steps):
         raise NotFound()
     person = s.get(Person, claim.person_id)
     if person is None or not covers_person(s, actor, person):
@@ -417,6 +420,12 @@ def may_refile(s: Session, actor: Person, claim: HourClaim) -> bool:
     """Whether actor may correct and file the claim again (who may file for its claimant)."""
     person = s.get(Person, claim.person_id)
     return person is not None and files_for(s, actor, person, chain_by_id(claim))
+
+
+def acts_in_chain(s: Session, actor: Person, claim: HourClaim) -> bool:
+    """Whether actor's organisation acts at some step of the claim's chain (reading it is not enough)."""
+    org = _own_org(s, actor)
+    return any(acts_at(org, step) for step in chain_by_id(claim).steps)
 
 
 def may_decide(s: Session, actor: Person, claim: HourClaim) -> bool:
@@ -473,8 +482,10 @@ def _credit(s: Session, actor: Person, org: Organisation, claim: HourClaim, ip: 
     """Post what the claim adds to its person-year (rules.claims.credit_in_year) to the hours bank, once."""
     _lock_person_year(s, claim.person_id, claim.year)
     policy = load_policy(claim.policy)
+    from .findings import ClaimFinding  # a claim reversed for forged evidence holds nothing in the year
     approved = list(s.scalars(select(HourClaim).where(
-        HourClaim.person_id == claim.person_id, HourClaim.status == "approved", HourClaim.id != claim.id)))
+        HourClaim.person_id == claim.person_id, HourClaim.status == "approved", HourClaim.id != claim.id,
+        HourClaim.id.not_in(select(ClaimFinding.claim_id).where(ClaimFinding.outcome == "reversed")))))
     credited = [_activity(c) for c in approved if c.year == claim.year]
     earlier: dict[str, Decimal] = {}
     for c in approved:

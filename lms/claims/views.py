@@ -12,12 +12,13 @@ from rules import load_policy
 from .. import clock
 from ..accounts.models import Person
 from ..db import get_session, transaction
-from ..errors import DomainError, InvalidFields, InvalidInput
+from ..errors import DomainError, InvalidFields, InvalidInput, NotAllowed
 from ..orgs.scope import visible_person
 from ..security import practitioner_required, roles_required
 from .forms import DecisionForm, FilingForm
 from .models import MAX_FILES, HourClaim
 from .operations import (
+    acts_in_chain,
     chain_of,
     decide,
     file_claim,
@@ -163,7 +164,9 @@ def resubmit(claim_id: int) -> Any:
 def decide_view(claim_id: int) -> Any:
     """Approve, return or reject the claim at the reviewer's step."""
     s = get_session()
-    visible_claim(s, current_user, claim_id)  # 404 outside the scope, before anything else is said
+    c = visible_claim(s, current_user, claim_id)  # 404 outside the scope, before anything else is said
+    if not acts_in_chain(s, current_user, c):  # the HR bureau reads claims it does not review (findings, audits)
+        raise NotAllowed("您所在机构不审核这项申报")
     form = DecisionForm()
     if not form.validate_on_submit():
         raise InvalidInput("页面已过期，请刷新后重试")

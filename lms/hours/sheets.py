@@ -37,7 +37,7 @@ def issue_sheet(s: Session, person: Person, year: int) -> tuple[HoursSheet, dict
     Printing the same data again gives the same sheet and code; a registration made since gives a new one.
     """
     summary = year_summary(s, person, year)
-    summary["standing"] = standing_lines(sheet_standing(s, person, year))
+    summary["standing"] = standing_lines(sheet_standing(s, person, year)) + _sanctions(s, person)
     digest = fingerprint(summary["policy"].id, summary["entries"], summary["standing"])
     query = select(HoursSheet).where(HoursSheet.person_id == person.id, HoursSheet.year == year,
                                      HoursSheet.fingerprint == digest)
@@ -65,8 +65,15 @@ def issue_sheet(s: Session, person: Person, year: int) -> tuple[HoursSheet, dict
 def sheet_changed(s: Session, sheet: HoursSheet, person: Person) -> bool:
     """Whether the year's registrations (or the policy measuring them, or the standing) differ from the sheet's."""
     summary = year_summary(s, person, sheet.year)
-    standing = standing_lines(sheet_standing(s, person, sheet.year))
+    standing = standing_lines(sheet_standing(s, person, sheet.year)) + _sanctions(s, person)
     return fingerprint(summary["policy"].id, summary["entries"], standing) != sheet.fingerprint
+
+
+def _sanctions(s: Session, person: Person) -> list[str]:
+    """The sanctions recorded on the person (温 第十五条, 浙 第十六条), printed with the standing: what a title
+    application reads; part of the fingerprint through it."""
+    from ..claims.findings import sanction_lines
+    return sanction_lines(s, person.id)
 
 
 def sheet_hours(sheet: HoursSheet) -> dict[str, Any]:

@@ -44,7 +44,7 @@ COVERED = {
                      "messages.inbox_page"},
     "bureau": {"admin.home", "admin.courses", "admin.course", "admin.people", "admin.person", "admin.record",
                "admin.staff", "audit.log", "exams.admin_plans", "exams.admin_plan", "exams.admin_session",
-               "exams.admin_questions", "oversight.new_correction", "oversight.corrections", "admin.preview", "exams.admin_session_edit",
+               "exams.admin_questions", "oversight.new_correction", "oversight.corrections", "oversight.audits", "admin.preview", "exams.admin_session_edit",
                "exams.admin_bank", "admin.courseware_format", "orgs_admin.orgs", "orgs_admin.org",
                "orgs_admin.admin_changes", "orgs_admin.new_org", "orgs_admin.import_orgs", "rosters.programmes",
                "rosters.programme", "rosters.roster", "exchange.home", "stats.dashboard",
@@ -77,6 +77,8 @@ NOT_CRAWLED = {
     "reminders.campaign": "the demo schedules no year-end reminder (tests/reminders open a campaign's page)",
     "reminders.staff_list": "reached from the message of a campaign that ran; the demo runs none "
                             "(tests/reminders open it)",
+    "oversight.finding_evidence": "a finding's evidence file",
+    "oversight.audit": "the demo has no approved claims to draw (tests/claims/test_audits.py opens a draw)",
     "rosters.report": "XLSX", "rosters.roster_template": "CSV/XLSX",
     "stats.export": "XLSX", "stats.people_export": "XLSX", "stats.home": "redirects to this year's dashboard",
     "stats.org": "the dashboard narrowed to one employer by its URL (the dashboard's own links narrow by ?employer=; "
@@ -91,7 +93,7 @@ NOT_CRAWLED = {
 FILES = {"static", "courseware.chapter_media", "hours.sheet", "hours.staff_sheet", "hours.certificate_download",
          "study.record_csv", "admin.record_csv", "exams.admin_roster_export", "audit.export",
          "exams.admin_sessions_template", "exams.admin_questions_template", "favicon", "orgs.staff_export",
-         "orgs_admin.import_template", "orgs_admin.import_report", "claims.evidence", "rosters.report",
+         "orgs_admin.import_template", "orgs_admin.import_report", "claims.evidence", "oversight.finding_evidence", "rosters.report",
          "rosters.roster_template", "exchange.export_file", "exchange.checksum", "stats.export",
          "stats.people_export"}
 # POST endpoints that destroy or take away: every form for them must ask first (data-confirm, app.js), saying
