@@ -33,7 +33,9 @@ class ExamPlan(Base):
 
     __tablename__ = "exam_plan"
     __table_args__ = (
-        UniqueConstraint("year", "category", name="uq_exam_plan_year_category"),
+        # One plan of a year and category per organisation that runs it: the HR bureau's, and each industry
+        # authority's for its industry public subject (温 第十一条).
+        UniqueConstraint("year", "category", "owner_org_id", name="uq_exam_plan_year_category_owner"),
         CheckConstraint("category IN ('general_public','industry_public','professional')", name="category"),
         CheckConstraint("pass_mark BETWEEN 1 AND 100", name="pass_mark"),
         CheckConstraint("duration_minutes > 0", name="duration_positive"),

@@ -26,6 +26,7 @@ from lms.catalogue.rules import credited_hours, policy_of_person, registrar, reg
 from lms.db import one_statement
 from lms.errors import Conflict, InvalidInput, NotAllowed, NotEligible, NotFound
 from lms.hours.operations import register_hours
+from lms.orgs.models import Organisation
 from lms.regions import CATEGORY_NAMES, registering_bureau
 from lms.study.completion import recorded_minutes
 
@@ -130,6 +131,18 @@ def _require_role(person: Person, role: str) -> None:
         raise NotAllowed()
 
 
+def _require_plan_maker(actor: Person, category: str) -> None:
+    """HR bureaus run exam plans; an industry authority runs those of its industry public subject (温 第十一条)."""
+    if not (actor.role == "bureau" or actor.role == "authority" and category == "industry_public"):
+        raise NotAllowed()
+
+
+def _require_plan_owner(actor: Person, plan: ExamPlan) -> None:
+    """A bureau clerk, or the clerk of the authority that runs the plan."""
+    if not (actor.role == "bureau" or actor.role == "authority" and actor.org_id == plan.owner_org_id):
+        raise NotAllowed()
+
+
 def _rowcount(result: Any) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
@@ -138,13 +151,15 @@ def _rowcount(result: Any) -> int:
 
 def create_plan(s: Session, actor: Person, *, year: int, category: str, title: str, pass_mark: int = 60,
                 duration_minutes: int = 60, question_count: int = 20, ip: str | None = None) -> ExamPlan:
-    """Create the exam plan of one study year and subject category."""
-    _require_role(actor, "bureau")
+    """Create the exam plan of one study year and subject category, run by the actor's organisation: an HR bureau,
+    or an industry authority for its industry public subject (温 第十一条: 相应专项知识考试)."""
+    _require_plan_maker(actor, category)
     if category not in CATEGORIES:
         raise InvalidInput("科目类别无效")
     if not 1 <= pass_mark <= 100:
         raise InvalidInput("合格分数应在 1–100 之间")
-    if s.scalar(select(ExamPlan.id).where(ExamPlan.year == year, ExamPlan.category == category)):
+    if s.scalar(select(ExamPlan.id).where(ExamPlan.year == year, ExamPlan.category == category,
+                                          ExamPlan.owner_org_id == actor.org_id)):
         raise Conflict("该年度该类别的考试计划已存在")
     plan = ExamPlan(year=year, category=category, title=title.strip(), pass_mark=pass_mark,
                     duration_minutes=duration_minutes, question_count=question_count, created_by_id=actor.id,
@@ -223,7 +238,7 @@ def cidr_problems(cidrs: str) -> list[str]:
 def add_sessions(s: Session, actor: Person, plan: ExamPlan, specs: list[SessionSpec],
                  ip: str | None = None) -> list[ExamSession]:
     """Add sessions to a plan, all or none."""
-    _require_role(actor, "bureau")
+    _require_plan_owner(actor, plan)
     problems = [f"第 {i} 个场次：{p}" for i, spec in enumerate(specs, 1) for p in spec.problems(year=plan.year)]
     if problems:
         raise InvalidInput("；".join(problems))
@@ -251,7 +266,7 @@ def _window_state(opens: datetime, closes: datetime, now: datetime) -> str:
 def assign_proctor(s: Session, actor: Person, session: ExamSession, proctor: Person,
                    ip: str | None = None) -> None:
     """Assign a proctor (监考) to a session."""
-    _require_role(actor, "bureau")
+    _require_plan_owner(actor, session.plan)
     if proctor.role != "proctor" or not proctor.active:
         raise InvalidInput("只能指派有效的监考员账号")
     if session.plan.owner_org_id is not None and proctor.org_id != session.plan.owner_org_id:
@@ -292,6 +307,10 @@ def completed_enrolment(s: Session, person: Person, plan: ExamPlan) -> Enrolment
 def _check_can_book(s: Session, person: Person, plan: ExamPlan, settings: ExamSettings) -> Enrolment:
     if person.role != "practitioner":
         raise NotEligible("只有专业技术人员可以报名考试")
+    owner = s.get(Organisation, plan.owner_org_id) if plan.owner_org_id else None
+    if owner is not None and owner.kind == "authority" and owner.industry != person.industry:
+        # 温 第十一条: the authority's exam is its industry's practitioners'.
+        raise NotEligible(f"这是{owner.name}组织的{owner.industry}行业专项知识考试，只有该行业的专业技术人员可以报名")
     enrolment = completed_enrolment(s, person, plan)
     if enrolment is None:
         label = CATEGORY_NAMES[plan.category]
@@ -365,14 +384,15 @@ def book_seat(s: Session, person: Person, session: ExamSession, settings: ExamSe
 # The seat row is locked only inside the database, until the commit of this one statement, never while Python
 # runs. Per candidate (first column, the person's id): "booked"; "full" (the seats went to those before);
 # "already" (an active booking in this plan: seen, or met by the index — a double click); "other" — closed,
-# not eligible, passed, no attempts left, or a seat left by a candidate the index skipped — nothing changed for
-# them: book_seat() answers. A person at most once per batch. Runs with its generic plan (lms.db.GENERIC_PLAN).
+# not eligible (also: of another industry than the authority that runs the plan, 温 第十一条; an enrolment whose
+# hours the study earns, 桐 第八条), passed, no attempts left, or a seat left by a candidate the index skipped —
+# nothing changed for them: book_seat() answers. A person at most once per batch. Runs with its generic plan (lms.db.GENERIC_PLAN).
 _BOOK_PG = """
 WITH r AS (
   SELECT * FROM unnest(%(pid)s::int[], %(sv)s::int[], %(lid)s::int[], %(serial)s::text[]) WITH ORDINALITY
     AS r(pid, sv, lid, serial, n)
 ), s AS (
-  SELECT es.id, es.plan_id, ep.year, ep.category, es.taken >= es.seats AS full_,
+  SELECT es.id, es.plan_id, ep.year, ep.category, ep.owner_org_id, es.taken >= es.seats AS full_,
          es.booking_opens_at <= %(now)s AND %(now)s < es.booking_closes_at AND es.cancelled_at IS NULL AS open_
   FROM exam_session es JOIN exam_plan ep ON ep.id = es.plan_id
   WHERE es.id = %(sid)s
@@ -392,6 +412,8 @@ WITH r AS (
     FROM person pe
     WHERE pe.id = r.pid AND pe.session_version = r.sv AND pe.active IS TRUE AND pe.role = 'practitioner'
       AND EXISTS (SELECT 1 FROM login_session ls WHERE ls.id = r.lid AND ls.person_id = r.pid AND ls.ended_at IS NULL)
+      AND NOT EXISTS (SELECT 1 FROM organisation o WHERE o.id = s.owner_org_id AND o.kind = 'authority'
+                        AND o.industry IS DISTINCT FROM pe.industry)
     OFFSET 0
   ) x
 ), go AS (

@@ -29,6 +29,7 @@ class Course(Base):
     __table_args__ = (
         CheckConstraint("category IN ('general_public','industry_public','professional')", name="category"),
         CheckConstraint("credited_hours > 0", name="hours_positive"),
+        CheckConstraint("(approved_by_org_id IS NULL) = (approved_at IS NULL)", name="approved_dated"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
@@ -41,6 +42,9 @@ class Course(Base):
     owner_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
     # An industry public subject is its industry's (温 第十一条): only practitioners of that industry choose it.
     industry: Mapped[str | None] = mapped_column(String(32))
+    # An authority's course is published only once the city HR bureau approved it (温 第十一条 会同市人力社保局).
+    approved_by_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    approved_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     chapters: Mapped[list[Chapter]] = relationship(order_by="Chapter.position", back_populates="course")
     offerings: Mapped[list[CourseOffering]] = relationship(back_populates="course")

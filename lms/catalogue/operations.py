@@ -19,7 +19,9 @@ from ..errors import (
     NotFound,
 )
 from ..filestore import FileStore
-from ..regions import CATEGORY_NAMES, INDUSTRIES
+from ..orgs.models import Organisation
+from ..orgs.scope import require_write
+from ..regions import CATEGORY_NAMES, INDUSTRIES, city_of
 from ..study.models import ChapterProgress, PresencePrompt, StudyClock, StudySegment
 from .models import CATEGORIES, Chapter, Course, CourseOffering, Enrolment
 from .rules import course_rule_for, platform_categories
@@ -39,6 +41,12 @@ def create_course(s: Session, actor: Person, *, title: str, summary: str, catego
         raise InvalidInput("认定学时应在 0–200 之间")
     if not 2000 <= year <= 2100:
         raise InvalidInput("学习年度无效")
+    owner = s.get(Organisation, actor.org_id) if actor.org_id else None
+    if owner is not None and owner.kind == "authority":
+        # 温 第十一条: an industry authority publishes its own industry's public subject.
+        if category != "industry_public":
+            raise InvalidInput("行业主管部门在此发布本行业的行业公需科目课程")
+        industry = owner.industry
     if industry is not None and (category != "industry_public" or industry not in INDUSTRIES):
         raise InvalidInput("只有行业公需科目课程可以指定行业，且行业须在列表中")
     course = Course(title=title, summary=summary.strip(), category=category, credited_hours=credited_hours,
@@ -119,6 +127,8 @@ def set_offering_status(s: Session, actor: Person, offering: CourseOffering, sta
         raise InvalidInput("状态无效")
     if status == "published" and not offering.course.chapters:
         raise Conflict("课程还没有章节，不能发布")
+    if status == "published" and needs_approval(s, offering.course) and offering.course.approved_at is None:
+        raise Conflict("行业公需科目课程须经市人力社保局审核同意后才能发布（温人社发〔2020〕125号 第十一条）")
     offering.status = status
     if status == "published":
         offering.published_at = clock.now()
@@ -253,3 +263,26 @@ def catalogue_for(s: Session, person: Person, year: int) -> list[dict[str, objec
         rows.append({"course": off.course, "offering": off, "state": state, "rule": rule,
                      "studied_year": e.year if e is not None and state == "studied_before" else None})
     return rows
+
+
+def needs_approval(s: Session, course: Course) -> bool:
+    """Whether the course is another body's than an HR bureau's, so that the city HR bureau approves it first."""
+    owner = s.get(Organisation, course.owner_org_id) if course.owner_org_id else None
+    return owner is not None and not owner.is_hr
+
+
+def approve_course(s: Session, actor: Person, course: Course, ip: str | None = None) -> Course:
+    """The city HR bureau approves an industry authority's courseware of its city (温 第十一条 会同市人力社保局)."""
+    owner = s.get(Organisation, course.owner_org_id) if course.owner_org_id else None
+    if owner is None or not needs_approval(s, course):
+        raise Conflict("人社部门自己的课程无需审核")
+    scope = require_write(s, actor)
+    city = city_of(owner.region_code) or owner.region_code
+    if scope.org_kind != "city_hr" or not scope.covers(city):
+        raise NotFound()  # for anyone but the city's bureau the request does not exist
+    if course.approved_at is not None:
+        raise Conflict("该课程已审核同意")
+    course.approved_by_org_id, course.approved_at = scope.org_id, clock.now()
+    s.flush()
+    audit.record(s, actor, "course.approve", course, ip=ip, owner=owner.name)
+    return course

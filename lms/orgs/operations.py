@@ -171,7 +171,7 @@ def set_org_disabled(s: Session, actor: Person, org: Organisation, disabled: boo
 
 # Which roles an organisation's staff accounts may have.
 ROLES_OF_KIND = {"province_hr": ("bureau", "proctor", "supervisor"), "city_hr": ("bureau", "proctor", "supervisor"),
-                 "county_hr": ("bureau", "proctor", "supervisor"), "authority": ("authority",),
+                 "county_hr": ("bureau", "proctor", "supervisor"), "authority": ("authority", "proctor"),
                  "employer": ("employer",), "agency": ("agency",), "organiser": ("organiser",)}
 
 
