@@ -1,8 +1,8 @@
 """industry public subjects: a course's approval by the city HR bureau, and one exam plan of a year and category
 per organisation that runs it (温人社发〔2020〕125号 第十一条)
 
-Revision ID: 0020_industry_courses
-Revises: 0019_stats_area
+Revision ID: 0021_industry_courses
+Revises: 0020_findings_audits
 Create Date: 2026-11-30 18:00:00
 """
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0020_industry_courses'
-down_revision = '0019_stats_area'
+revision = '0021_industry_courses'
+down_revision = '0020_findings_audits'
 branch_labels = None
 depends_on = None
 
