@@ -196,3 +196,22 @@ def test_the_schema_holds_one_finding_per_claim(app: Any, db: Any, wenzhou: dict
     with pytest.raises(IntegrityError):
         db.flush()
     db.rollback()
+
+
+def test_a_finding_with_a_file_that_is_not_pdf_jpeg_or_png_stores_nothing_and_a_rejected_claim_still_sanctions(
+        app: Any, db: Any, wenzhou: dict[str, Any]) -> None:
+    p = wenzhou["p"]
+    file(client_of(app, p.id_number), "training", start="2026-02-01", hours="8")
+    claim = only_claim(db)
+    reviewer = client_of(app, "jyj")
+    refused = record(reviewer, claim, files=[(b"MZ\x90\x00 not a document", "核实函.pdf")])
+    assert refused.status_code == 302
+    db.rollback()
+    assert db.scalars(select(ClaimFinding)).all() == [] and db.scalars(select(PersonSanction)).all() == []
+    assert db.scalar(select(HourClaim.status)) == "pending"
+    assert decide(reviewer, only_claim(db), "reject", "证书与活动不符").status_code == 302
+    assert record(reviewer, only_claim(db), "复核发现证书系伪造").status_code == 302
+    db.rollback()
+    assert db.scalars(select(ClaimFinding)).one().outcome == "already_rejected"
+    assert db.scalars(select(PersonSanction)).one().rule == "温人社发〔2020〕125号 第十五条"
+    assert db.scalar(select(func.count()).select_from(HoursEntry)) == 0
