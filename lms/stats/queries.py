@@ -407,22 +407,32 @@ def _measure_clause(measure: str) -> ColumnElement[bool] | None:
 
 
 def people_count(s: Session, scope: Scope, year: int, sl: Slice, measure: str) -> int:
-    """How many persons people_query lists (counted on the summary alone, without its joins)."""
+    """How many persons people_query lists: the dashboard's own figure where it is a count of persons (the same
+    refresh wrote both), else counted on the person-year summary alone, without the list's joins."""
+    if measure in (*_COUNTS, "short"):
+        t = totals(s, scope, year, sl)
+        return int(t["persons"] - t["complete"] if measure == "short" else t[measure])
     cond = _measure_clause(measure)
     p = StatsPersonYear
     return int(s.scalar(select(func.count()).select_from(p).where(p.year == year, person_year_clause(scope, sl),
                                                                    cond if cond is not None else false())) or 0)
 
 
-def people_query(scope: Scope, year: int, sl: Slice, measure: str) -> Select[Any] | None:
-    """The persons behind a figure, with their year (None: no such figure)."""
+def people_query(scope: Scope, year: int, sl: Slice, measure: str, limit: int | None = None,
+                 offset: int = 0) -> Select[Any] | None:
+    """The persons behind a figure, with their year (None: no such figure); with limit, one page of them, chosen on
+    the summary before it is joined to names and employers."""
     cond = _measure_clause(measure)
     if cond is None:
         return None
     p = StatsPersonYear
+    where = and_(p.year == year, person_year_clause(scope, sl), cond)
+    if limit is not None:
+        page = select(p.person_id).where(where).order_by(p.person_id).limit(limit).offset(offset).subquery()
+        where = and_(p.year == year, p.person_id.in_(select(page.c.person_id)))
     return (select(p, Person.name, Person.id_number, Organisation.name.label("employer_name"))
             .join(Person, Person.id == p.person_id).outerjoin(Organisation, Organisation.id == p.employer_id)
-            .where(p.year == year, person_year_clause(scope, sl), cond).order_by(p.person_id))
+            .where(where).order_by(p.person_id))
 
 
 def claims_people_query(scope: Scope, sl: Slice, status: str, step: int) -> Select[Any]:

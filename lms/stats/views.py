@@ -162,7 +162,11 @@ def people(year: int) -> Any:
     year = _year(year)
     page = query_int("page", 1, hi=100_000)
     total = count_of(s, q) if is_claims else people_count(s, scope_of(s, current_user), year, sl, measure)
-    found = list(s.execute(q.limit(PAGE).offset((page - 1) * PAGE)))
+    if not is_claims:
+        paged = people_query(scope_of(s, current_user), year, sl, measure, PAGE, (page - 1) * PAGE)
+        found = list(s.execute(paged if paged is not None else q))
+    else:
+        found = list(s.execute(q.limit(PAGE).offset((page - 1) * PAGE)))
     rows = [(_claim_row if is_claims else _person_row)(r) for r in found]
     ids = [r[0].person_id for r in found]
     args = {k: v for k, v in request.args.items() if k != "page"}

@@ -27,7 +27,17 @@ from lms.orgs.models import Employment, Organisation
 from lms.orgs.scope import scope_of
 from lms.stats.models import SOURCE_TYPES, SOURCES
 from lms.stats.operations import refresh_stats, year_end_utc
-from lms.stats.queries import NONE, Slice, by_employer, by_industry, by_region, count_of, people_query, totals
+from lms.stats.queries import (
+    NONE,
+    Slice,
+    by_employer,
+    by_industry,
+    by_region,
+    count_of,
+    people_count,
+    people_query,
+    totals,
+)
 from tests.test_access import web_login
 
 YEAR = 2026
@@ -174,6 +184,9 @@ def test_every_figure_of_each_level_equals_a_direct_count(app: Any, make: Any, d
                 assert q is not None and count_of(db, q) == row[1]
                 q = people_query(scope, YEAR, sl, "complete")
                 assert q is not None and count_of(db, q) == row[3]
+                for measure in ("persons", "short", "participants", "cat_professional", "src_claim"):
+                    q = people_query(scope, YEAR, sl, measure)  # the count the list page prints is its length
+                    assert q is not None and people_count(db, scope, YEAR, sl, measure) == count_of(db, q), measure
 
 
 def test_the_city_sees_its_counties_and_neither_tonglu_nor_weihai(app: Any, make: Any, db: Any) -> None:
