@@ -71,7 +71,7 @@ ACTION_NAMES: dict[str, str] = {
     "programme.approve": "批准培训项目",
     "programme.reject": "不批准培训项目",
     "programme.rate": "参训人员评价培训项目",
-    "course.approve": "审核同意行业公需科目课程",
+    "course.approve": "审核备案行业主管部门增设的课程",
     "programme.inspect": "记录培训项目检查意见",
     "roster.upload": "上传培训人员名单",
     "roster.confirm": "确认培训名单并登记学时",

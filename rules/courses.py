@@ -17,7 +17,7 @@ from typing import Any
 from .loading import PolicyError
 from .model import CATEGORIES
 
-__all__ = ["COMPLETIONS", "REGISTRARS", "CourseRule", "parse_course_rules"]
+__all__ = ["COMPLETIONS", "REGISTRARS", "CourseFiling", "CourseRule", "parse_course_filing", "parse_course_rules"]
 
 COMPLETIONS: Mapping[str, str] = {"exam": "考试（考核）合格后登记", "study": "完成学习即登记"}
 HOURS: Mapping[str, str] = {"course": "课程设定的学时", "recorded": "系统记录的学习时间折算"}
@@ -100,3 +100,24 @@ def parse_course_rules(
             on_platform,
         )
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class CourseFiling:
+    """Who reviews and files a course another body (an industry authority) adds to the platform before it goes online
+    with its credits and category fixed (桐 第九条: 市、县两级组织人社部门审核备案; 温 第十一条: 会同市人力社保局)."""
+
+    levels: tuple[str, ...]
+    """The HR bureaus' levels that file it, each once: ``county`` (the body's county) and/or ``city``."""
+    rule: str
+
+
+def parse_course_filing(policy_id: str, raw: Mapping[str, Any] | None) -> CourseFiling | None:
+    """Validate ``course_filing`` (None where the document says nothing)."""
+    if not raw:
+        return None
+    levels = raw.get("levels")
+    if (not isinstance(levels, list) or not levels or len(set(levels)) != len(levels)
+            or any(level not in LEVELS for level in levels) or not raw.get("rule")):
+        raise PolicyError(f"{policy_id}: course_filing needs levels (a list of {sorted(LEVELS)}) and a rule")
+    return CourseFiling(tuple(str(level) for level in levels), f"{raw['_document']} {raw['rule']}")

@@ -13,7 +13,7 @@ import yaml
 
 __all__ = ["PolicyError", "available_policies", "resolve"]
 
-STAMPED = ("same_item", "claim_deadline", "claims")
+STAMPED = ("same_item", "claim_deadline", "claims", "course_filing")
 STAMPED_LISTS = ("sector_rules",)  # lists without ids: a child adds its own to its parent's
 LISTS = ("caps", "daily_caps")  # lists of rules with an id: a child replaces its parent's by id
 OWN = ("region", "in_force")  # facts of one document, never inherited

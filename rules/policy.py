@@ -14,7 +14,7 @@ from typing import Any
 
 from .claims import ClaimDeadline, ClaimRules, Limit, limit_text, parse_claims
 from .compiling import Cap, CompileContext, Compiler, Conversion, DailyCap, dates_of, dec
-from .courses import CourseRule, parse_course_rules
+from .courses import CourseFiling, CourseRule, parse_course_filing, parse_course_rules
 from .facts import annual_requirement, categories_of, in_force, sector_rule
 from .loading import PolicyError, available_policies, resolve
 from .model import (
@@ -111,6 +111,8 @@ class Policy:
         self.sector_rules: tuple[SectorRule, ...] = tuple(sector_rule(self.id, r) for r in data["sector_rules"])
         """Where industries' own rules prevail over this document, each with its article."""
         self._course_rules = parse_course_rules(self.id, data.get("platform_courses") or {}, covered)
+        self.course_filing: CourseFiling | None = parse_course_filing(self.id, data.get("course_filing"))
+        """Which HR levels review and file a course an authority adds (桐 第九条), or None."""
         self._specs: dict[str, Mapping[str, Any]] = dict(data["conversions"])
         self._deadline_text: str = str(deadline.get("text") or "") if deadline else ""
         self._deadline_rule: str = f"{deadline['_document']} {deadline['rule']}" if deadline else ""

@@ -30,6 +30,9 @@ class Course(Base):
         CheckConstraint("category IN ('general_public','industry_public','professional')", name="category"),
         CheckConstraint("credited_hours > 0", name="hours_positive"),
         CheckConstraint("(approved_by_org_id IS NULL) = (approved_at IS NULL)", name="approved_dated"),
+        CheckConstraint("(county_filed_by_org_id IS NULL) = (county_filed_at IS NULL)", name="county_filed_dated"),
+        CheckConstraint("filed_at IS NULL OR (credited_hours = filed_hours AND category = filed_category)",
+                        name="filed_fixed"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
@@ -42,9 +45,17 @@ class Course(Base):
     owner_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
     # An industry public subject is its industry's (温 第十一条): only practitioners of that industry choose it.
     industry: Mapped[str | None] = mapped_column(String(32))
-    # An authority's course is published only once the city HR bureau approved it (温 第十一条 会同市人力社保局).
+    # An authority's course is published only once the HR bureaus its policy names reviewed and filed it: the city
+    # bureau (温 第十一条 会同市人力社保局; approved_*), and the county bureau too where the policy says so (桐 第九条
+    # 市、县两级组织人社部门审核备案; county_filed_*). Once filed (filed_at) its credits and category are fixed
+    # (核定学分和科目类别): the CHECK holds them to the values filed.
     approved_by_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     approved_at: Mapped[datetime | None]
+    county_filed_by_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    county_filed_at: Mapped[datetime | None]
+    filed_at: Mapped[datetime | None]
+    filed_hours: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
+    filed_category: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime]
     chapters: Mapped[list[Chapter]] = relationship(order_by="Chapter.position", back_populates="course")
     offerings: Mapped[list[CourseOffering]] = relationship(back_populates="course")

@@ -7,6 +7,8 @@ from sqlalchemy import delete, exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from rules import PolicyNotInForce, policy_for
+
 from .. import audit, clock
 from ..accounts.models import Person
 from ..errors import (
@@ -21,7 +23,7 @@ from ..errors import (
 from ..filestore import FileStore
 from ..orgs.models import Organisation
 from ..orgs.scope import require_write
-from ..regions import CATEGORY_NAMES, INDUSTRIES, city_of
+from ..regions import CATEGORY_NAMES, INDUSTRIES, REGIONS, city_of, policy_region
 from ..study.models import ChapterProgress, PresencePrompt, StudyClock, StudySegment
 from .models import CATEGORIES, Chapter, Course, CourseOffering, Enrolment
 from .rules import course_rule_for, platform_categories
@@ -42,10 +44,8 @@ def create_course(s: Session, actor: Person, *, title: str, summary: str, catego
     if not 2000 <= year <= 2100:
         raise InvalidInput("学习年度无效")
     owner = s.get(Organisation, actor.org_id) if actor.org_id else None
-    if owner is not None and owner.kind == "authority":
-        # 温 第十一条: an industry authority publishes its own industry's public subject.
-        if category != "industry_public":
-            raise InvalidInput("行业主管部门在此发布本行业的行业公需科目课程")
+    if owner is not None and owner.kind == "authority" and category == "industry_public":
+        # 温 第十一条: an industry authority's public subject is its own industry's.
         industry = owner.industry
     if industry is not None and (category != "industry_public" or industry not in INDUSTRIES):
         raise InvalidInput("只有行业公需科目课程可以指定行业，且行业须在列表中")
@@ -127,8 +127,12 @@ def set_offering_status(s: Session, actor: Person, offering: CourseOffering, sta
         raise InvalidInput("状态无效")
     if status == "published" and not offering.course.chapters:
         raise Conflict("课程还没有章节，不能发布")
-    if status == "published" and needs_approval(s, offering.course) and offering.course.approved_at is None:
-        raise Conflict("行业公需科目课程须经市人力社保局审核同意后才能发布（温人社发〔2020〕125号 第十一条）")
+    if status == "published" and needs_approval(s, offering.course) and offering.course.filed_at is None:
+        owner = s.get(Organisation, offering.course.owner_org_id)
+        assert owner is not None
+        levels, rule = filing_levels(owner)
+        who = "、".join({"county": "县（市、区）", "city": "市"}[lv] for lv in levels)
+        raise Conflict(f"行业主管部门增设的课程须经{who}人力社保部门审核备案后才能发布" + (f"（{rule}）" if rule else ""))
     offering.status = status
     if status == "published":
         offering.published_at = clock.now()
@@ -271,18 +275,44 @@ def needs_approval(s: Session, course: Course) -> bool:
     return owner is not None and not owner.is_hr
 
 
+def filing_levels(owner: Organisation) -> tuple[tuple[str, ...], str]:
+    """The HR levels that review and file a course of owner's, and the article, from the policy of owner's region
+    (桐 第九条: county and city; 温 第十一条: the city); the city bureau where the policy says nothing."""
+    found = policy_region(owner.region_code)
+    try:
+        policy = policy_for(found.own_policy, clock.china_today()) if found and found.own_policy else None
+    except PolicyNotInForce:
+        policy = None
+    filing = policy.course_filing if policy is not None else None
+    return (filing.levels, filing.rule) if filing is not None else (("city",), "")
+
+
 def approve_course(s: Session, actor: Person, course: Course, ip: str | None = None) -> Course:
-    """The city HR bureau approves an industry authority's courseware of its city (温 第十一条 会同市人力社保局)."""
+    """An HR bureau reviews and files an authority's course (温 第十一条 the city bureau; 桐 第九条 the county and
+    the city bureaus); when every level its policy names has filed it, the course may go online with its credits and
+    category fixed (核定学分和科目类别)."""
     owner = s.get(Organisation, course.owner_org_id) if course.owner_org_id else None
     if owner is None or not needs_approval(s, course):
         raise Conflict("人社部门自己的课程无需审核")
     scope = require_write(s, actor)
+    levels, rule = filing_levels(owner)
     city = city_of(owner.region_code) or owner.region_code
-    if scope.org_kind != "city_hr" or not scope.covers(city):
-        raise NotFound()  # for anyone but the city's bureau the request does not exist
-    if course.approved_at is not None:
-        raise Conflict("该课程已审核同意")
-    course.approved_by_org_id, course.approved_at = scope.org_id, clock.now()
+    county = owner.region_code if REGIONS[owner.region_code].level == "county" else None
+    if scope.org_kind == "city_hr" and "city" in levels and scope.covers(city):
+        level = "city"
+    elif scope.org_kind == "county_hr" and "county" in levels and county is not None and scope.covers(county):
+        level = "county"
+    else:
+        raise NotFound()  # for any other bureau the request does not exist
+    if (course.approved_at if level == "city" else course.county_filed_at) is not None:
+        raise Conflict("本级已审核备案该课程")
+    now = clock.now()
+    if level == "city":
+        course.approved_by_org_id, course.approved_at = scope.org_id, now
+    else:
+        course.county_filed_by_org_id, course.county_filed_at = scope.org_id, now
+    if all((course.approved_at if lv == "city" else course.county_filed_at) is not None for lv in levels):
+        course.filed_at, course.filed_hours, course.filed_category = now, course.credited_hours, course.category
     s.flush()
-    audit.record(s, actor, "course.approve", course, ip=ip, owner=owner.name)
+    audit.record(s, actor, "course.approve", course, ip=ip, owner=owner.name, level=level, rule=rule)
     return course

@@ -127,3 +127,16 @@ def test_a_course_rule_with_an_unknown_level_or_a_non_boolean_on_platform_does_n
     with pytest.raises(PolicyError, match="on_platform"):
         parse_course_rules("p", {GP: {**spec, "on_platform": "no"}}, covered)
     assert parse_course_rules("p", {GP: spec}, covered)[GP].on_platform is True
+
+
+def test_who_files_a_course_an_authority_adds_is_the_documents() -> None:
+    from rules.courses import parse_course_filing
+    filing = load_policy("tonglu-2018").course_filing
+    assert filing is not None and (filing.levels, filing.rule) == (("county", "city"), "桐人社发〔2018〕26号 第九条")
+    wenzhou = load_policy("wenzhou-2020").course_filing
+    assert wenzhou is not None and wenzhou.levels == ("city",)
+    assert load_policy("weihai-2022").course_filing is None
+    with pytest.raises(PolicyError, match="course_filing"):
+        parse_course_filing("p", {"levels": ["province"], "rule": "x", "_document": "d"})
+    with pytest.raises(PolicyError, match="course_filing"):
+        parse_course_filing("p", {"levels": ["city", "city"], "rule": "x", "_document": "d"})
