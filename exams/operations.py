@@ -26,6 +26,7 @@ from lms.catalogue.rules import credited_hours, policy_of_person, registrar, reg
 from lms.db import one_statement
 from lms.errors import Conflict, InvalidInput, NotAllowed, NotEligible, NotFound
 from lms.hours.operations import register_hours
+from lms.messages.operations import notify as tell
 from lms.orgs.models import Organisation
 from lms.regions import CATEGORY_NAMES, registering_bureau
 from lms.study.completion import recorded_minutes
@@ -674,7 +675,10 @@ def notify(s: Session, person_id: int, kind: str, ref: str, subject: str, body: 
         with s.begin_nested():
             s.flush()
     except IntegrityError:
-        pass  # a twin job wrote it first
+        return  # a twin job wrote it first
+    # Also among the person's messages (消息: the header's unread count) and, when they gave an address, mailed
+    # through the outbox (lms/messages), in this same transaction.
+    tell(s, person_id, subject, body, "/exams/booking", kind=f"exam.{kind}"[:32], ref=ref[:80])
 
 
 def send_reminders(s: Session) -> int:
