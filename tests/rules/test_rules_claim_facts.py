@@ -60,3 +60,4 @@ def test_a_fact_out_of_its_bounds_is_refused_naming_the_field(field: ClaimField,
     with pytest.raises(ClaimError) as refused:
         parse_fact(field, value)
     assert (refused.value.field, refused.value.message, str(refused.value)) == (field.name, message, message)
+
