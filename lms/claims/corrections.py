@@ -35,6 +35,7 @@ from ..hours.models import HoursEntry
 from ..hours.operations import register_hours
 from ..orgs.models import HR_KINDS, Organisation
 from ..orgs.scope import covers_person, require_write, scope_of
+from ..validation import is_id
 from .models import ClaimStep, HourClaim
 
 TRANSFER_KIND = "transfer_in"   # the claim kind id of 威 三's transferred hours in rules/policies
@@ -184,7 +185,7 @@ def file_correction(s: Session, actor: Person, person: Person, *, entry_id: int,
     org = _clerk_org(s, actor)
     if not covers_person(s, actor, person):
         raise NotFound()
-    entry = s.get(HoursEntry, entry_id)
+    entry = s.get(HoursEntry, entry_id) if is_id(entry_id) else None   # a posted id past 2³¹−1 is no entry
     problems: dict[str, str] = {}
     if entry is None or entry.person_id != person.id or entry.hours <= 0:
         problems["entry_id"] = "请选择要更正的一条学时登记"
