@@ -51,7 +51,8 @@ EMPLOYERS = max(12, int(20_000 * SCALE))
 CLAIMS = int(200_000 * SCALE)
 YEARS = 5
 REPEAT = int(os.environ.get("BENCH_REPEAT", "20"))
-COUNTIES = sorted(c for c, r in REGIONS.items() if r.parent == "wenzhou")
+CITY = "wenzhou"   # the bench builds Wenzhou and its counties
+COUNTIES = sorted(c for c, r in REGIONS.items() if r.parent == CITY)
 INDUSTRIES = ("教育", "卫生健康", "工程技术", "农业", "经济", "会计", "统计", "新闻出版", "文化艺术", "科学研究", "其他", "律师")
 PASSWORD = "Bench2026ok"
 CATS = ("general_public", "industry_public", "professional")

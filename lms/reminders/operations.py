@@ -156,11 +156,11 @@ def _tell_batch(s: Session, campaign: ReminderCampaign, people: list[tuple[int, 
             .group_by(HoursEntry.person_id, HoursEntry.category)):
         totals[pid][category] = Decimal(hours)
     short: dict[int, tuple[Policy, tuple[RequirementResult, ...]]] = {}
-    for pid, region in people:
-        if region not in policies:
-            found = policy_of(region, judged_on(campaign.year))
-            policies[region] = load_policy(found) if found else None
-        policy = policies[region]
+    for pid, region_code in people:   # a policy loaded once per region code of the batch
+        if region_code not in policies:
+            found = policy_of(region_code, judged_on(campaign.year))
+            policies[region_code] = load_policy(found) if found else None
+        policy = policies[region_code]
         if policy is None:
             continue  # no document covers the region: nothing to judge by
         results, complete = policy.judge_totals(totals[pid])
@@ -230,7 +230,7 @@ def run_campaign(factory: Callable[[], Session], campaign_id: int, batch: int = 
         clause = person_clause(scope_of(s, creator))
         persons = last = 0
         while True:
-            people = [(pid, region) for pid, region in s.execute(
+            people = [(pid, code) for pid, code in s.execute(
                 select(Person.id, Person.region).where(clause, Person.active.is_(True), Person.id > last)
                 .order_by(Person.id).limit(batch))]
             if not people:
