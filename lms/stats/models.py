@@ -55,20 +55,9 @@ class StatsPersonYear(Base):
     public_ok: Mapped[bool]
 
 
-class StatsCell(Base):
-    """The persons of one year, region, industry and employer, summed."""
+class _Tally:
+    """The counts and sums a summary row keeps for its group of persons (stats_cell and stats_area alike)."""
 
-    __tablename__ = "stats_cell"
-    __table_args__ = (
-        Index("ix_stats_cell_year_region", "year", "region"),
-        Index("ix_stats_cell_year_employer", "year", "employer_id"),
-        CheckConstraint("complete <= persons AND participants <= persons", name="counts"),
-    )
-    id: Mapped[int] = mapped_column(primary_key=True)
-    year: Mapped[int]
-    region: Mapped[str] = mapped_column(String(32))
-    industry: Mapped[str | None] = mapped_column(String(32))
-    employer_id: Mapped[int | None]
     persons: Mapped[int]
     participants: Mapped[int]                        # persons with at least one registration this year
     complete: Mapped[int]
@@ -85,7 +74,23 @@ class StatsCell(Base):
     src_other: Mapped[Decimal] = mapped_column(SUMS)
 
 
-class StatsArea(Base):
+class StatsCell(_Tally, Base):
+    """The persons of one year, region, industry and employer, summed."""
+
+    __tablename__ = "stats_cell"
+    __table_args__ = (
+        Index("ix_stats_cell_year_region", "year", "region"),
+        Index("ix_stats_cell_year_employer", "year", "employer_id"),
+        CheckConstraint("complete <= persons AND participants <= persons", name="counts"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int]
+    region: Mapped[str] = mapped_column(String(32))
+    industry: Mapped[str | None] = mapped_column(String(32))
+    employer_id: Mapped[int | None]
+
+
+class StatsArea(_Tally, Base):
     """The cells of one year, region and industry summed over their employers: what the territorial dashboards
     read when they are not narrowed to an employer (a city's 20,000 employers are ~150 rows here)."""
 
@@ -95,20 +100,6 @@ class StatsArea(Base):
     year: Mapped[int]
     region: Mapped[str] = mapped_column(String(32))
     industry: Mapped[str | None] = mapped_column(String(32))
-    persons: Mapped[int]
-    participants: Mapped[int]
-    complete: Mapped[int]
-    professional_ok: Mapped[int]
-    public_ok: Mapped[int]
-    general_public: Mapped[Decimal] = mapped_column(SUMS)
-    industry_public: Mapped[Decimal] = mapped_column(SUMS)
-    professional: Mapped[Decimal] = mapped_column(SUMS)
-    src_study: Mapped[Decimal] = mapped_column(SUMS)
-    src_exam: Mapped[Decimal] = mapped_column(SUMS)
-    src_claim: Mapped[Decimal] = mapped_column(SUMS)
-    src_roster: Mapped[Decimal] = mapped_column(SUMS)
-    src_transfer: Mapped[Decimal] = mapped_column(SUMS)
-    src_other: Mapped[Decimal] = mapped_column(SUMS)
 
 
 class StatsClaimCell(Base):
