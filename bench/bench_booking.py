@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import subprocess
 import sys
 import time
 from datetime import timedelta
@@ -29,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.cpu_meter import CpuMeter  # noqa: E402
-from bench.setup import database_url, free_port, fresh_database  # noqa: E402
+from bench.setup import database_url, free_port, fresh_database, start_server, wait_up  # noqa: E402
 from exams.models import ExamPlan, ExamSession  # noqa: E402
 from lms import clock  # noqa: E402
 from lms.accounts.models import Person  # noqa: E402
@@ -84,31 +83,6 @@ def build_database() -> int:
     engine.dispose()
     assert session is not None
     return int(session)
-
-
-def start_server(port: int) -> subprocess.Popen[bytes]:
-    env = os.environ | {
-        "DATABASE_URL": db_url().replace("+psycopg", ""), "SECRET_KEY": "bench-" + os.urandom(8).hex(),
-        "LOGIN_RATE_LIMIT": "1000000 per minute", "RATELIMIT_STORAGE_URI": "memory://",
-        "ARGON2_TIME_COST": "1", "ARGON2_MEMORY_KIB": "1024", "INSTANCE_PATH": "/tmp/xst-bench-instance",
-        "WEB_THREADS": str(THREADS),
-    }
-    return subprocess.Popen(  # gunicorn.conf.py: the ASGI worker serving lms.asgi:create_asgi_app()
-        [str(ROOT / ".venv/bin/gunicorn"), "-w", str(WORKERS), "-b", f"127.0.0.1:{port}", "--log-level", "warning"],
-        cwd=ROOT, env=env, start_new_session=True)
-
-
-async def wait_up(base: str) -> None:
-    async with aiohttp.ClientSession() as http:
-        for _ in range(200):
-            try:
-                async with http.get(base + "/api/v1/auth/csrf") as r:
-                    if r.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.1)
-    raise SystemExit("server did not start")
 
 
 async def login_all(http: aiohttp.ClientSession, base: str) -> list[tuple[str, str]]:
@@ -201,7 +175,7 @@ def verify(session_id: int) -> tuple[int, int, int]:
 def main() -> None:
     session_id = build_database()
     port = free_port()
-    server = start_server(port)
+    server = start_server(db_url(), port, WORKERS, WEB_THREADS=str(THREADS))
     try:
         elapsed, latencies, outcomes = asyncio.run(main_async(f"http://127.0.0.1:{port}", session_id))
     finally:

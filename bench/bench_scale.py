@@ -24,7 +24,6 @@ import asyncio
 import os
 import resource
 import signal
-import subprocess
 import sys
 import time
 from collections import defaultdict
@@ -39,7 +38,7 @@ from sqlalchemy import create_engine, make_url, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.setup import free_port, fresh_database  # noqa: E402
+from bench.setup import free_port, fresh_database, start_server, wait_up  # noqa: E402
 from lms import clock  # noqa: E402
 from lms.regions import REGIONS  # noqa: E402
 
@@ -292,30 +291,6 @@ async def over_http(base: str, pages: dict[str, tuple[str, str]]) -> dict[str, f
                     assert r.status == 200, (name, r.status)
             out[name] = p95(times[2:])
     return out
-
-
-def start_server(url: str, port: int) -> subprocess.Popen[bytes]:
-    env = os.environ | {
-        "DATABASE_URL": url.replace("+psycopg", ""), "SECRET_KEY": "bench-" + os.urandom(8).hex(),
-        "LOGIN_RATE_LIMIT": "1000000 per minute", "RATELIMIT_STORAGE_URI": "memory://",
-        "ARGON2_TIME_COST": "1", "ARGON2_MEMORY_KIB": "1024", "INSTANCE_PATH": "/tmp/xst-bench-instance",
-    }
-    return subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}",
-                             "--log-level", "warning"], cwd=ROOT, env=env, start_new_session=True)
-
-
-async def wait_up(base: str) -> None:
-    import aiohttp
-    async with aiohttp.ClientSession() as http:
-        for _ in range(300):
-            try:
-                async with http.get(base + "/api/v1/auth/csrf") as r:
-                    if r.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.1)
-    raise SystemExit("server did not start")
 
 
 def main() -> None:
