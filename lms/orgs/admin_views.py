@@ -24,7 +24,7 @@ from ..exports import Column, export_response, write_xlsx
 from ..regions import INDUSTRIES, REGIONS
 from ..security import bureau_required
 from ..validation import Form, query_int
-from .forms import ReasonForm
+from .forms import ReasonForm, decide_with_reason
 from .imports import COLUMNS, TEMPLATE_EXAMPLE, EmployerImportRefused, import_employers
 from .models import KIND_NAMES, STATUS_NAMES, AdminChange, Employment, Organisation
 from .operations import acknowledge_admin_change, create_org, decide_org, set_org_disabled
@@ -110,20 +110,10 @@ def decide(org_id: int, decision: str) -> Any:
     """Approve a pending registration, or reject it with a reason."""
     s = get_session()
     o = visible_org(s, current_user, org_id)
-    form = ReasonForm()
-    if decision == "approve" and not FlaskForm().validate_on_submit():
-        raise InvalidInput("页面已过期，请刷新后重试")
-    if decision == "reject" and not form.validate_on_submit():
-        flash("请填写不予通过的原因（2–200 字）", "error")
-        return redirect(url_for("orgs_admin.org", org_id=o.id))
-    try:
-        with transaction():
-            decide_org(s, current_user, o, decision == "approve", form.reason.data or "", ip=request.remote_addr)
-    except DomainError as exc:
-        flash(exc.message, "error")
-    else:
-        flash("已审核通过，该单位现在可以确认人员" if decision == "approve" else "已审核不通过，单位将看到原因", "success")
-    return redirect(url_for("orgs_admin.org", org_id=o.id))
+    return decide_with_reason(
+        decision, lambda approve, reason: decide_org(s, current_user, o, approve, reason, ip=request.remote_addr),
+        url_for("orgs_admin.org", org_id=o.id), reason_hint="请填写不予通过的原因（2–200 字）",
+        approved="已审核通过，该单位现在可以确认人员", rejected="已审核不通过，单位将看到原因")
 
 
 @bp.post("/orgs/<int:org_id>/disabled/<int:disabled>")

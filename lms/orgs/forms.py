@@ -1,10 +1,17 @@
 """Forms of the organisation pages; the operations check everything again (lms/orgs/operations.py)."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from flask import flash, redirect
+from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from ..db import transaction
+from ..errors import DomainError, InvalidInput
 from ..regions import INDUSTRIES, REGIONS, policy_region
 from ..validation import Form
 
@@ -32,6 +39,30 @@ class EmployerRegisterForm(Form):
 
 class ReasonForm(Form):
     reason = TextAreaField("原因", validators=[DataRequired("请填写原因"), Length(2, 200, "原因为 2–200 字")])
+
+
+def decide_with_reason(decision: str, act: Callable[[bool, str], object], back: str, *, reason_hint: str,
+                       approved: str, rejected: str) -> Any:
+    """The approve / reject POST of a review page (an organisation's registration, an organiser's programme):
+    approving needs only the CSRF token, rejecting needs a reason (`reason_hint` when it is missing); `act(approve,
+    reason)` runs in one transaction. A refusal the operation explains is flashed; a 403/404 stays an error page.
+    Back to `back` with `approved` or `rejected` said."""
+    form = ReasonForm()
+    if decision == "approve" and not FlaskForm().validate_on_submit():
+        raise InvalidInput("页面已过期，请刷新后重试")
+    if decision == "reject" and not form.validate_on_submit():
+        flash(reason_hint, "error")
+        return redirect(back)
+    try:
+        with transaction():
+            act(decision == "approve", form.reason.data or "")
+    except DomainError as exc:
+        if exc.status in (403, 404):
+            raise
+        flash(exc.message, "error")
+    else:
+        flash(approved if decision == "approve" else rejected, "success")
+    return redirect(back)
 
 
 class SearchForm(Form):

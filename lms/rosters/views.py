@@ -14,7 +14,7 @@ from ..db import get_session, transaction
 from ..errors import DomainError, InvalidFields, InvalidInput, NotFound
 from ..exports import Column, export_response, xlsx_response
 from ..hours.models import HoursEntry
-from ..orgs.forms import ReasonForm
+from ..orgs.forms import ReasonForm, decide_with_reason
 from ..orgs.scope import scope_of
 from ..security import practitioner_required, roles_required, staff_pages
 from ..validation import query_int
@@ -142,23 +142,11 @@ def decide(programme_id: int, decision: str) -> Any:
     """Approve a filed programme, or reject it with a reason."""
     s = get_session()
     p = visible_programme(s, current_user, programme_id)
-    form = ReasonForm()
-    if decision == "approve" and not FlaskForm().validate_on_submit():
-        raise InvalidInput("页面已过期，请刷新后重试")
-    if decision == "reject" and not form.validate_on_submit():
-        flash("请填写不予批准的原因（2–200 字）", "error")
-        return redirect(url_for("rosters.programme", programme_id=p.id))
-    try:
-        with transaction():
-            decide_programme(s, current_user, p, decision == "approve", form.reason.data or "",
-                             ip=request.remote_addr)
-    except DomainError as exc:
-        if exc.status in (403, 404):
-            raise
-        flash(exc.message, "error")
-    else:
-        flash("已批准，该项目已公开" if decision == "approve" else "已不予批准，施教机构将看到原因", "success")
-    return redirect(url_for("rosters.programme", programme_id=p.id))
+    return decide_with_reason(
+        decision, lambda approve, reason: decide_programme(s, current_user, p, approve, reason,
+                                                           ip=request.remote_addr),
+        url_for("rosters.programme", programme_id=p.id), reason_hint="请填写不予批准的原因（2–200 字）",
+        approved="已批准，该项目已公开", rejected="已不予批准，施教机构将看到原因")
 
 
 @bp.post("/programmes/<int:programme_id>/rosters")
