@@ -62,7 +62,9 @@ CREDIT_MODES: Mapping[str, str] = {
 CHAIN_KEYS = frozenset(
     {"id", "label", "filed_by", "rule", "steps", "credit", "note", "applies_to", "kinds", "four_eyes", "_document"}
 )
-KIND_KEYS = frozenset({"id", "label", "activity", "rule", "evidence", "evidence_rule", "note", "item_label", "_document"})
+KIND_KEYS = frozenset(
+    {"id", "label", "activity", "rule", "evidence", "evidence_rule", "note", "item_label", "deadline", "_document"}
+)
 CLAIMS_KEYS = frozenset(
     {"route", "rule", "chains", "kinds", "evidence", "evidence_rule", "evidence_note", "not_claimable", "_document"}
 )
@@ -159,6 +161,9 @@ class ClaimKind:
     note: str | None = None
     min_months: tuple[tuple[str, int], ...] = ()
     """(reason, the fewest months away it needs): 威 二(三) 公派境外、病假 “超过6个月”."""
+    deadline: bool = True
+    """Whether the policy's claim deadline applies (``deadline: false``: a transfer of hours is no activity that
+    ends, so 桐 第十三条2's “项目结束后60天” does not bind it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -352,6 +357,9 @@ def parse_claims(policy: Policy, raw: Any, specs: Mapping[str, Mapping[str, Any]
             fields = tuple(f for f in fields if f.name != "item_id") + (
                 ClaimField("item_id", str(entry["item_label"]), "text", True),
             )
+        deadline = entry.get("deadline", True)
+        if not isinstance(deadline, bool):
+            raise PolicyError(f"{policy.id}: claim kind {entry['id']!r}: deadline is true or false")
         evidence_rule = entry.get("evidence_rule") or (
             default_evidence_rule if not entry.get("evidence") and default_evidence_rule else entry["rule"]
         )
@@ -372,6 +380,7 @@ def parse_claims(policy: Policy, raw: Any, specs: Mapping[str, Mapping[str, Any]
                     for reason, v in (spec.get("reasons") or {}).items()
                     if v and v.get("min_months")
                 ),
+                deadline,
             )
         )
     ids = [k.id for k in kinds]
@@ -523,7 +532,7 @@ def hours_for_claim(
     except ValueError as exc:  # a fact the conversion refuses (e.g. a table value): say which
         raise ClaimError(None, f"“{claim.label}”的申报内容不符合{claim.hours_rule}：{exc}") from None
     hours = sum((c.hours for c in credits), Decimal(0))
-    deadline = policy.claim_deadline_explained(end)
+    deadline = policy.claim_deadline_explained(end) if claim.deadline else None
     return ClaimHours(claim, activity, credits, hours, policy.unit, claim.limits, deadline)
 
 

@@ -78,6 +78,18 @@ def _approvals_since_filing(s: Session, claim: HourClaim) -> list[ClaimStep]:
     return since
 
 
+def previous_step(s: Session, claim: HourClaim, chain: ReviewChain) -> ClaimStep | None:
+    """On a four-eyes chain, the row an approval of the claim's current version follows (the filing or the earlier
+    approval), which the new row names so that the schema can tell the two actors apart (claim_step.four_eyes);
+    None on other chains."""
+    if not chain.four_eyes:
+        return None
+    row = s.scalar(select(ClaimStep).where(ClaimStep.claim_id == claim.id, ClaimStep.version == claim.version))
+    if row is None:
+        raise Conflict("该申报的办理记录不完整，请刷新后重新查看")
+    return row
+
+
 def four_eyes_refusal(s: Session, actor: Person, org: Organisation | None, claim: HourClaim,
                       chain: ReviewChain) -> str | None:
     """Why actor may not act now on a claim of a four-eyes chain (None: may, or the chain is not one).

@@ -62,7 +62,8 @@ def activity_end(claim: HourClaim) -> date:
 
 
 def claim_deadline(claim: HourClaim) -> ClaimDeadline | None:
-    return load_policy(claim.policy).claim_deadline_explained(activity_end(claim))
+    """The claim's deadline (None: its policy sets none, or its kind is not bound by it: a transfer of hours)."""
+    return hours_for_claim(load_policy(claim.policy), claim.kind, claim.facts_dict).deadline
 
 
 # ---- a year already closed ---------------------------------------------------------------------------------

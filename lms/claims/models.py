@@ -12,7 +12,17 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base
@@ -115,6 +125,16 @@ class ClaimStep(Base):
         CheckConstraint("decision NOT IN ('return','reject') OR (reason IS NOT NULL AND reason <> '')",
                         name="reason_given"),
         CheckConstraint("(decision IN ('submit','resubmit')) = (facts IS NOT NULL)", name="filing_facts"),
+        # Four eyes in the schema (issue 12 item 6): an approval on a chain that asks for two different accounts names
+        # the row it follows — the filing, or the earlier approval — and its actor; the foreign key proves that row
+        # and actor are real, the check that whoever approves is someone else.
+        UniqueConstraint("claim_id", "version", "actor_id", name="uq_claim_step_version_actor"),
+        ForeignKeyConstraint(["claim_id", "follows_version", "follows_actor_id"],
+                             ["claim_step.claim_id", "claim_step.version", "claim_step.actor_id"],
+                             name="fk_claim_step_follows"),
+        CheckConstraint("(follows_version IS NULL) = (follows_actor_id IS NULL)", name="follows_both"),
+        CheckConstraint("follows_actor_id IS NULL OR (decision = 'approve' AND follows_version = version - 1 "
+                        "AND follows_actor_id <> actor_id)", name="four_eyes"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     claim_id: Mapped[int] = mapped_column(ForeignKey("hour_claim.id"), index=True)
@@ -129,6 +149,9 @@ class ClaimStep(Base):
     facts: Mapped[str | None] = mapped_column(Text)           # JSON: the facts filed (filings only): every version kept
     hours: Mapped[Decimal | None] = mapped_column(Numeric(7, 2))  # the rules' hours for those facts (filings only)
     at: Mapped[datetime]
+    # Four-eyes chains only: the version and actor of the row this approval follows (another account's).
+    follows_version: Mapped[int | None]
+    follows_actor_id: Mapped[int | None]
 
     @property
     def decision_name(self) -> str:

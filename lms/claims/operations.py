@@ -45,7 +45,7 @@ from ..orgs.models import HR_KINDS, Organisation
 from ..orgs.operations import current_employment, region_in
 from ..orgs.scope import covers_person, person_clause, require_write, scope_of
 from ..regions import REGIONS, policy_of
-from .corrections import certificate_taken, four_eyes_refusal
+from .corrections import certificate_taken, four_eyes_refusal, previous_step
 from .deadlines import closed_year_problem, late_allowed, use_grant
 from .models import EVIDENCE_TYPES, MAX_FILE_BYTES, MAX_FILES, ClaimEvidence, ClaimStep, HourClaim
 from .notices import tell_decision
@@ -573,6 +573,7 @@ def decide(s: Session, actor: Person, claim_id: int, *, version: int, decision: 
         raise NotAllowed(f"该申报当前等待“{step.label}”，您所在机构不在这一环节")
     if (refusal := four_eyes_refusal(s, actor, org, claim, chain)) is not None:
         raise NotAllowed(refusal)
+    follows = previous_step(s, claim, chain) if decision == "approve" else None
     # One decision per version, in the database: a concurrent decision on the same version fails here.
     changed = s.execute(text("UPDATE hour_claim SET version = version + 1 WHERE id = :id AND version = :v"),
                         {"id": claim.id, "v": version}).rowcount
@@ -582,7 +583,8 @@ def decide(s: Session, actor: Person, claim_id: int, *, version: int, decision: 
     now = clock.now()
     s.add(ClaimStep(claim_id=claim.id, version=claim.version, step=claim.step, level=step.label[:120],
                     decision=decision, reason=reason or None, actor_id=actor.id, org_id=org.id, org_name=org.name,
-                    hours=lowered, at=now))
+                    hours=lowered, at=now, follows_version=follows.version if follows else None,
+                    follows_actor_id=follows.actor_id if follows else None))
     claim.updated_at = now
     detail: dict[str, Any] = {"person_id": claim.person_id, "step": step.label, "reason": reason}
     if lowered is not None:

@@ -27,8 +27,9 @@ def kinds(policy_id: str) -> dict[str, ClaimKind]:
 
 
 def test_wenzhou_12_offers_its_types_1_to_8_each_citing_its_item() -> None:
-    # 温人社发〔2020〕125号 第十二条 1–8 (type 9 is left to the provincial 细则 and has no rule here)
-    cited = {k.rule for k in kinds("wenzhou-2020").values()}
+    # 温人社发〔2020〕125号 第十二条 1–8 (type 9 is left to the provincial 细则 and has no rule here); the transfer of
+    # hours from another region (issue 12 item 6) is the platform's reading of 第二条, not a type of 第十二条
+    cited = {k.rule for k in kinds("wenzhou-2020").values() if k.id != "transfer_in"}
     assert cited == {f"温人社发〔2020〕125号 第十二条{n}" for n in range(1, 9)}
     rules = load_policy("wenzhou-2020").claims
     assert rules is not None and rules.route == "个人中心—学时认证—新增认证"
@@ -63,7 +64,6 @@ def test_each_claim_kind_cites_its_article_and_names_the_evidence_its_text_asks_
 def test_a_region_offers_only_what_its_document_counts() -> None:
     assert "competition" in kinds("weihai-2022") and "competition" not in kinds("tonglu-2018")
     assert "self_study" in kinds("sichuan-2016") and "self_study" not in kinds("wenzhou-2020")
-    assert "transfer_in" not in kinds("wenzhou-2020")
     # Wenzhou 第十二条 has no 实践活动 type: the provincial kind is not inherited
     assert "practice" not in load_policy("wenzhou-2020").kinds and "practice" not in load_policy("tonglu-2018").kinds
 
@@ -128,7 +128,42 @@ def test_weihai_3_transfers_have_a_chain_of_their_own_verified_by_two_hr_clerks(
     assert review_chain(weihai, kind="paper").id == "default" and review_chain(weihai).id == "default"
     assert review_chain(weihai, freelancer=True, kind="transfer_in").id == "transfer_in"
     assert review_chain(weihai, freelancer=True).id == "freelancer"
-    assert not review_chain(load_policy("wenzhou-2020"), kind="transfer_in").four_eyes
+
+
+
+@pytest.mark.parametrize(("policy_id", "rule", "hours_rule", "silent"), [
+    ("wenzhou-2020", "温人社发〔2020〕125号 第二条", "浙人社发〔2016〕63号 第十三条、第八条", True),
+    ("zhejiang-2016", "浙人社发〔2016〕63号 第十三条", "浙人社发〔2016〕63号 第十三条、第八条", True),
+    ("tonglu-2018", "桐人社发〔2018〕26号 第七条", "桐人社发〔2018〕26号 第七条", True),
+    ("weihai-2022", "威人社字〔2022〕2号 三", "威人社字〔2022〕2号 三", False),
+    ("sichuan-2016", "川人社发〔2016〕20号 二(二)", "川人社发〔2016〕20号 二(二)、二(三)", True),
+])
+def test_every_region_merges_transferred_hours_through_two_hr_clerks_citing_its_article_or_saying_it_is_a_reading(
+        policy_id: str, rule: str, hours_rule: str, silent: bool) -> None:
+    policy = load_policy(policy_id)
+    kind = kinds(policy_id)["transfer_in"]
+    assert (kind.rule, kind.hours_rule) == (rule, hours_rule)
+    assert "调出地继续教育管理部门出具的继续教育学时证明" in kind.evidence
+    fields = {f.name: f for f in kind.fields}
+    assert fields["item_id"].required and fields["item_id"].label == "调出地学时证明编号"
+    assert fields["hours"].label == f"认定数额（{policy.unit}）" and fields["subject"].required
+    # Where the document is silent, the policy says that the kind is the platform's reading.
+    assert ("平台的读法" in (kind.note or "")) is silent
+    chain = review_chain(policy, kind="transfer_in")
+    assert chain.id == "transfer_in" and chain.four_eyes and chain.filed_by == ("practitioner",)
+    assert [s.acts for s in chain.steps] == [("hr_bureau",), ("hr_bureau",)]
+    assert review_chain(policy, kind="paper" if "paper" in kinds(policy_id) else "training").id == "default"
+    got = hours_for_claim(policy, "transfer_in", {"start": "2025-03-01", "subject": "professional", "hours": "24",
+                                                  "item_id": "外省-2025-001"})
+    assert got.hours == 24 and got.explanation[0].endswith(f"（{hours_rule}）")
+    assert got.deadline is None  # no deadline binds a transfer, not even Tonglu's 60 days (第十三条2: 项目结束后)
+
+
+def test_tonglu_13_the_county_bureau_verifies_a_transfer_and_its_60_days_bind_only_activities() -> None:
+    tonglu = load_policy("tonglu-2018")
+    assert {s.level for s in review_chain(tonglu, kind="transfer_in").steps} == {"county"}
+    training = hours_for_claim(tonglu, "training", {"start": "2025-03-01", "days": "1", "subject": "professional"})
+    assert training.deadline is not None and training.deadline.last_day.isoformat() == "2025-04-30"
 
 
 def test_tonglu_11_8_a_core_journal_paper_by_its_first_author_earns_35_credits_explained() -> None:

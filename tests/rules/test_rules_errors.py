@@ -14,7 +14,7 @@ from rules import Activity, NotCovered, available_policies, load_policy
     [
         pytest.param("zhejiang-2016", "competition", id="zhejiang states no rule for competitions"),
         pytest.param("sichuan-2016", "patent", id="sichuan states no rule for patents"),
-        pytest.param("tonglu-2018", "transfer_in", id="only weihai 三 merges transferred hours"),
+        pytest.param("tonglu-2018", "practice", id="tonglu drops zhejiang's practice activities"),
         pytest.param("wenzhou-2020", "foreign_language_exam", id="wenzhou states no rule for language exams"),
         pytest.param("weihai-2022", "self_study", id="weihai states no rule for self-study notes"),
         pytest.param("weihai-2022", "astrology", id="a kind no policy knows"),
