@@ -329,6 +329,22 @@ def _chain(policy: Policy, raw: Any, document: str) -> ReviewChain:
     )
 
 
+def parse_late_filing(policy: Policy, deadline: Any) -> ReviewStep | None:
+    """Who may let one claim be filed after the policy's deadline (``claim_deadline.late_filing``: 桐 第十三条 the
+    county HR bureau), as a step of the organisation kinds and level that act; None where no one may."""
+    raw = deadline.get("late_filing") if isinstance(deadline, Mapping) else None
+    if raw is None:
+        return None
+    document = str(deadline.get("_document", policy.document))
+    acts = _texts(raw.get("acts") if isinstance(raw, Mapping) else None, f"{policy.id}: claim_deadline.late_filing.acts")
+    level = raw.get("level")
+    if not acts or any(a not in ORGANISATIONS for a in acts) or (level is not None and level not in ORG_LEVELS) \
+            or not raw.get("rule"):
+        raise PolicyError(f"{policy.id}: claim_deadline.late_filing needs acts in {sorted(ORGANISATIONS)}, "
+                          f"a level in {sorted(ORG_LEVELS)} or none, and its rule")
+    return ReviewStep(acts, level, "准予逾期申报", f"{document} {raw['rule']}")
+
+
 def parse_claims(policy: Policy, raw: Any, specs: Mapping[str, Mapping[str, Any]], same_item: bool) -> ClaimRules | None:
     """Validate a policy's ``claims:`` section against its conversions (called when the policy loads)."""
     if raw is None:

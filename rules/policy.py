@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from .claims import ClaimDeadline, ClaimRules, Limit, limit_text, parse_claims
+from .claims import ClaimDeadline, ClaimRules, Limit, ReviewStep, limit_text, parse_claims, parse_late_filing
 from .compiling import Cap, CompileContext, Compiler, Conversion, DailyCap, dates_of, dec
 from .courses import CourseFiling, CourseRule, parse_course_filing, parse_course_rules
 from .facts import annual_requirement, categories_of, in_force, sector_rule
@@ -116,6 +116,8 @@ class Policy:
         self._specs: dict[str, Mapping[str, Any]] = dict(data["conversions"])
         self._deadline_text: str = str(deadline.get("text") or "") if deadline else ""
         self._deadline_rule: str = f"{deadline['_document']} {deadline['rule']}" if deadline else ""
+        self.late_filing: ReviewStep | None = parse_late_filing(self, deadline)
+        """Who may grant one claim's filing after the deadline (桐 第十三条: the county HR bureau), or None."""
         self.claims: ClaimRules | None = parse_claims(self, data.get("claims"), self._specs, same is not None)
         """The ``claims:`` section (claim kinds, review chains); read it through :mod:`rules.claims`."""
 

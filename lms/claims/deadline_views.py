@@ -8,13 +8,12 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from rules import Policy
+from rules import Policy, available_policies, load_policy
 
 from ..db import get_session, transaction
 from ..errors import InvalidFields, InvalidInput
-from ..orgs.models import Organisation
 from ..security import bureau_required
-from .deadlines import GRANTING_KINDS, DeadlineNotice, deadline_notice, grant_late_filing, grants_in_scope
+from .deadlines import DeadlineNotice, deadline_notice, grant_late_filing, granter_name, grants_in_scope, may_grant_late
 from .views import bp
 
 
@@ -25,12 +24,22 @@ def deadline_helpers() -> dict[str, Any]:
     return {"claim_deadline_notice": notice}
 
 
+def granters() -> list[tuple[str, str, str, str]]:
+    """Each policy that lets a claim be filed late: its document, its deadline, who grants and the article."""
+    out = []
+    for policy_id in available_policies():
+        policy = load_policy(policy_id)
+        notice = deadline_notice(policy)
+        if policy.late_filing is not None and notice is not None:
+            out.append((policy.document, notice.text, granter_name(policy) or "", policy.late_filing.rule))
+    return out
+
+
 def _page(problems: dict[str, str] | None = None, values: dict[str, str] | None = None, status: int = 200) -> Any:
     s = get_session()
-    org = s.get(Organisation, current_user.org_id) if current_user.org_id else None
-    may_grant = current_user.role == "bureau" and org is not None and org.kind in GRANTING_KINDS
+    may_grant = may_grant_late(s, current_user)
     return render_template("claims/late.html", grants=grants_in_scope(s, current_user), form=FlaskForm(),
-                           may_grant=may_grant, problems=problems or {}, values=values or {}), status
+                           may_grant=may_grant, granters=granters(), problems=problems or {}, values=values or {}), status
 
 
 @bp.get("/claims/late-filing")

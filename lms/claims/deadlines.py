@@ -31,7 +31,6 @@ from .models import HourClaim
 
 REMIND_DAYS = 10        # issue 12 item 5: a reminder ten days before the deadline
 GRANT_VALID_DAYS = 30   # a grant is used within this many days, or lapses
-GRANTING_KINDS = ("county_hr",)  # issue 12 item 5: the county HR bureau grants a late filing
 
 
 @dataclass(frozen=True)
@@ -42,6 +41,7 @@ class DeadlineNotice:
     text: str
     today_last_day: date          # the last day for an activity that ends today
     december_last_day: date | None  # December's activities close on this day (None: no earlier cutoff)
+    granter: str | None           # who may grant a late filing, as the policy names it (None: no one)
 
 
 def deadline_notice(policy: Policy, today: date | None = None) -> DeadlineNotice | None:
@@ -52,7 +52,24 @@ def deadline_notice(policy: Policy, today: date | None = None) -> DeadlineNotice
         return None
     december = policy.claim_deadline_explained(date(today.year, 12, 31))
     return DeadlineNotice(now.rule, now.text, now.last_day,
-                          december.last_day if december is not None and december.closed_before_end else None)
+                          december.last_day if december is not None and december.closed_before_end else None,
+                          granter_name(policy))
+
+
+def granter_name(policy: Policy) -> str | None:
+    """Who may grant a late filing under the policy, for a message (所在地的县级人力资源社会保障部门)."""
+    step = policy.late_filing
+    return f"所在地的{step.label.removesuffix(step.duty)}" if step is not None else None
+
+
+def may_grant_late(s: Session, actor: Person) -> bool:
+    """Whether actor's organisation grants late filings under the policy of its own region (the form is shown)."""
+    from ..regions import policy_of
+    from .operations import acts_at
+    org = s.get(Organisation, actor.org_id) if actor.org_id else None
+    found = policy_of(org.region_code) if org is not None else None
+    step = load_policy(found).late_filing if found is not None else None
+    return actor.role == "bureau" and step is not None and acts_at(org, step)
 
 
 def activity_end(claim: HourClaim) -> date:
@@ -120,8 +137,8 @@ def grant_late_filing(s: Session, actor: Person, id_number: str, end_text: str, 
     whose deadline has passed, be filed late, giving the reason (audited; the practitioner is told)."""
     require_write(s, actor)
     org = s.get(Organisation, actor.org_id) if actor.org_id else None
-    if org is None or org.kind not in GRANTING_KINDS or actor.role != "bureau":
-        raise NotAllowed("逾期申报由县（市、区）人力资源和社会保障局批准")
+    if org is None or not org.is_hr or actor.role != "bureau":
+        raise NotAllowed("逾期申报由人力资源社会保障部门批准")
     problems: dict[str, str] = {}
     person = s.scalar(select(Person).where(Person.role == "practitioner",
                                            Person.id_number == (id_number or "").strip().upper()))
@@ -140,11 +157,17 @@ def grant_late_filing(s: Session, actor: Person, id_number: str, end_text: str, 
         problems["activity_end"] = "活动尚未结束，不需要逾期申报"
     if problems or person is None or end is None:
         raise InvalidFields(problems)
-    from .operations import policy_of_person
+    from .operations import acts_at, policy_of_person
     policy = policy_of_person(s, person, end.year)
     deadline = policy.claim_deadline_explained(end)
     if deadline is None:
         raise InvalidFields({"activity_end": f"{policy.document}没有规定申报期限，不需要批准逾期申报"})
+    # Who grants is the policy's (桐人社发〔2018〕26号 第十三条1、2: the county HR bureau), not this module's.
+    granter = policy.late_filing
+    if granter is None:
+        raise NotAllowed(f"{policy.document}没有规定可以准予逾期申报")
+    if not acts_at(org, granter):
+        raise NotAllowed(f"按{granter.rule}，逾期申报由{granter_name(policy)}批准")
     if deadline.last_day >= today:
         raise InvalidFields({"activity_end": f"该活动的申报期限到 {deadline.last_day.isoformat()}，尚未逾期，可直接申报"})
     closed = closed_year_problem(s, person.id, end.year)

@@ -46,7 +46,7 @@ from ..orgs.operations import current_employment, region_in
 from ..orgs.scope import covers_person, person_clause, require_write, scope_of
 from ..regions import REGIONS, policy_of
 from .corrections import certificate_taken, four_eyes_refusal, previous_step
-from .deadlines import closed_year_problem, late_allowed, use_grant
+from .deadlines import closed_year_problem, granter_name, late_allowed, use_grant
 from .models import EVIDENCE_TYPES, MAX_FILE_BYTES, MAX_FILES, ClaimEvidence, ClaimStep, HourClaim
 from .notices import tell_decision
 
@@ -203,8 +203,9 @@ def check_facts(policy: Policy, kind: ClaimKind, facts: dict[str, str], late_ok:
     late_granted = late_ok is not None and late_ok(got.activity.end or got.activity.start)
     if got.deadline is not None and got.deadline.last_day < clock.china_today() and not late_granted:
         d = got.deadline
-        return None, {"end": f"已超过申报期限：该活动的申报已于 {d.last_day.isoformat()} 截止（{d.rule}：{d.text}）；"
-                             "确有正当理由的，请向所在县（市、区）人力资源和社会保障局申请准予逾期申报"}
+        granter = granter_name(policy)
+        ask = f"确有正当理由的，请向{granter}申请准予逾期申报" if granter else "本规定没有逾期申报的许可"
+        return None, {"end": f"已超过申报期限：该活动的申报已于 {d.last_day.isoformat()} 截止（{d.rule}：{d.text}）；{ask}"}
     return got, {}
 
 

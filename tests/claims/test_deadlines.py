@@ -227,3 +227,48 @@ def test_an_activity_in_a_year_whose_certificate_was_issued_is_refused_until_it_
     db.commit()
     assert file(c, "training", start="2025-11-01", hours="8").status_code == 302
     assert claim_count(db) == 2
+
+
+# ---- who grants is the policy's -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("region", "granter"), [
+    pytest.param("tonglu", "tonglu", id="tonglu 第十三条1、2: the county bureau"),
+    pytest.param("tonglu", "hangzhou", id="tonglu: not the city bureau above it"),
+    pytest.param("wenzhou-lucheng", "wenzhou-lucheng", id="wenzhou: no deadline, no grant"),
+    pytest.param("hangzhou", "hangzhou", id="zhejiang: no deadline, no grant"),
+    pytest.param("weihai-huancui", "weihai-huancui", id="weihai: no deadline, no grant"),
+    pytest.param("chengdu-wuhou", "chengdu-wuhou", id="sichuan: no deadline, no grant"),
+])
+def test_who_may_grant_a_late_filing_is_read_from_the_persons_policy(
+        app: Any, db: Any, make: Any, frozen_clock: Any, region: str, granter: str) -> None:
+    from lms.regions import policy_of
+    from rules import load_policy
+    at(frozen_clock, "2026-03-02")
+    p = make.practitioner("吴老师", region=region)
+    make.staff("bureau", "clerk", region=granter)
+    clerk = client_of(app, "clerk")
+    step = load_policy(policy_of(region) or "").late_filing
+    page = clerk.get("/claims/late-filing").get_data(as_text=True)
+    resp = clerk.post("/claims/late-filing", data={"id_number": p.id_number, "activity_end": "2025-12-31",
+                                                   "reason": "因病住院，未能按期申报"})
+    if step is None:
+        # The four documents without a deadline: nothing is late, so no one grants, and the bureau is told why.
+        assert 'id="grant-form"' not in page
+        assert resp.status_code == 400 and "没有规定申报期限" in resp.get_data(as_text=True)
+    elif granter == region:
+        assert (step.acts, step.level, step.rule) == (("hr_bureau",), "county", "桐人社发〔2018〕26号 第十三条1、2")
+        assert 'id="grant-form"' in page and "县级人力资源社会保障部门准予（桐人社发〔2018〕26号 第十三条1、2）" in page
+        assert resp.status_code == 302
+    else:
+        assert 'id="grant-form"' not in page and resp.status_code == 403
+    db.rollback()
+    assert db.scalar(select(func.count()).select_from(LateFilingGrant)) == (1 if step and granter == region else 0)
+
+
+def test_a_late_tonglu_claim_says_who_grants_as_the_policy_names_it(
+        app: Any, tonglu: dict[str, Any], frozen_clock: Any) -> None:
+    at(frozen_clock, "2026-03-02")
+    said = problems(file_for(client_of(app, "tlschool"), tonglu["p"], "2025-12-31"))
+    assert "请向所在地的县级人力资源社会保障部门申请准予逾期申报" in said
+    page = client_of(app, tonglu["p"].id_number).get("/me/claims").get_data(as_text=True)
+    assert "可向所在地的县级人力资源社会保障部门申请准予逾期申报" in page
