@@ -73,9 +73,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .claims import deadline_views, queue_views  # noqa: F401  (more pages on the claims blueprint)
     from .claims.api import bp as claims_api_bp
     from .claims.oversight import bp as oversight_bp
+    from .claims.oversight_api import bp as oversight_api_bp
     from .claims.views import bp as claims_bp
     from .exchange.views import bp as exchange_bp
     from .hours.views import bp as hours_bp
+    from .messages.api import bp as messages_api_bp
     from .messages.views import bp as messages_bp
     from .orgs.admin_views import bp as orgs_admin_bp
     from .orgs.api import bp as orgs_api_bp
@@ -89,7 +91,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                orgs_admin_bp, orgs_api_bp, claims_bp, rosters_bp, messages_bp, oversight_bp,
                exchange_bp, stats_bp, reminders_bp):
         app.register_blueprint(bp)
-    app.register_blueprint(claims_api_bp)
+    for bp in (claims_api_bp, oversight_api_bp, messages_api_bp):
+        app.register_blueprint(bp)
     try:
         from exams.views import register as register_exams
     except ImportError:

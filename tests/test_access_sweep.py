@@ -74,7 +74,9 @@ ROUTES: dict[str, R | str] = {
         "claims.mine", "claims.new", "claims.resubmit", "claims_api.kinds", "claims_api.preview_claim",
         "claims_api.claims", "claims_api.file", "claims_api.upload", "claims_api.resubmit",
         # one's own messages and e-mail address (tests/messages: someone else's message is a 404)
-        "messages.inbox_page", "messages.read", "messages.read_all", "messages.email")},
+        "messages.inbox_page", "messages.read", "messages.read_all", "messages.email",
+        # the same through the API (tests/messages/test_messages_api.py), and the sanctions recorded on oneself
+        "messages_api.messages", "messages_api.read", "messages_api.read_all", "oversight_api.my_sanctions")},
     **{e: R(unscoped="a proctor reaches only the sessions assigned to them (tests/exams); the world assigns none")
        for e in ("exams_api.api_check_in", "exams_api.api_proctor_session")},
     "exams_api.api_proctor_sessions": R(get=frozenset({"proctor"})),
@@ -150,6 +152,17 @@ ROUTES: dict[str, R | str] = {
     "claims_api.claim": R(get=BUREAU | {"authority"}), "claims_api.evidence": R(get=BUREAU | {"authority"}),
     "claims_api.decision": R(post=frozenset({"authority"})),
     "claims_api.review_queue": R(get=BUREAU | MEMBERS | {"authority"}),
+    # the oversight of hours through the API, as its pages (tests/claims/test_oversight_api.py): late filing granted
+    # by the county bureau, corrections by two clerks, findings, random audits, and a practitioner's standing for
+    # HR, the authority and the employer
+    "oversight_api.late_filings": staff(), "oversight_api.grant_late": R(post=frozenset({"county"})),
+    "oversight_api.corrections": staff(), "oversight_api.correctable": staff(get=BUREAU),
+    "oversight_api.file_correction_call": staff(), "oversight_api.decide_correction_call": staff(post=frozenset({"county"})),
+    "oversight_api.record_finding_call": R(post=BUREAU | {"authority"}),
+    "oversight_api.claim_finding": R(get=READERS | {"authority"}),
+    "oversight_api.person_standing_call": R(get=READERS | MEMBERS | {"authority"}),
+    "oversight_api.audits": staff(), "oversight_api.draw": staff(), "oversight_api.audit": staff(),
+    "oversight_api.confirm": staff(post=frozenset({"county"})),
     # training organisers' programmes and rosters (issue 13): the organiser's own, the competent bureau's and the
     # industry authority's; an organiser never sees another organiser's programme or attendees
     "rosters.public_list": PUBLIC,

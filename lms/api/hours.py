@@ -7,10 +7,12 @@ from typing import Any
 from flask import jsonify, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from rules import load_policy
 
 from .. import clock
+from ..accounts.models import Person
 from ..db import get_session, transaction
 from ..errors import NotFound
 from ..hours.certificates import certificate_hours, certificate_issuer, issue_certificate
@@ -72,17 +74,23 @@ def hours_ledger() -> Any:
 @practitioner_required
 def standing() -> Any:
     """What the last completed year means for the annual review and a title application, each with its article."""
+    return jsonify(standing_json(get_session(), current_user))
+
+
+def standing_json(s: Session, person: Person) -> dict[str, Any]:
+    """The person's standing for the last completed year (?title_years= the years a title application covers, where
+    the document leaves them to the person or HR), as the API writes it."""
     chosen = parse_title_years(request.args.getlist("title_years"), last_completed_year())
-    ps = person_standing(get_session(), current_user, title_years=chosen)
+    ps = person_standing(s, person, title_years=chosen)
     st = ps.standing
-    return jsonify(year=ps.year, unit=ps.unit, policy={"id": ps.policy.id, "title": ps.policy.title},
-                   judged=st is not None, may_be_excellent=st is None or st.may_be_excellent,
-                   at_most_basically_competent=st is not None and st.at_most_basically_competent,
-                   may_apply_for_title=st is None or st.may_apply_for_title,
-                   consequences=[{"kind": c.kind, "text": c.text, "rule": c.rule} for c in (st.consequences if st
-                                                                                         else ())],
-                   reasons=list(st.reasons) if st else [], title_years=list(st.title_years) if st else [],
-                   title_year_choices=list(ps.choices))
+    return {"year": ps.year, "unit": ps.unit, "policy": {"id": ps.policy.id, "title": ps.policy.title},
+            "judged": st is not None, "may_be_excellent": st is None or st.may_be_excellent,
+            "at_most_basically_competent": st is not None and st.at_most_basically_competent,
+            "may_apply_for_title": st is None or st.may_apply_for_title,
+            "consequences": [{"kind": c.kind, "text": c.text, "rule": c.rule}
+                             for c in (st.consequences if st else ())],
+            "reasons": list(st.reasons) if st else [], "title_years": list(st.title_years) if st else [],
+            "title_year_choices": list(ps.choices)}
 
 
 @bp.get("/hours/<int(min=1, max=9999):year>")

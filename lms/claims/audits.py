@@ -108,12 +108,18 @@ def population_of(s: Session, actor: Person, year: int) -> list[int]:
                           .order_by(HourClaim.id)))
 
 
+def _digits(text: str, most: int) -> bool:
+    text = text.strip()
+    return text.isascii() and text.isdigit() and len(text) <= most
+
+
 def parse_draw(year: str, percent: str, seed: str) -> tuple[int, Decimal, int | None]:
     """The year, share and seed of a draw as typed; every problem at once."""
     problems: dict[str, str] = {}
     y = p = None
     sd: int | None = None
-    if year.strip().isdigit() and 2000 <= int(year) <= clock.study_year():
+    # ASCII digits only: "²" is a digit to str.isdigit but not to int(); a long run of digits is no year either
+    if _digits(year, 4) and 2000 <= int(year) <= clock.study_year():
         y = int(year)
     else:
         problems["year"] = f"年度须为 2000–{clock.study_year()} 的整数"
@@ -124,7 +130,7 @@ def parse_draw(year: str, percent: str, seed: str) -> tuple[int, Decimal, int | 
     except ArithmeticError:
         problems["percent"] = "抽查比例须为大于0、不超过100、至多两位小数的百分数"
     if seed.strip():
-        if seed.strip().isdigit() and int(seed) < MAX_SEED:
+        if _digits(seed, 20) and int(seed) < MAX_SEED:
             sd = int(seed)
         else:
             problems["seed"] = f"随机种子须为小于 {MAX_SEED} 的非负整数（留空则随机生成）"

@@ -28,7 +28,7 @@ from rules import load_policy
 from .. import audit, clock
 from ..accounts.models import Person
 from ..db import Base
-from ..errors import Conflict, InvalidFields, NotAllowed
+from ..errors import Conflict, InvalidFields, NotAllowed, NotFound
 from ..hours.models import HoursEntry
 from ..hours.operations import register_hours
 from ..orgs.models import HR_KINDS, Organisation
@@ -118,6 +118,16 @@ def sanctioned_ids(s: Session, person_ids: Iterable[int]) -> set[int]:
 
 def finding_of(s: Session, claim_id: int) -> ClaimFinding | None:
     return s.scalar(select(ClaimFinding).where(ClaimFinding.claim_id == claim_id))
+
+
+def visible_finding(s: Session, actor: Person, claim_id: int) -> ClaimFinding:
+    """The finding recorded on a claim the actor sees (operations.visible_claim); 404 when there is none."""
+    from .operations import visible_claim
+    visible_claim(s, actor, claim_id)
+    row = finding_of(s, claim_id)
+    if row is None:
+        raise NotFound("这项申报没有查实虚假材料的记录")
+    return row
 
 
 def reversed_claim_ids(s: Session, claim_ids: Iterable[int]) -> set[int]:

@@ -39,6 +39,8 @@ bp = Blueprint("oversight", __name__)
 HR_STAFF = ("bureau", "supervisor")
 # Who may record a finding of forged evidence: the claim's reviewers and the HR bureau (findings.may_record_finding).
 FINDERS = ("employer", "agency", "authority", "bureau")
+# Who may read a finding: whoever sees the claim (its claimant, its reviewers, the HR bureau and supervisors).
+FINDING_READERS = ("practitioner", *FINDERS, "supervisor")
 
 
 @bp.app_context_processor
@@ -166,15 +168,13 @@ def finding(claim_id: int) -> Any:
 
 
 @bp.get("/claims/<int:claim_id>/finding/evidence")
-@roles_required("practitioner", *FINDERS, "supervisor")
+@roles_required(*FINDING_READERS)
 def finding_evidence(claim_id: int) -> Any:
     """The evidence file of a finding, for whoever sees the claim: a download, never cached or sniffed."""
-    from .findings import finding_of
-    from .operations import evidence_store, visible_claim
-    s = get_session()
-    visible_claim(s, current_user, claim_id)
-    row = finding_of(s, claim_id)
-    if row is None or row.evidence_key is None:
+    from .findings import visible_finding
+    from .operations import evidence_store
+    row = visible_finding(get_session(), current_user, claim_id)
+    if row.evidence_key is None:
         raise NotFound()
     resp = evidence_store().send(row.evidence_key, mimetype=row.evidence_mime, as_attachment=True,
                                  download_name=row.evidence_filename or "evidence", conditional=False, etag=False,

@@ -92,7 +92,7 @@ def parse_title_years(values: Sequence[str], year: int) -> tuple[int, ...] | Non
     chosen: set[int] = set()
     for value in values:
         text = value.strip()
-        if not text.isdigit() or int(text) not in allowed:
+        if not (text.isascii() and text.isdigit() and len(text) <= 4) or int(text) not in allowed:
             raise InvalidInput(f"职称申报所涉年度须在 {allowed[0]}–{allowed[-1]} 年度之间选择")
         chosen.add(int(text))
     return tuple(sorted(chosen))

@@ -26,12 +26,14 @@ def client_of(app: Any, login: str) -> Any:
     return c
 
 
-def record(c: Any, claim: HourClaim, finding: str = "论文经期刊编辑部核实并未刊发，所附录用通知系伪造",
-           files: list[tuple[bytes, str]] | None = None) -> Any:
+def record(c: Any, claim: HourClaim | int, finding: str = "论文经期刊编辑部核实并未刊发，所附录用通知系伪造",
+           files: list[tuple[bytes, str]] | None = None, prefix: str = "") -> Any:
+    """Record a finding through the claim's page (or, with prefix="/api/v1", the API)."""
     data: dict[str, Any] = {"finding": finding}
     if files:
         data["evidence"] = [(io.BytesIO(b), n) for b, n in files]
-    return post_multipart(c, f"/claims/{claim.id}/finding", data)
+    claim_id = claim if isinstance(claim, int) else claim.id
+    return post_multipart(c, f"{prefix}/claims/{claim_id}/finding", data)
 
 
 @pytest.fixture
