@@ -1,6 +1,6 @@
 """Throughput benchmark for rules.Policy.evaluate.
 
-    python bench/bench_rules.py [--n 1000000] [--seed 20250101] [--chunk 20000]
+    python bench/bench_rules.py [--n 1000000] [--seed 20250101] [--chunk 20000] [--pool 5000]
 
 Generates N synthetic person-years of 10 activities each, spread round-robin over
 the five policies, with a deterministic random generator, and evaluates them.
@@ -82,10 +82,10 @@ def _fields(kind: str, policy_id: str, rng: random.Random) -> dict[str, Any]:
     return f
 
 
-def build_pool(policy_id: str, rng: random.Random) -> list[Activity]:
+def build_pool(policy_id: str, rng: random.Random, size: int = POOL_PER_POLICY) -> list[Activity]:
     kinds = load_policy(policy_id).kinds
     pool = []
-    for _ in range(POOL_PER_POLICY):
+    for _ in range(size):
         kind = rng.choice(kinds)
         year = YEAR if rng.random() < 0.97 else YEAR - 1  # a few activities of another year
         pool.append(Activity(kind=kind, year=year, **_fields(kind, policy_id, rng)))
@@ -97,11 +97,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=1_000_000, help="person-years to evaluate")
     parser.add_argument("--seed", type=int, default=20250101)
     parser.add_argument("--chunk", type=int, default=20_000, help="person-years generated at a time")
+    parser.add_argument("--pool", type=int, default=POOL_PER_POLICY, help="distinct activities per policy")
     args = parser.parse_args(argv)
     rng = random.Random(args.seed)
     ids = available_policies()
     policies = [load_policy(p) for p in ids]
-    pools = [build_pool(p, rng) for p in ids]
+    pools = [build_pool(p, rng, args.pool) for p in ids]
     for policy, pool in zip(policies, pools, strict=True):  # sanity: every pooled activity is valid
         for a in pool:
             policy.credit(a)

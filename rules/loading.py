@@ -65,14 +65,10 @@ def resolve(policy_id: str, seen: tuple[str, ...] = ()) -> dict[str, Any]:
     if "daily_cap" in raw:
         raise PolicyError(f"{policy_id}: daily_cap is now daily_caps (a list of budgets with an id)")
     doc = str(raw.get("document", policy_id))
-    own_convs = {
-        k: (_stamp(v, doc) if v is not None else None) for k, v in (raw.get("conversions") or {}).items()
-    }
+    own_convs = {k: _stamp(v, doc) for k, v in (raw.get("conversions") or {}).items()}  # None (removed) stays None
     own_lists = {key: [_stamp(c, doc) for c in (raw.get(key) or [])] for key in LISTS}
     own_reqs = [_stamp(r, doc) for r in raw["requirements"]] if "requirements" in raw else None
-    own_cons = {
-        k: (_stamp(v, doc) if k != "not_stated" else v) for k, v in (raw.get("consequences") or {}).items()
-    }
+    own_cons = {k: _stamp(v, doc) for k, v in (raw.get("consequences") or {}).items()}  # not_stated, a list, stays
     own_courses = {k: _stamp(v, doc) for k, v in (raw.get("platform_courses") or {}).items()}
     parent_id = raw.get("extends")
     if parent_id is None:
@@ -90,12 +86,11 @@ def resolve(policy_id: str, seen: tuple[str, ...] = ()) -> dict[str, Any]:
         return data
     parent = resolve(str(parent_id), seen + (policy_id,))
     data = {k: v for k, v in parent.items() if k not in OWN}
-    for key, value in raw.items():
-        if key not in ("conversions", "requirements", "consequences", "platform_courses", *LISTS):
-            if key in STAMPED_LISTS:
-                data[key] = [*parent[key], *(_stamp(item, doc) for item in value or [])]
-            else:
-                data[key] = _stamp(value, doc) if key in STAMPED else value
+    for key, value in raw.items():  # conversions, requirements, consequences, courses and LISTS: merged below
+        if key in STAMPED_LISTS:
+            data[key] = [*parent[key], *(_stamp(item, doc) for item in value or [])]
+        else:
+            data[key] = _stamp(value, doc) if key in STAMPED else value
     convs = dict(parent["conversions"])
     for kind, spec in own_convs.items():
         if spec is None:

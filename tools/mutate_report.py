@@ -20,13 +20,18 @@ MISSED = {"survived", "no tests"}
 
 
 def explained() -> set[str]:
-    """Mutant names listed under the README's 'Equivalent mutants' heading (one `name` per bullet)."""
+    """Mutant names listed under the README's 'Equivalent mutants' heading: each bullet names one or more mutants in
+    backticks (mutants that are equivalent for one reason share a bullet), then a colon and the reason."""
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     part = text.split("### Equivalent mutants", 1)
     if len(part) < 2:
         return set()
     section = part[1].split("\n#", 1)[0]
-    return set(re.findall(r"^- `([\w.]+__mutmut_\d+)`", section, flags=re.M))
+    names: set[str] = set()
+    for bullet in re.findall(r"^- (`.*)$", section, flags=re.M):
+        head = bullet.split("`: ", 1)[0] + "`"
+        names.update(re.findall(r"`([\w.]+__mutmut_\d+)`", head))
+    return names
 
 
 def main() -> int:
