@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 
-from rules import Activity, Compliance, available_policies, load_policy
+from rules import Activity, Compliance, Standing, available_policies, load_policy
+from rules.model import StandingConsequence
+from rules.standing import judge_standing, title_period
 
 GP, IP, PR = "general_public", "industry_public", "professional"
 
@@ -216,3 +219,102 @@ def test_standing_rejects_reports_of_another_policy_or_none() -> None:
         load_policy("tonglu-2018").standing([])
     with pytest.raises(ValueError, match="reports"):
         load_policy("tonglu-2018").standing([year("tonglu-2018", 2025, True)] * 2)
+
+
+# Standing to the letter: the whole verdict (booleans that are booleans, the years judged, each reason with its article)
+# and the exact refusals of a malformed request or policy. Written after `make mutate` showed the verdict's fields and
+# messages unguarded (the tests above read them as truthy or look for fragments).
+
+TONGLU = "桐人社发〔2018〕26号"
+EXCELLENT = StandingConsequence("excellent", "当年度考核等次不得评为优秀", f"{TONGLU} 第十四条")
+TITLE = StandingConsequence("title", "不得推荐职称评审和晋升岗位等级", f"{TONGLU} 第十五条")
+
+
+def test_tonglu_14_15_three_incomplete_years_the_whole_verdict() -> None:
+    """桐 第十四条: not excellent, and the second of two incomplete years at most 基本合格; 第十五条: 近三年 blocks."""
+    standing = load_policy("tonglu-2018").standing([year("tonglu-2018", y, False) for y in (2023, 2024, 2025)])
+    assert standing == Standing(
+        "tonglu-2018", 2025, False, True, False,
+        (
+            f"2025年度未完成学分要求，当年度考核等次不得评为优秀（{TONGLU} 第十四条）",
+            f"2024、2025年度连续未完成学分要求，2025年度考核等次确定为基本合格及以下（{TONGLU} 第十四条）",
+            f"近3年（2023–2025）中2023、2024、2025年度未完成学分要求，不得推荐职称评审和晋升岗位等级（{TONGLU} 第十五条）",
+        ),
+        (2023, 2024, 2025),
+        (
+            EXCELLENT,
+            StandingConsequence(
+                "basically_competent", "连续两个年度未完成学分要求，未完成的第二个年度考核等次确定为基本合格及以下",
+                f"{TONGLU} 第十四条",
+            ),
+            TITLE,
+        ),
+    )
+    assert standing.may_be_excellent is False and standing.may_apply_for_title is False
+
+
+def test_tonglu_14_an_incomplete_year_after_a_complete_one_the_whole_verdict() -> None:
+    standing = load_policy("tonglu-2018").standing([year("tonglu-2018", y, y == 2024) for y in (2023, 2024, 2025)])
+    assert standing == Standing(
+        "tonglu-2018", 2025, False, False, False,
+        (
+            f"2025年度未完成学分要求，当年度考核等次不得评为优秀（{TONGLU} 第十四条）",
+            f"近3年（2023–2025）中2023、2025年度未完成学分要求，不得推荐职称评审和晋升岗位等级（{TONGLU} 第十五条）",
+        ),
+        (2023, 2024, 2025),
+        (EXCELLENT, TITLE),
+    )
+    assert standing.may_be_excellent is False and standing.at_most_basically_competent is False
+
+
+def test_a_policy_without_a_title_consequence_judges_no_title_years() -> None:
+    standing = load_policy("weihai-2022").standing([year("weihai-2022", 2025, False)])
+    assert standing.title_years == () and standing.may_apply_for_title is True and standing.may_be_excellent is True
+
+
+def test_a_consequence_stated_alone_is_not_reported_as_none_stated() -> None:
+    """Only where a document states no consequence at all does the verdict say so (威人社字〔2022〕2号)."""
+    consecutive = {"consecutive_incomplete": {"text": "基本合格", "rule": "第一条", "_document": "某文"}}
+    reports = [year("weihai-2022", 2024, False), year("weihai-2022", 2025, False)]
+    standing = judge_standing("weihai-2022", "某文", "学时", consecutive, reports)
+    assert standing.reasons == ("2024、2025年度连续未完成学时要求，2025年度考核等次确定为基本合格及以下（某文 第一条）",)
+    assert standing.at_most_basically_competent is True and standing.may_be_excellent is False
+
+
+@pytest.mark.parametrize(("policy_id", "message"), [
+    pytest.param("tonglu-2018", f"'title_years' cannot be chosen under tonglu-2018: 按{TONGLU} 第十五条的期限判断",
+                 id="tonglu 第十五条 fixes 近三年"),
+    pytest.param("weihai-2022", "'title_years' cannot be chosen under weihai-2022: 未规定职称申报的后果",
+                 id="weihai states no title consequence"),
+])
+def test_title_years_are_refused_where_the_document_decides_them(policy_id: str, message: str) -> None:
+    with pytest.raises(ValueError) as refused:
+        load_policy(policy_id).standing([year(policy_id, 2025, False)], title_years=[2025])
+    assert str(refused.value) == message
+
+
+@pytest.mark.parametrize("chosen", [[], ["2025"], [2025, True]], ids=["none", "text", "a boolean"])
+def test_title_years_must_be_years(chosen: list[Any]) -> None:
+    with pytest.raises(ValueError) as refused:
+        load_policy("zhejiang-2016").standing([year("zhejiang-2016", 2025, False)], title_years=chosen)
+    assert str(refused.value) == f"'title_years' must be a non-empty list of years, got {chosen!r}"
+
+
+def test_standing_without_reports_is_refused_saying_so() -> None:
+    with pytest.raises(ValueError) as refused:
+        load_policy("tonglu-2018").standing([])
+    assert str(refused.value) == "Standing needs at least one report in 'reports'"
+
+
+@pytest.mark.parametrize("years", [1, 3, "application"])
+def test_a_title_period_is_a_positive_number_of_years_or_the_application(years: object) -> None:
+    assert title_period({"title_if_incomplete": {"years": years}}) == years
+
+
+@pytest.mark.parametrize("years", [0, -1, True, "3", None], ids=["zero", "negative", "a boolean", "text", "none"])
+def test_a_title_period_that_is_not_a_number_of_years_is_refused(years: object) -> None:
+    with pytest.raises(ValueError) as refused:
+        title_period({"title_if_incomplete": {"years": years}})
+    assert str(refused.value) == (
+        f"title_if_incomplete.years must be a positive integer or 'application', got {years!r}"
+    )
