@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from decimal import Decimal as D
 from typing import Any
 
 import pytest
 
-from rules import Activity, available_policies, load_policy
+from rules import Activity, Policy, available_policies, load_policy
 from rules.claims import (
     ClaimError,
     ClaimKind,
@@ -19,7 +20,7 @@ from rules.claims import (
     parse_claims,
     review_chain,
 )
-from rules.loading import PolicyError
+from rules.loading import PolicyError, resolve
 
 
 def kinds(policy_id: str) -> dict[str, ClaimKind]:
@@ -354,3 +355,106 @@ def test_weihai_2_3_leave_never_counts_more_than_a_whole_year() -> None:
     report = policy.evaluate(leaves, 2025)
     assert (report.totals["general_public"], report.totals["professional"]) == (D(30), D(60))
     assert "leave" not in load_policy("tonglu-2018").kinds  # only Weihai states it
+
+
+# The claim refusals and results to the letter. Written after `make mutate` showed them unguarded (the tests above
+# match fragments of a message, or read a result's numbers only).
+
+
+def test_a_policy_that_states_no_claims_refuses_every_claim_saying_so() -> None:
+    data = resolve("weihai-2022")
+    data["claims"] = None
+    with pytest.raises(ClaimError) as refused:
+        claim_kinds(Policy(data))
+    assert (refused.value.field, refused.value.message) == (None, "威人社字〔2022〕2号未规定学时申报（认证）")
+
+
+def test_an_unknown_claim_kind_names_the_kind_field() -> None:
+    with pytest.raises(ClaimError) as refused:
+        claim_kind(load_policy("weihai-2022"), "astrology")
+    assert (refused.value.field, refused.value.message) == ("kind", "威人社字〔2022〕2号没有“astrology”这类学时申报")
+
+
+def test_a_claim_kind_may_be_given_as_itself_or_by_its_id() -> None:
+    policy = load_policy("weihai-2022")
+    facts = {"start": "2025-03-01", "item_id": "doi:9"}
+    kind = claim_kind(policy, "paper")
+    got = hours_for_claim(policy, kind, facts)
+    assert got == hours_for_claim(policy, "paper", facts) and got.kind is kind
+
+
+def test_facts_that_are_not_a_mapping_are_refused_as_malformed() -> None:
+    with pytest.raises(ClaimError) as refused:
+        hours_for_claim(load_policy("weihai-2022"), "paper", ["start", "2025-03-01"])  # type: ignore[arg-type]
+    assert (refused.value.field, refused.value.message) == (None, "申报内容格式不正确")
+
+
+def test_tonglu_11_7_an_unanswered_first_author_earns_no_bonus() -> None:
+    """桐人社发〔2018〕26号 第十一条(七): the first author's extra credit only when the claim says so."""
+    policy = load_policy("tonglu-2018")
+    got = hours_for_claim(policy, "paper", {"start": "2025-03-01", "journal": "core", "item_id": "R"})
+    assert got.activity.first_author is False and got.hours == D(25)
+    facts = {"start": "2025-03-01", "journal": "core", "item_id": "R", "first_author": "是"}
+    assert hours_for_claim(policy, "paper", facts).hours == D(35)
+
+
+def test_an_activity_not_ended_yet_is_refused_on_its_end_date() -> None:
+    facts = {"start": "2025-05-10", "end": "2025-05-11", "hours": "4"}
+    with pytest.raises(ClaimError) as refused:
+        hours_for_claim(load_policy("wenzhou-2020"), "training", facts, today=date(2025, 5, 10))
+    assert (refused.value.field, refused.value.message) == (
+        "end", "活动尚未结束（结束日期 2025-05-11 晚于今天），结束后才能申报"
+    )
+
+
+def test_weihai_2_3_sick_leave_of_exactly_seven_months_is_claimable_six_is_not() -> None:
+    """威人社字〔2022〕2号 二(三): 病假“超过6个月”, i.e. at least 7 whole months."""
+    policy = load_policy("weihai-2022")
+    got = hours_for_claim(policy, "leave", {"start": "2025-01-05", "reason": "sick", "months": "7"})
+    assert got.activity.months == 7 and got.hours > 0
+    with pytest.raises(ClaimError) as refused:
+        hours_for_claim(policy, "leave", {"start": "2025-01-05", "reason": "sick", "months": "6"})
+    assert refused.value.field == "months"
+
+
+def test_a_one_day_activity_ends_the_day_it_starts() -> None:
+    got = hours_for_claim(load_policy("weihai-2022"), "paper", {"start": "2025-03-01", "item_id": "doi:9"})
+    assert got.activity.start == got.activity.end == date(2025, 3, 1)
+
+
+def test_a_fact_the_conversion_itself_refuses_reaches_the_claimant_naming_the_claim_and_its_rule() -> None:
+    """The claim kind states 威 二(三)'s seven months; were it not to, the conversion would still refuse six."""
+    policy = load_policy("weihai-2022")
+    lenient = dataclasses.replace(claim_kind(policy, "leave"), min_months=())
+    with pytest.raises(ClaimError) as refused:
+        hours_for_claim(policy, lenient, {"start": "2025-01-05", "reason": "sick", "months": "6"})
+    assert refused.value.field is None
+    assert refused.value.message == (
+        f"“{lenient.label}”的申报内容不符合{lenient.hours_rule}：Activity field 'months' must be at least 7 for reason"
+        f" 'sick' for kind 'leave' under policy weihai-2022 (威人社字〔2022〕2号 二(三))"
+    )
+
+
+def test_tonglu_11_10_a_result_credited_in_an_earlier_year_adds_only_its_excess_when_approved() -> None:
+    """桐人社发〔2018〕26号 第十一条(十): the same result counts once, at its highest credit, across years too."""
+    policy = load_policy("tonglu-2018")
+    patent = hours_for_claim(policy, "patent", {"start": "2025-03-01", "patent": "invention", "item_id": "R"}).activity
+    assert credit_in_year(policy, patent, [], {"R": D(25)}).hours == D(65)
+    assert credit_in_year(policy, patent, []).hours == D(90)
+
+
+def test_an_approved_claim_says_whether_the_year_is_now_complete() -> None:
+    policy = load_policy("tonglu-2018")
+    degree = Activity(kind="degree_education", year=2025, related=True)
+    language = Activity(kind="foreign_language_exam", year=2025)
+    assert credit_in_year(policy, language, [degree]).complete is True
+    assert credit_in_year(policy, language, []).complete is False
+
+
+def test_the_chain_for_everyone_is_found_wherever_the_policy_lists_it() -> None:
+    """威人社字〔2022〕2号 三: employees, freelancers and transferred hours each have their chain."""
+    data = resolve("weihai-2022")
+    data["claims"] = {**data["claims"], "chains": list(reversed(data["claims"]["chains"]))}
+    policy = Policy(data)
+    assert review_chain(policy) == review_chain(load_policy("weihai-2022"))
+    assert review_chain(policy).applies_to is None and not review_chain(policy).kinds

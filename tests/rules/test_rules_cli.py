@@ -116,7 +116,7 @@ def test_explain_an_empty_year_says_nothing_was_credited(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["explain", "--policy", "sichuan-2016", "--year", "2025", write(tmp_path, [])]) == 0
-    assert "本年度没有可认定的活动" in capsys.readouterr().out
+    assert "（本年度没有可认定的活动）" in capsys.readouterr().out.splitlines()
 
 
 def test_policies_lists_every_policy_with_its_document(capsys: pytest.CaptureFixture[str]) -> None:
