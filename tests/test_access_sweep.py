@@ -145,9 +145,11 @@ ROUTES: dict[str, R | str] = {
     # batch approval: only claims the reviewer may decide are approved (tests/claims/test_queues.py: a claim outside
     # the scope is reported as not found); an empty selection is refused (400) for every reviewer
     "claims.approve_selected": R(post=BUREAU | MEMBERS | {"authority"}),
-    # late filing granted by the county HR bureau (tests/claims/test_deadlines.py: the city bureau is refused, and a
-    # person outside the county is "not in the bureau's area"); the city bureau and supervisors read the grants
-    "claims.late_filing": staff(), "claims.grant_late": R(post=frozenset({"county"})),
+    # late filing granted by whom the policy names (claim_deadline.late_filing): in this sweep's Wenzhou no one —
+    # 温人社发〔2020〕125号 sets no deadline, so every bureau is refused (403). Tonglu's county bureau grants, the
+    # Hangzhou city bureau is refused and a person outside the county is "not in the bureau's area":
+    # tests/claims/test_deadlines.py. Bureaus and supervisors read the grants.
+    "claims.late_filing": staff(), "claims.grant_late": R(post=frozenset()),
     # the same through the API (tests/claims/test_claims_api.py: the claimant's own and the filer's person_id)
     "claims_api.claim": R(get=BUREAU | {"authority"}), "claims_api.evidence": R(get=BUREAU | {"authority"}),
     "claims_api.decision": R(post=frozenset({"authority"})),

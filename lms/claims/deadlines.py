@@ -62,14 +62,28 @@ def granter_name(policy: Policy) -> str | None:
     return f"所在地的{step.label.removesuffix(step.duty)}" if step is not None else None
 
 
-def may_grant_late(s: Session, actor: Person) -> bool:
-    """Whether actor's organisation grants late filings under the policy of its own region (the form is shown)."""
-    from ..regions import policy_of
+def grant_refusal(s: Session, actor: Person) -> str | None:
+    """Why actor may not grant late filings (None: may). The policies of the organisation's territory name who
+    grants (桐人社发〔2018〕26号 第十三条1、2: the county HR bureau); a policy without a deadline has no late filing."""
+    from ..regions import policy_of, subtree
     from .operations import acts_at
     org = s.get(Organisation, actor.org_id) if actor.org_id else None
-    found = policy_of(org.region_code) if org is not None else None
-    step = load_policy(found).late_filing if found is not None else None
-    return actor.role == "bureau" and step is not None and acts_at(org, step)
+    if org is None or not org.is_hr or actor.role != "bureau":
+        return "逾期申报由人力资源社会保障部门批准"
+    found = sorted({p for p in (policy_of(code) for code in subtree(org.region_code)) if p is not None})
+    steps = [(policy, policy.late_filing) for policy in map(load_policy, found) if policy.late_filing is not None]
+    if any(acts_at(org, step) for _, step in steps):
+        return None
+    if steps:
+        policy, step = steps[0]
+        return f"按{step.rule}，逾期申报由{granter_name(policy)}批准"
+    documents = "、".join(dict.fromkeys(load_policy(p).document for p in found)) or "本地规定"
+    return f"{documents}没有规定申报期限和逾期申报许可，不需要、也不能准予逾期申报"
+
+
+def may_grant_late(s: Session, actor: Person) -> bool:
+    """Whether actor's organisation grants late filings (the form is shown)."""
+    return grant_refusal(s, actor) is None
 
 
 def activity_end(claim: HourClaim) -> date:
@@ -137,8 +151,8 @@ def grant_late_filing(s: Session, actor: Person, id_number: str, end_text: str, 
     whose deadline has passed, be filed late, giving the reason (audited; the practitioner is told)."""
     require_write(s, actor)
     org = s.get(Organisation, actor.org_id) if actor.org_id else None
-    if org is None or not org.is_hr or actor.role != "bureau":
-        raise NotAllowed("逾期申报由人力资源社会保障部门批准")
+    if org is None or (refusal := grant_refusal(s, actor)) is not None:
+        raise NotAllowed(refusal or "逾期申报由人力资源社会保障部门批准")
     problems: dict[str, str] = {}
     person = s.scalar(select(Person).where(Person.role == "practitioner",
                                            Person.id_number == (id_number or "").strip().upper()))
