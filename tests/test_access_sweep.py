@@ -157,7 +157,8 @@ ROUTES: dict[str, R | str] = {
     # the oversight of hours through the API, as its pages (tests/claims/test_oversight_api.py): late filing granted
     # by the county bureau, corrections by two clerks, findings, random audits, and a practitioner's standing for
     # HR, the authority and the employer
-    "oversight_api.late_filings": staff(), "oversight_api.grant_late": R(post=frozenset({"county"})),
+    # (granted by whom the policy names: no one in this sweep's Wenzhou, see claims.grant_late above)
+    "oversight_api.late_filings": staff(), "oversight_api.grant_late": R(post=frozenset()),
     "oversight_api.corrections": staff(), "oversight_api.correctable": staff(get=BUREAU),
     "oversight_api.file_correction_call": staff(), "oversight_api.decide_correction_call": staff(post=frozenset({"county"})),
     "oversight_api.record_finding_call": R(post=BUREAU | {"authority"}),
