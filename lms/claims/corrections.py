@@ -17,6 +17,7 @@ claim chains (第二条、第十二条), never in the HR bureau's name. Two thin
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
@@ -112,6 +113,7 @@ def four_eyes_refusal(s: Session, actor: Person, org: Organisation | None, claim
 # ---- corrections ----------------------------------------------------------------------------------------------
 
 CORRECTION_STATUSES = {"pending": "待复核", "approved": "已复核登记", "rejected": "复核未通过"}
+CORRECTION_KIND_LABEL = "更正登记（核减）"   # the claim kind a correction is, in the person's claims (issue 12 item 6)
 CORRECTION_RULE = "更正登记错误（同一机构两名工作人员核批）"
 
 
@@ -309,3 +311,28 @@ def corrections_for(s: Session, actor: Person, limit: int = 200) -> list[HoursCo
     return list(s.scalars(select(HoursCorrection).where(HoursCorrection.org_id == actor.org_id)
                           .order_by((HoursCorrection.status == "pending").desc(), HoursCorrection.id.desc())
                           .limit(limit)))
+
+
+@dataclass(frozen=True)
+class CorrectionRecord:
+    """A correction as the person's claims list shows it: a claim of its own kind (issue 12 item 6), with its
+    filing and its decision, who took each and the registration it lowers."""
+
+    correction: HoursCorrection
+    entry_title: str
+    filed_by: str
+    decided_by: str | None
+
+
+def corrections_of(s: Session, person: Person) -> list[CorrectionRecord]:
+    """The corrections of a person's registrations, the latest first (shown beside their claims)."""
+    rows = s.scalars(select(HoursCorrection).where(HoursCorrection.person_id == person.id)
+                     .order_by(HoursCorrection.id.desc())).all()
+    out = []
+    for c in rows:
+        entry = s.get(HoursEntry, c.entry_id)
+        filer = s.get(Person, c.filed_by_id)
+        decider = s.get(Person, c.decided_by_id) if c.decided_by_id else None
+        out.append(CorrectionRecord(c, entry.title if entry else "", getattr(filer, "name", ""),
+                                    decider.name if decider else None))
+    return out

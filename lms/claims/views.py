@@ -15,6 +15,7 @@ from ..db import get_session, transaction
 from ..errors import DomainError, InvalidFields, InvalidInput, NotAllowed
 from ..orgs.scope import visible_person
 from ..security import practitioner_required, roles_required
+from .corrections import CORRECTION_KIND_LABEL, corrections_of
 from .forms import DecisionForm, FilingForm
 from .models import MAX_FILES, HourClaim
 from .operations import (
@@ -45,7 +46,8 @@ def mine() -> Any:
     s = get_session()
     policy, kinds = kinds_for(s, current_user)
     return render_template("claims/mine.html", claims=my_claims(s, current_user), kinds=kinds, policy=policy,
-                           chain=chain_of(s, current_user, policy))
+                           chain=chain_of(s, current_user, policy), corrections=corrections_of(s, current_user),
+                           correction_kind=CORRECTION_KIND_LABEL)
 
 
 @bp.route("/me/claims/new", methods=["GET", "POST"])
@@ -65,7 +67,8 @@ def person_claims(person_id: int) -> Any:
     policy, kinds = kinds_for(s, person)
     chain = chain_of(s, person, policy)
     return render_template("claims/mine.html", claims=my_claims(s, person), kinds=kinds, policy=policy,
-                           chain=chain, person=person, may_file=files_for(s, current_user, person, chain))
+                           chain=chain, person=person, may_file=files_for(s, current_user, person, chain),
+                           corrections=corrections_of(s, person), correction_kind=CORRECTION_KIND_LABEL)
 
 
 @bp.route("/org/people/<int:person_id>/claims/new", methods=["GET", "POST"])

@@ -271,3 +271,22 @@ def test_two_clerks_approving_one_transfer_at_the_same_moment_merge_it_once(
     assert sorted(outcomes) == ["Conflict", "approved"]
     assert bank(db, p) == Decimal(30)
     assert db.scalar(select(func.count()).select_from(HoursEntry).where(HoursEntry.person_id == p.id)) == 1
+
+
+def test_a_correction_is_listed_in_the_persons_claims_as_a_claim_of_its_own_kind_with_filing_and_decision(
+        app: Any, db: Any, lucheng: dict[str, Any]) -> None:
+    """Issue 12 item 6: a correction "becomes a claim of its own kind that a second staff member of the same
+    organisation must approve" — the person reads it among their claims, with who filed and who decided."""
+    p, entry = lucheng["p"], lucheng["entry"]
+    a, b = client_of(app, "lca"), client_of(app, "lcb")
+    me = client_of(app, p.id_number)
+    assert 'id="my-corrections"' not in me.get("/me/claims").get_data(as_text=True)
+    assert file_correction(a, p, entry, "6", reason="考试成绩重复登记，核减6学时").status_code == 302
+    page = me.get("/me/claims").get_data(as_text=True).split('id="my-corrections"')[1]
+    assert "更正登记（核减）：一般公需科目考试合格" in page and "待复核" in page and "核减 6" in page
+    assert "考试成绩重复登记，核减6学时" in page and "等待本机构另一名工作人员复核" in page
+    db.rollback()
+    assert decide_correction(b, db.scalars(select(HoursCorrection)).one()).status_code == 302
+    page = me.get("/me/claims").get_data(as_text=True).split('id="my-corrections"')[1]
+    assert "已复核登记" in page and "提交更正" in page and "复核同意并登记" in page
+    assert "等待本机构另一名工作人员复核" not in page
