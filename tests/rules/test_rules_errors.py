@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal as D
 from typing import Any
 
 import pytest
@@ -166,3 +167,58 @@ def test_five_policies_are_available() -> None:
         "wenzhou-2020",
         "zhejiang-2016",
     ]
+
+
+# An activity's refusals to the letter, and the boundaries of its numbers. Written after `make mutate` showed the
+# messages and bounds unguarded (the tests above check the field's name only).
+
+
+@pytest.mark.parametrize(("fields", "message"), [
+    pytest.param({"kind": ""}, "Activity field 'kind' must be a non-empty string, got ''", id="empty kind"),
+    pytest.param({"kind": 5}, "Activity field 'kind' must be a non-empty string, got 5", id="kind not text"),
+    pytest.param({"year": 1899}, "Activity field 'year' must be >= 1900, got 1899", id="year before 1900"),
+    pytest.param({"hours": D(-1)}, "Activity field 'hours' must be a finite number >= 0, got Decimal('-1')",
+                 id="negative hours as a decimal"),
+    pytest.param({"hours": [4]}, "Activity field 'hours' must be a number, got list", id="hours a list"),
+    pytest.param({"start": "2025-03-02", "end": "2025-03-01"}, "Activity field 'end' must not be before 'start'",
+                 id="end before start"),
+    pytest.param({"reason": "holiday"},
+                 "Activity field 'reason' must be one of ['abroad', 'maternity', 'other', 'sick'], got 'holiday'",
+                 id="unknown reason"),
+    pytest.param({"item_id": ""}, "Activity field 'item_id' must be a non-empty string, got ''", id="empty item"),
+    pytest.param({"item_id": True}, "Activity field 'item_id' must be a non-empty string, got True",
+                 id="item a boolean"),
+    pytest.param({"item_id": ["x"]}, "Activity field 'item_id' must be a non-empty string, got ['x']",
+                 id="item a list"),
+])
+def test_an_activity_is_refused_with_the_exact_message(fields: dict[str, Any], message: str) -> None:
+    values: dict[str, Any] = {"kind": "paper", "year": 2025, **fields}
+    with pytest.raises(ValueError) as refused:
+        Activity(**values)
+    assert str(refused.value) == message
+
+
+def test_the_first_year_an_activity_may_have_is_1900() -> None:
+    assert Activity(kind="paper", year=1900).year == 1900
+
+
+def test_counts_may_be_zero_and_given_as_digits() -> None:
+    activity = Activity(kind="self_study", year=2025, characters=0, modules="4")  # type: ignore[arg-type]
+    assert (activity.characters, activity.modules) == (0, 4)
+
+
+def test_an_item_given_as_a_number_becomes_its_text() -> None:
+    assert Activity(kind="paper", year=2025, item_id=7).item_id == "7"  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("data", "default_year", "message"), [
+    pytest.param(["paper"], None, "an activity must be an object, got list", id="not an object"),
+    pytest.param({"year": 2025}, None, "Activity field 'kind' is required", id="no kind"),
+    pytest.param({"kind": "paper"}, None, "Activity field 'year' is required", id="no year"),
+])
+def test_an_activity_read_from_data_is_refused_with_the_exact_message(
+    data: Any, default_year: int | None, message: str
+) -> None:
+    with pytest.raises(ValueError) as refused:
+        Activity.from_mapping(data, default_year)
+    assert str(refused.value) == message

@@ -124,3 +124,25 @@ def test_sichuan_2_2_counts_45_minutes_as_an_hour() -> None:
     assert load_policy("zhejiang-2016").hours_from_minutes(90) == D("1.5")
     with pytest.raises(ValueError, match="minutes"):
         load_policy("sichuan-2016").hours_from_minutes(-1)
+
+
+# Written after `make mutate` showed these unguarded: the first day of the province's rules, and what the refusal
+# carries (the region and the date, for the page that says so).
+
+
+def test_a_region_before_its_own_document_is_governed_by_the_province_from_its_first_day() -> None:
+    """浙人社发〔2016〕63号 第十八条: in force from 1 August 2016, for Wenzhou too before 温人社发〔2020〕125号."""
+    assert policy_for("wenzhou", date(2016, 8, 1)).id == "zhejiang-2016"
+
+
+def test_the_refusal_carries_the_region_and_the_date() -> None:
+    with pytest.raises(PolicyNotInForce) as caught:
+        policy_for("weihai", date(2022, 4, 7))
+    assert (caught.value.region, caught.value.on) == ("weihai", date(2022, 4, 7))
+    assert caught.value.args == ("2022-04-07 时该地区（weihai）没有已施行的继续教育学时政策",)
+
+
+def test_an_unknown_region_is_refused_listing_the_known_ones() -> None:
+    with pytest.raises(KeyError) as caught:
+        policy_for("atlantis", date(2025, 1, 1))
+    assert caught.value.args[0] == "unknown region 'atlantis'; known: sichuan, tonglu, weihai, wenzhou, zhejiang"
