@@ -1,0 +1,130 @@
+"""What a conversion refuses and how it explains itself, to the letter, and the shapes of conversion a policy file may
+use beyond what the five files use today (a per-unit count in fractions, a split without months, reasons). Written
+after `make mutate` showed the compiler's messages and these shapes unguarded."""
+from __future__ import annotations
+
+from decimal import Decimal as D
+from typing import Any
+
+import pytest
+
+from rules import Activity, Policy, PolicyError, load_policy
+from rules.loading import resolve
+
+WEIHAI = "威人社字〔2022〕2号"
+
+
+@pytest.mark.parametrize(("policy_id", "fields", "message"), [
+    pytest.param("weihai-2022", {"kind": "training", "hours": 8, "days": 0},
+                 f"Activity field 'days' must be > 0 for kind 'training' under policy weihai-2022 ({WEIHAI} 二(二)1(1))",
+                 id="zero days"),
+    pytest.param("weihai-2022", {"kind": "training", "hours": 8},
+                 f"Activity field 'days' (or 'start'/'end') is required for kind 'training' under policy weihai-2022 ({WEIHAI} 二(二)1(1))",
+                 id="no days nor dates"),
+    pytest.param("weihai-2022", {"kind": "computer_exam"},
+                 f"Activity field 'modules' is required for kind 'computer_exam' under policy weihai-2022 ({WEIHAI} 二(一)3)",
+                 id="no modules"),
+    pytest.param("weihai-2022", {"kind": "leave", "months": 7},
+                 f"Activity field 'reason' must be one of ['abroad', 'maternity', 'other', 'sick'] for kind 'leave' under policy weihai-2022 ({WEIHAI} 二(三))",
+                 id="leave without a reason"),
+    pytest.param("weihai-2022", {"kind": "leave", "reason": "sick"},
+                 f"Activity field 'months' is required for kind 'leave' under policy weihai-2022 ({WEIHAI} 二(三))",
+                 id="leave without months"),
+    pytest.param("weihai-2022", {"kind": "leave", "reason": "abroad", "months": 6},
+                 f"Activity field 'months' must be at least 7 for reason 'abroad' for kind 'leave' under policy weihai-2022 ({WEIHAI} 二(三))",
+                 id="威 二(三) abroad six months"),
+    pytest.param("weihai-2022", {"kind": "aid_dispatch"},
+                 f"Activity field 'months' is required for kind 'aid_dispatch' under policy weihai-2022 ({WEIHAI} 二(二)2(2))",
+                 id="aid without months"),
+])
+def test_a_conversion_refuses_a_missing_or_unusable_fact_naming_field_kind_policy_and_article(
+    policy_id: str, fields: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ValueError) as refused:
+        load_policy(policy_id).credit(Activity(year=2025, **fields))
+    assert str(refused.value) == message
+
+
+@pytest.mark.parametrize(("policy_id", "fields", "lines"), [
+    pytest.param("sichuan-2016", {"kind": "self_study", "characters": 2500, "subject": "professional"},
+                 [("2", "经本单位认可的有考核的自学成果：2500字，每1000字1学时（不足1000字的部分不计），认定2学时，计入专业科目")],
+                 id="川 二(二) whole thousands only"),
+    pytest.param("sichuan-2016", {"kind": "self_study", "characters": 3000, "subject": "professional"},
+                 [("3", "经本单位认可的有考核的自学成果：3000字，每1000字1学时，认定3学时，计入专业科目")],
+                 id="川 二(二) whole thousands, nothing left over"),
+    pytest.param("tonglu-2018", {"kind": "book", "characters": 25000},
+                 [("30", "出版著作（译作）：25000字，每10000字15学分（不足10000字的部分不计），认定30学分，计入专业科目")],
+                 id="桐 第十一条 books per 10,000 characters"),
+    pytest.param("weihai-2022", {"kind": "self_study_exam", "count": 2},
+                 [("20", "自学考试：2门（科）×10学时=20学时，计入专业科目")], id="威 self-taught exams per course"),
+    pytest.param("weihai-2022", {"kind": "computer_exam", "modules": 2},
+                 [("10", "全国专业技术人员计算机应用能力考试：2个模块×5学时=10学时，计入一般公需科目")],
+                 id="威 computer modules"),
+    pytest.param("weihai-2022", {"kind": "aid_dispatch", "months": 12},
+                 [("30", "援派、支教、支农、支医、扶贫：全年一般公需科目30学时"),
+                  ("60", "援派、支教、支农、支医、扶贫：全年专业科目60学时")], id="威 二(二)2(2) a whole year"),
+    pytest.param("weihai-2022", {"kind": "aid_dispatch", "months": 6},
+                 [("15", "援派、支教、支农、支医、扶贫：6个月，一般公需科目年定额30学时×6/12=15学时"),
+                  ("30", "援派、支教、支农、支医、扶贫：6个月，专业科目年定额60学时×6/12=30学时")],
+                 id="威 二(二)2(2) half a year"),
+    pytest.param("weihai-2022", {"kind": "leave", "reason": "other", "months": 1},
+                 [("2.5", "公派境外、病假、产假等按在岗时间折算：1个月，一般公需科目年定额30学时×1/12=2.5学时"),
+                  ("5", "公派境外、病假、产假等按在岗时间折算：1个月，专业科目年定额60学时×1/12=5学时")],
+                 id="威 二(三) other reasons from one month"),
+])
+def test_a_conversion_explains_its_arithmetic(policy_id: str, fields: dict[str, Any], lines: list[tuple[str, str]]) -> None:
+    credits = load_policy(policy_id).credit(Activity(year=2025, **fields))
+    assert [(c.hours, c.explanation) for c in credits] == [(D(h), text) for h, text in lines]
+
+
+def sichuan_with(change: dict[str, Any], kind: str = "self_study") -> Policy:
+    data = resolve("sichuan-2016")
+    spec = {k: v for k, v in data["conversions"][kind].items() if v is not None}
+    spec.update(change)
+    data["conversions"][kind] = {k: v for k, v in spec.items() if v is not None}
+    return Policy(data)
+
+
+def test_a_per_unit_count_counts_whole_units_unless_the_file_says_otherwise() -> None:
+    study = Activity(kind="self_study", year=2025, characters=2500, subject="professional")
+    (line,) = sichuan_with({"whole_units": None}).credit(study)
+    assert line.hours == D(2) and "（不足1000字的部分不计）" in line.explanation
+    (line,) = sichuan_with({"whole_units": False}).credit(study)
+    assert line.hours == D("2.5")
+    assert line.explanation == "经本单位认可的有考核的自学成果：2500字，每1000字1学时，认定2.5学时，计入专业科目"
+
+
+def weihai_with(kind: str, change: dict[str, Any]) -> Policy:
+    data = resolve("weihai-2022")
+    spec = dict(data["conversions"][kind])
+    spec.update(change)
+    data["conversions"][kind] = {k: v for k, v in spec.items() if v is not None}
+    return Policy(data)
+
+
+def test_a_split_without_months_credits_the_whole_year() -> None:
+    policy = weihai_with("aid_dispatch", {"prorate_field": None})
+    credits = policy.credit(Activity(kind="aid_dispatch", year=2025))
+    assert [c.hours for c in credits] == [D(30), D(60)]
+
+
+def test_reasons_only_in_the_file_are_accepted() -> None:
+    policy = weihai_with("leave", {"reasons": {"sick": {"min_months": 7}}})
+    with pytest.raises(ValueError) as refused:
+        policy.credit(Activity(kind="leave", year=2025, reason="other", months=8))
+    assert str(refused.value) == (
+        f"Activity field 'reason' must be one of ['sick'] for kind 'leave' under policy weihai-2022 ({WEIHAI} 二(三))"
+    )
+
+
+@pytest.mark.parametrize("change", [
+    pytest.param({"reasons": {"holiday": {}}}, id="an unknown reason"),
+    pytest.param({"prorate_field": None}, id="reasons without months"),
+    pytest.param({"reasons": ["sick"]}, id="reasons not a mapping"),
+])
+def test_malformed_reasons_are_refused_naming_what_they_must_be(change: dict[str, Any]) -> None:
+    with pytest.raises(PolicyError) as refused:
+        weihai_with("leave", change)
+    assert str(refused.value) == (
+        "weihai-2022: leave.reasons must map ['abroad', 'maternity', 'other', 'sick'] and prorate by months"
+    )
