@@ -11,13 +11,14 @@ from lms.catalogue.models import Chapter, Enrolment
 from lms.db import get_session
 from lms.errors import NotFound
 from lms.filestore import file_store
+from lms.orgs.scope import visible_course
 from lms.security import roles_required
 
 bp = Blueprint("courseware", __name__)
 
 
 @bp.get("/media/chapters/<int:chapter_id>")
-@roles_required("practitioner", "bureau")
+@roles_required("practitioner", "bureau", "authority")
 def chapter_media(chapter_id: int) -> Any:
     """Send a chapter's media (with range requests for video) to an enrolled learner or bureau staff."""
     s = get_session()
@@ -29,6 +30,8 @@ def chapter_media(chapter_id: int) -> Any:
                                                        Enrolment.course_id == chapter.course_id))
         if enrolled is None:
             raise NotFound()
+    else:
+        visible_course(s, current_user, chapter.course_id)  # staff: a course of their scope (404 otherwise)
     resp = file_store("media").send(chapter.media_key, mimetype=chapter.mime, conditional=True, max_age=3600,
                                     etag=chapter.media_key)  # a file lost from the store: 410, a Chinese page
     resp.headers["Cache-Control"] = "private, max-age=3600"

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import render_template
+from flask_login import current_user
 from sqlalchemy import select
 
-from lms.catalogue.models import Course
 from lms.db import get_or_404, get_session
 from lms.exports import Column, export_response
+from lms.orgs.scope import visible_course
 from lms.security import bureau_required
 
 from .admin_sections import bank_shortfall, bank_size, questions_needed
@@ -23,7 +24,7 @@ from .views import bp
 def admin_bank(course_id: int) -> Any:
     """A course's question bank with the key and explanations (bureau staff only; never a candidate's page)."""
     s = get_session()
-    course = get_or_404(s, Course, course_id)
+    course = visible_course(s, current_user, course_id)
     questions = s.scalars(select(Question).where(Question.course_id == course.id).order_by(Question.id)).all()
     years = sorted((o.year for o in course.offerings), reverse=True)
     return render_template("exams/admin_bank.html", course=course, questions=questions, letters=LETTERS,

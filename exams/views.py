@@ -20,7 +20,7 @@ from lms.db import database, get_or_404, get_session, transaction
 from lms.errors import Conflict, DomainError, InvalidInput, NotFound
 from lms.exports import Column, export_response
 from lms.orgs.models import Organisation
-from lms.orgs.scope import org_clause, scope_of
+from lms.orgs.scope import course_clause, org_clause, scope_of, visible_course
 from lms.security import NotLoggedIn, bureau_required, practitioner_required, roles_required, session_account
 from lms.validation import form_id, id_field, json_object, query_int
 
@@ -446,13 +446,13 @@ def admin_questions() -> Any:
     """Question banks per course of this year; import one from CSV or XLSX."""
     s = get_session()
     year = query_int("year", clock.study_year(), 2000, 2100)
-    courses = s.scalars(select(Course).join(CourseOffering).where(CourseOffering.year == year)
-                        .order_by(Course.id)).all()
+    courses = s.scalars(select(Course).join(CourseOffering).where(
+        CourseOffering.year == year, course_clause(scope_of(s, current_user))).order_by(Course.id)).all()
     counts = {c.id: len(s.scalars(select(Question.id).where(Question.course_id == c.id)).all()) for c in courses}
     upload = UploadForm()
     problems: list[str] = []
     if request.method == "POST":
-        course = get_or_404(s, Course, form_id("course_id"))
+        course = visible_course(s, current_user, form_id("course_id"))
         if upload.validate_on_submit():
             f = upload.file.data
             try:

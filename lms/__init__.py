@@ -66,6 +66,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from .accounts import reset_views  # noqa: F401  (忘记密码, on the accounts blueprint)
     from .accounts.views import bp as accounts_bp
+    from .admin import filing_views  # noqa: F401  (课程审核备案, on the admin blueprint)
     from .admin.audit_views import bp as audit_bp
     from .admin.views import bp as admin_bp
     from .api import bp as api_bp

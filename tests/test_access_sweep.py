@@ -44,7 +44,6 @@ def staff(get: frozenset[str] = READERS, post: frozenset[str] = BUREAU, **kw: An
 
 PUBLIC = "public"
 OWNED = "a practitioner's own objects: tests/test_access.py and the domain tests prove ownership"
-CATALOGUE = "the course catalogue is the city's, not a territory's (issue 13 gives courses their organisers)"
 EVERYONE = frozenset(ACTORS)
 PRACTITIONER = frozenset({"practitioner"})
 
@@ -91,11 +90,28 @@ ROUTES: dict[str, R | str] = {
     "oversight.corrections": staff(), "oversight.new_correction": staff(get=BUREAU),
     "oversight.decide_correction_view": staff(post=frozenset({"county"})),
     "audit.log": staff(), "audit.export": staff(),
-    **{e: staff(unscoped=CATALOGUE) for e in (
-        "admin.add_chapter_view", "admin.course", "admin.courses", "admin.courseware_format", "admin.edit_chapter",
-        "admin.move_chapter_view", "admin.new_course", "admin.offer", "admin.preview", "admin.set_status",
-        "admin.upload_package", "exams.admin_bank", "exams.admin_questions_template")},
-    "exams.admin_questions": staff(unscoped=CATALOGUE, form={"course_id": "course_id"}),
+    # courses (scope.course_clause): a bureau's are those of the bureaus and authorities of its territory, an
+    # authority's its own; the world's course is the city's (鹿城's county clerk does not see it), the one outside is
+    # Weihai's. Only the owner changes a course (an HR bureau's also the bureaus above it).
+    **{e: staff(get=READERS | {"authority"}, post=BUREAU | {"authority"}) for e in (
+        "admin.courses", "admin.courseware_format", "admin.new_course", "admin.upload_package")},
+    **{e: staff(get=frozenset({"city", "supervisor"})) for e in ("admin.preview", "exams.admin_bank")},
+    **{e: staff(get=frozenset({"city"}), post=frozenset({"city"})) for e in (
+        "admin.add_chapter_view", "admin.edit_chapter", "admin.edit_course", "admin.move_chapter_view", "admin.offer",
+        "admin.set_status")},
+    "exams.admin_questions_template": staff(),
+    "exams.admin_questions": staff(post=frozenset({"city"}), form={"course_id": "course_id"}),
+    # an authority's course under review and filing (温 第十一条: the city bureau files it; 桐 第九条): the authority
+    # and the bureaus whose territory holds it read it (a city authority's: not 鹿城's county clerk), the authority
+    # submits it, the city bureau files or returns it; the one outside is a Weihai authority's
+    "admin.course": R(get=frozenset({"city", "supervisor", "authority"}), inside={"course_id": "authority_course"},
+                      outside={"course_id": "authority_course"}),
+    "admin.filing": R(get=READERS | {"authority"}),
+    **{e: R(post=frozenset({"city"}), inside={"course_id": "authority_course"},
+            outside={"course_id": "authority_course"}, form={"reason": "return_reason"})
+       for e in ("admin.file_course", "admin.return_course_view")},
+    "admin.submit_course_view": R(post=frozenset({"authority"}), inside={"course_id": "authority_course"},
+                                  outside={"course_id": "authority_course"}),
     # exam plans belong to the bureau that made them (here the city's: a county clerk does not run them)
     "exams.admin_plans": staff(),
     **{e: staff(get=frozenset({"city", "supervisor"}), post=frozenset({"city"})) for e in (
@@ -277,14 +293,26 @@ def _world(app: Any, member_kind: str) -> tuple[dict[str, Any], dict[str, int]]:
         leaver = employ(person("鹿城离职人员", "wenzhou-lucheng"), member_in)
         a_in, a_out = employ(applicant_in, member_in, "applied"), employ(applicant_out, member_out, "applied")
         actors["practitioner"] = p_in
-        course_actor = actors["city"]
+        from lms.catalogue.filing import submit_course
         from lms.catalogue.operations import create_course
-        course = create_course(s, course_actor, title="公需课", summary="", category="general_public",
-                               credited_hours=Decimal(18), year=2026)
-        chapter = Chapter(course_id=course.id, position=1, title="第一讲", kind="html", media_key="x" * 64,
-                          mime="text/html", size=10, study_minutes=1, updated_at=now)
-        s.add(chapter)
-        s.flush()
+        weihai_authority = org("authority", "weihai", "域外主管部门")
+        courses, chapters = {}, {}
+        for key, clerk, title, category in (
+                ("in", actors["city"], "公需课", "general_public"), ("out", weihai_clerk, "域外公需课", "general_public"),
+                ("authority_in", actors["authority"], "教育行业公需课", "industry_public"),
+                ("authority_out", create_staff(s, None, weihai_authority, role="authority", username="weihai_jy",
+                                               name="域外主管", password=PASSWORD), "域外行业课", "industry_public")):
+            c = create_course(s, clerk, title=title, summary="", category=category, credited_hours=Decimal(18),
+                              year=2026)
+            chapter = Chapter(course_id=c.id, position=1, title="第一讲", kind="html", media_key="x" * 64,
+                              mime="text/html", size=10, study_minutes=1, updated_at=now)
+            s.add(chapter)
+            s.flush()
+            s.refresh(c)
+            if key.startswith("authority"):
+                submit_course(s, clerk, c)
+            courses[key], chapters[key] = c.id, chapter.id
+        course = s.get(Chapter, chapters["in"]).course
         enrol = {}
         for key, p in (("in", p_in), ("out", p_out)):
             e = Enrolment(person_id=p.id, course_id=course.id, year=2026, category="general_public", created_at=now)
@@ -429,8 +457,9 @@ def _world(app: Any, member_kind: str) -> tuple[dict[str, Any], dict[str, int]]:
             "enrolment_id": (enrol["in"], enrol["out"]), "cert_id": (certs["in"], certs["out"]),
             "plan_id": (plans["in"], plans["out"]), "session_id": (sessions["in"], sessions["out"]),
             "change_id": (changes["in"], changes["out"]),
-            "programme_id": (programmes["in"], programmes["out"]), "upload_id": (uploads["in"], uploads["out"]), "course_id": (course.id, course.id),
-            "proctor_id": (actors["proctor"].id, actors["proctor"].id), "chapter_id": (chapter.id, chapter.id),
+            "programme_id": (programmes["in"], programmes["out"]), "upload_id": (uploads["in"], uploads["out"]), "course_id": (courses["in"], courses["out"]),
+            "authority_course": (courses["authority_in"], courses["authority_out"]), "return_reason": ("课件需补充", ""),
+            "proctor_id": (actors["proctor"].id, actors["proctor"].id), "chapter_id": (chapters["in"], chapters["out"]),
             "booking_id": (0, 0), "entry_id": (0, 0), "paper_id": (0, 0), "prompt_id": (0, 0),
         }
         logins = {k: (v.username or v.id_number) for k, v in actors.items() if v is not None}

@@ -8,6 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
 
 from courseware.package import PackageError, detect_media, read_package
 
@@ -15,6 +16,7 @@ from .. import clock
 from ..accounts.forms import PasswordResetForm, StaffForm
 from ..accounts.models import Person
 from ..accounts.operations import reset_password, set_active
+from ..catalogue.filing import filing_action, filing_of
 from ..catalogue.models import Chapter, Course, CourseOffering, Enrolment
 from ..catalogue.operations import (
     add_chapter,
@@ -26,20 +28,29 @@ from ..catalogue.operations import (
 )
 from ..db import get_or_404, get_session, transaction
 from ..docs import render_doc
-from ..errors import DomainError, InvalidFields, InvalidInput, NotFound
+from ..errors import DomainError, InvalidFields, InvalidInput, NotAllowed, NotFound
 from ..filestore import FileStore, file_store
 from ..hours.models import HoursCertificate
 from ..hours.operations import entries, years_of
 from ..hours.standing import last_completed_year, parse_title_years, person_standing
 from ..orgs.models import Organisation
 from ..orgs.operations import create_staff, may_allocate, may_disable, record_admin_change
-from ..orgs.scope import org_clause, person_clause, scope_of, staff_clause, visible_person
+from ..orgs.scope import (
+    course_clause,
+    may_edit_course,
+    org_clause,
+    person_clause,
+    scope_of,
+    staff_clause,
+    visible_course,
+    visible_person,
+)
 from ..security import bureau_required
 from ..study.operations import course_progress, refresh_completion
 from ..study.record import study_record
 from ..study.views import record_csv_response
 from ..validation import query_int
-from .forms import ChapterForm, CourseForm, OfferForm, PackageForm, PersonSearchForm
+from .forms import ChapterForm, CourseForm, OfferForm, PackageForm, PersonSearchForm, ReturnCourseForm, limit_categories
 from .sections import course_sections, person_sections, publish_warnings
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -51,15 +62,31 @@ def store() -> FileStore:
 
 # What an industry authority reads here: the practitioners of its industry in its city (scope.py decides which).
 AUTHORITY_READS = {"admin.people", "admin.person", "admin.record", "admin.record_csv"}
+# The course pages an industry authority uses for its own courses (温 第十一条 its industry's public subject;
+# 桐 第九条 the courses it adds, reviewed and filed by the HR bureaus): scope.course_clause limits them to its own.
+AUTHORITY_COURSE_PAGES = {
+    "admin.courses", "admin.new_course", "admin.upload_package", "admin.course", "admin.preview",
+    "admin.courseware_format", "admin.add_chapter_view", "admin.edit_chapter", "admin.move_chapter_view",
+    "admin.set_status", "admin.offer", "admin.edit_course", "admin.filing", "admin.submit_course_view"}
 
 
 @bp.before_request
 def _only_bureau() -> None:
-    """Every page here is for bureau staff (supervisors read); an industry authority reads its people."""
-    if current_user.is_authenticated and current_user.role == "authority" and request.endpoint in AUTHORITY_READS \
-            and request.method == "GET":
+    """Every page here is for bureau staff (supervisors read); an industry authority reads its people and keeps its
+    own courses."""
+    if current_user.is_authenticated and current_user.role == "authority" and (
+            request.endpoint in AUTHORITY_READS and request.method == "GET"
+            or request.endpoint in AUTHORITY_COURSE_PAGES):
         return
     bureau_required(lambda: None)()
+
+
+def editable_course(s: Session, course_id: int) -> Course:
+    """The course if the current account sees it (404 otherwise) and may change it (403 with the reason)."""
+    course = visible_course(s, current_user, course_id)
+    if not may_edit_course(s, current_user, course):
+        raise NotAllowed("该课程由行业主管部门增设，只有该部门可以修改；人力社保部门对其审核备案")
+    return course
 
 
 @bp.get("/")
@@ -67,7 +94,8 @@ def home() -> Any:
     """The bureau's home: this year's catalogue and activity at a glance."""
     s = get_session()
     year = clock.study_year()
-    mine = select(Person.id).where(person_clause(scope_of(s, current_user)))
+    scope = scope_of(s, current_user)
+    mine = select(Person.id).where(person_clause(scope))
     stats = {
         "practitioners": s.scalar(select(func.count()).select_from(Person).where(Person.id.in_(mine))),
         "enrolments": s.scalar(select(func.count()).select_from(Enrolment).where(
@@ -75,27 +103,31 @@ def home() -> Any:
         "completed": s.scalar(select(func.count()).select_from(Enrolment).where(
             Enrolment.year == year, Enrolment.completed_at.is_not(None), Enrolment.person_id.in_(mine))),
         "published": s.scalar(select(func.count()).select_from(CourseOffering).where(
-            CourseOffering.year == year, CourseOffering.status == "published")),
+            CourseOffering.year == year, CourseOffering.status == "published",
+            CourseOffering.course_id.in_(select(Course.id).where(course_clause(scope))))),
     }
     return render_template("admin/home.html", stats=stats, year=year)
 
 
 @bp.get("/courses")
 def courses() -> Any:
-    """Courses by study year."""
+    """Courses of the account's scope (scope.course_clause) by study year, with where each stands in its filing."""
     s = get_session()
     year = query_int("year", clock.study_year(), 2000, 2100)
-    offerings = s.scalars(select(CourseOffering).where(CourseOffering.year == year)
+    mine = select(Course.id).where(course_clause(scope_of(s, current_user)))
+    offerings = s.scalars(select(CourseOffering).where(CourseOffering.year == year, CourseOffering.course_id.in_(mine))
                           .order_by(CourseOffering.course_id)).all()
-    years = sorted({y for (y,) in s.execute(select(CourseOffering.year).distinct())} | {clock.study_year()},
-                   reverse=True)
-    return render_template("admin/courses.html", offerings=offerings, year=year, years=years)
+    years = sorted({y for (y,) in s.execute(select(CourseOffering.year).where(CourseOffering.course_id.in_(mine))
+                                            .distinct())} | {clock.study_year()}, reverse=True)
+    return render_template("admin/courses.html", offerings=offerings, year=year, years=years,
+                           filings={o.course_id: filing_of(s, o.course) for o in offerings})
 
 
 @bp.route("/courses/new", methods=["GET", "POST"])
 def new_course() -> Any:
     """Create a course for a study year; chapters are added next."""
     form = CourseForm(year=clock.study_year())
+    limit_categories(form)
     if form.validate_on_submit():
         try:
             with transaction() as s:
@@ -142,18 +174,20 @@ def upload_package() -> Any:
 
 @bp.get("/courses/<int:course_id>")
 def course(course_id: int) -> Any:
-    """A course: its chapters, its yearly offerings, publish and unpublish."""
+    """A course: its chapters, its yearly offerings, publish and unpublish, its review and filing."""
     s = get_session()
-    c = get_or_404(s, Course, course_id)
+    c = visible_course(s, current_user, course_id)
     return render_template("admin/course.html", course=c, chapter_form=ChapterForm(), offer_form=OfferForm(),
-                           form=FlaskForm(), sections=course_sections(s, c))
+                           form=FlaskForm(), sections=course_sections(s, c), filing=filing_of(s, c),
+                           action=filing_action(s, current_user, c), return_form=ReturnCourseForm(),
+                           editable=may_edit_course(s, current_user, c))
 
 
 @bp.get("/courses/<int:course_id>/preview")
 def preview(course_id: int) -> Any:
     """The course as a learner sees it, chapter by chapter; nothing is timed or recorded."""
     s = get_session()
-    c = get_or_404(s, Course, course_id)
+    c = visible_course(s, current_user, course_id)
     chosen = query_int("chapter", 0, 0)
     chapter = next((ch for ch in c.chapters if ch.id == chosen), c.chapters[0] if c.chapters else None)
     return render_template("admin/preview.html", course=c, chapter=chapter)
@@ -166,6 +200,7 @@ def move_chapter_view(chapter_id: int, direction: str) -> Any:
         raise InvalidInput("页面已过期，请刷新后重试")
     s = get_session()
     ch = get_or_404(s, Chapter, chapter_id)
+    editable_course(s, ch.course_id)
     try:
         with transaction():
             move_chapter(s, current_user, ch, direction, ip=request.remote_addr)
@@ -186,7 +221,7 @@ def courseware_format() -> Any:
 def add_chapter_view(course_id: int) -> Any:
     """Append a chapter with its media file."""
     s = get_session()
-    c = get_or_404(s, Course, course_id)
+    c = editable_course(s, course_id)
     form = ChapterForm()
     if form.validate_on_submit():
         upload = form.media.data
@@ -217,6 +252,7 @@ def edit_chapter(chapter_id: int) -> Any:
     """Replace a chapter's media or minutes during the year; recorded study time is kept."""
     s = get_session()
     ch = get_or_404(s, Chapter, chapter_id)
+    editable_course(s, ch.course_id)
     form = ChapterForm(obj=ch)
     if form.validate_on_submit():
         upload = form.media.data
@@ -247,6 +283,7 @@ def set_status(course_id: int, year: int, status: str) -> Any:
     form = FlaskForm()
     if form.validate_on_submit():
         s = get_session()
+        editable_course(s, course_id)
         offering = get_or_404(s, CourseOffering, (course_id, year))
         with transaction():
             set_offering_status(s, current_user, offering, status, ip=request.remote_addr)
@@ -261,7 +298,7 @@ def set_status(course_id: int, year: int, status: str) -> Any:
 def offer(course_id: int) -> Any:
     """List an existing course for another study year."""
     s = get_session()
-    c = get_or_404(s, Course, course_id)
+    c = editable_course(s, course_id)
     form = OfferForm()
     if form.validate_on_submit():
         with transaction():

@@ -33,6 +33,9 @@ class Course(Base):
         CheckConstraint("(county_filed_by_org_id IS NULL) = (county_filed_at IS NULL)", name="county_filed_dated"),
         CheckConstraint("filed_at IS NULL OR (credited_hours = filed_hours AND category = filed_category)",
                         name="filed_fixed"),
+        CheckConstraint("(returned_by_org_id IS NULL) = (returned_at IS NULL) AND "
+                        "(returned_at IS NULL) = (return_reason IS NULL)", name="returned_dated"),
+        CheckConstraint("filed_at IS NULL OR submitted_at IS NOT NULL", name="filed_submitted"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
@@ -56,6 +59,12 @@ class Course(Base):
     filed_at: Mapped[datetime | None]
     filed_hours: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
     filed_category: Mapped[str | None] = mapped_column(String(20))
+    # The authority submits its course for review and filing (送审); a bureau of a filing level may return it with a
+    # reason (退回), which ends the submission and clears the levels' filings: the authority amends and submits again.
+    submitted_at: Mapped[datetime | None]
+    returned_by_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    returned_at: Mapped[datetime | None]
+    return_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     chapters: Mapped[list[Chapter]] = relationship(order_by="Chapter.position", back_populates="course")
     offerings: Mapped[list[CourseOffering]] = relationship(back_populates="course")

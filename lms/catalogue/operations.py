@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import delete, exists, or_, select
+from sqlalchemy import delete, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -22,18 +22,16 @@ from ..errors import (
 )
 from ..filestore import FileStore
 from ..orgs.models import Organisation
-from ..orgs.scope import require_write
+from ..orgs.scope import offered_clause, require_write, scope_of
 from ..regions import CATEGORY_NAMES, INDUSTRIES, REGIONS, city_of, policy_region
 from ..study.models import ChapterProgress, PresencePrompt, StudyClock, StudySegment
 from .models import CATEGORIES, Chapter, Course, CourseOffering, Enrolment
 from .rules import course_rule_for, platform_categories
 
 
-def create_course(s: Session, actor: Person, *, title: str, summary: str, category: str, credited_hours: Decimal,
-                  year: int, industry: str | None = None, ip: str | None = None) -> Course:
-    """Create a course of the actor's organisation and its (draft) offering for a study year.
-
-    ``industry`` makes it that industry's public subject (温 第十一条): only its practitioners choose it."""
+def check_course_fields(owner: Organisation | None, *, title: str, category: str, credited_hours: Decimal,
+                        industry: str | None) -> tuple[str, str | None]:
+    """Validate a course's title, category and credits for its owner; return the title and the industry it is for."""
     title = title.strip()
     if not title or len(title) > 200:
         raise InvalidInput("课程名称不能为空，且不超过 200 字")
@@ -41,14 +39,27 @@ def create_course(s: Session, actor: Person, *, title: str, summary: str, catego
         raise InvalidInput("科目类别无效")
     if credited_hours <= 0 or credited_hours > 200:
         raise InvalidInput("认定学时应在 0–200 之间")
-    if not 2000 <= year <= 2100:
-        raise InvalidInput("学习年度无效")
-    owner = s.get(Organisation, actor.org_id) if actor.org_id else None
-    if owner is not None and owner.kind == "authority" and category == "industry_public":
+    if owner is not None and owner.kind == "authority":
+        if category == "general_public":
+            raise InvalidInput("一般公需科目由人力社保部门确定（温人社发〔2020〕125号 第七条）；行业主管部门可增设"
+                               "行业公需科目或专业科目")
         # 温 第十一条: an industry authority's public subject is its own industry's.
-        industry = owner.industry
+        industry = owner.industry if category == "industry_public" else None
     if industry is not None and (category != "industry_public" or industry not in INDUSTRIES):
         raise InvalidInput("只有行业公需科目课程可以指定行业，且行业须在列表中")
+    return title, industry
+
+
+def create_course(s: Session, actor: Person, *, title: str, summary: str, category: str, credited_hours: Decimal,
+                  year: int, industry: str | None = None, ip: str | None = None) -> Course:
+    """Create a course of the actor's organisation and its (draft) offering for a study year.
+
+    ``industry`` makes it that industry's public subject (温 第十一条): only its practitioners choose it."""
+    owner = s.get(Organisation, actor.org_id) if actor.org_id else None
+    title, industry = check_course_fields(owner, title=title, category=category, credited_hours=credited_hours,
+                                          industry=industry)
+    if not 2000 <= year <= 2100:
+        raise InvalidInput("学习年度无效")
     course = Course(title=title, summary=summary.strip(), category=category, credited_hours=credited_hours,
                     created_by_id=actor.id, owner_org_id=actor.org_id, industry=industry, created_at=clock.now())
     s.add(course)
@@ -187,6 +198,9 @@ def enrol(s: Session, person: Person, course_id: int, year: int) -> Enrolment:
         # 温 第十一条: an industry's public subject is for the practitioners of that industry.
         raise NotEligible(f"该课程是{course.industry}行业的行业公需科目，只有该行业的专业技术人员可以选学"
                           f"（温人社发〔2020〕125号 第十一条）")
+    if s.scalar(select(Course.id).where(Course.id == course.id, offered_clause(person))) is None:
+        # 属地 (温 第二条): the courses of the bureaus and authorities of the person's own region and those above it.
+        raise NotFound("该课程不在本年度已发布的课程中")
     earlier = s.scalar(select(Enrolment).where(Enrolment.person_id == person.id, Enrolment.course_id == course_id))
     if earlier is not None:
         if earlier.year == year:
@@ -237,12 +251,13 @@ def _first_article(rule: str) -> str:
 
 def catalogue_for(s: Session, person: Person, year: int) -> list[dict[str, object]]:
     """List this year's published courses the practitioner may choose under their policy (the categories it puts on
-    the platform, an industry's public subject only for its industry) with what they may do with each."""
+    the platform) among those offered to them (their region's and above, an industry's public subject only for its
+    industry: scope.offered_clause) with what they may do with each."""
     categories = platform_categories(person, year)
     offerings = s.scalars(
         select(CourseOffering).join(Course).where(
             CourseOffering.year == year, CourseOffering.status == "published", Course.category.in_(categories),
-            or_(Course.industry.is_(None), Course.industry == person.industry))
+            offered_clause(person))
         .order_by(Course.category != "general_public", Course.category, Course.id)
     ).all()
     mine = {e.course_id: e for e in s.scalars(select(Enrolment).where(Enrolment.person_id == person.id))}
@@ -287,10 +302,9 @@ def filing_levels(owner: Organisation) -> tuple[tuple[str, ...], str]:
     return (filing.levels, filing.rule) if filing is not None else (("city",), "")
 
 
-def approve_course(s: Session, actor: Person, course: Course, ip: str | None = None) -> Course:
-    """An HR bureau reviews and files an authority's course (温 第十一条 the city bureau; 桐 第九条 the county and
-    the city bureaus); when every level its policy names has filed it, the course may go online with its credits and
-    category fixed (核定学分和科目类别)."""
+def filing_level(s: Session, actor: Person, course: Course) -> tuple[str, tuple[str, ...], str]:
+    """(the level the actor's bureau files at — "city" or "county" —, every level the course's policy names, the
+    article) for an authority's course; 404 for any other bureau or account (for it the request does not exist)."""
     owner = s.get(Organisation, course.owner_org_id) if course.owner_org_id else None
     if owner is None or not needs_approval(s, course):
         raise Conflict("人社部门自己的课程无需审核")
@@ -299,13 +313,22 @@ def approve_course(s: Session, actor: Person, course: Course, ip: str | None = N
     city = city_of(owner.region_code) or owner.region_code
     county = owner.region_code if REGIONS[owner.region_code].level == "county" else None
     if scope.org_kind == "city_hr" and "city" in levels and scope.covers(city):
-        level = "city"
-    elif scope.org_kind == "county_hr" and "county" in levels and county is not None and scope.covers(county):
-        level = "county"
-    else:
-        raise NotFound()  # for any other bureau the request does not exist
+        return "city", levels, rule
+    if scope.org_kind == "county_hr" and "county" in levels and county is not None and scope.covers(county):
+        return "county", levels, rule
+    raise NotFound()
+
+
+def approve_course(s: Session, actor: Person, course: Course, ip: str | None = None) -> Course:
+    """An HR bureau reviews and files an authority's submitted course (温 第十一条 the city bureau; 桐 第九条 the
+    county and the city bureaus); when every level its policy names has filed it, the course may go online with its
+    credits and category fixed (核定学分和科目类别)."""
+    level, levels, rule = filing_level(s, actor, course)
+    if course.submitted_at is None:
+        raise Conflict("该课程尚未提交审核备案（或已被退回），请等待行业主管部门提交")
     if (course.approved_at if level == "city" else course.county_filed_at) is not None:
         raise Conflict("本级已审核备案该课程")
+    scope = scope_of(s, actor)
     now = clock.now()
     if level == "city":
         course.approved_by_org_id, course.approved_at = scope.org_id, now
@@ -314,5 +337,6 @@ def approve_course(s: Session, actor: Person, course: Course, ip: str | None = N
     if all((course.approved_at if lv == "city" else course.county_filed_at) is not None for lv in levels):
         course.filed_at, course.filed_hours, course.filed_category = now, course.credited_hours, course.category
     s.flush()
-    audit.record(s, actor, "course.approve", course, ip=ip, owner=owner.name, level=level, rule=rule)
+    owner = s.get(Organisation, course.owner_org_id)
+    audit.record(s, actor, "course.approve", course, ip=ip, owner=owner.name if owner else "", level=level, rule=rule)
     return course

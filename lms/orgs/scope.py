@@ -22,8 +22,9 @@ from sqlalchemy import ColumnElement, Select, String, and_, cast, false, or_, se
 from sqlalchemy.orm import Session
 
 from ..accounts.models import Person
+from ..catalogue.models import Course
 from ..errors import NotAllowed, NotFound
-from ..regions import REGIONS, city_of, subtree
+from ..regions import REGIONS, ancestors, city_of, subtree
 from ..security import ReadOnlyAccount
 from .models import HR_KINDS, MEMBER_KINDS, Employment, Organisation
 
@@ -193,3 +194,47 @@ def below(scope: Scope, org: Organisation) -> bool:
     """Whether org lies within scope's territory and is not the scope's own organisation (the level above acts on
     the levels below it, 温 第五条)."""
     return scope.territorial and org.region_code in scope.regions and org.id != scope.org_id
+
+
+def course_clause(scope: Scope) -> ColumnElement[bool]:
+    """The courses a staff account sees, as a WHERE clause on Course: those of the organisations its scope covers —
+    an HR bureau (and its supervisors) the courses of the bureaus and authorities of its territory (温 第七条 the city
+    bureau designates courseware; 第十一条, 桐 第九条 it reviews and files the authorities'), an industry authority
+    its own courses."""
+    if scope.role == "practitioner" or scope.org_id is None:
+        return false()
+    if scope.org_kind not in HR_KINDS:
+        return Course.owner_org_id == scope.org_id
+    return Course.owner_org_id.in_(select(Organisation.id).where(org_clause(scope)))
+
+
+def offered_clause(person: Person) -> ColumnElement[bool]:
+    """The courses offered to a practitioner, as a WHERE clause on Course: those of the HR bureaus and industry
+    authorities of their region and the regions above it (属地, 温 第二条), an industry's public subject only to that
+    industry (温 第十一条). Which categories and how many their policy lets them choose is lms.catalogue.rules'."""
+    owners = select(Organisation.id).where(Organisation.region_code.in_(ancestors(person.region)),
+                                           Organisation.kind.in_((*HR_KINDS, "authority")))
+    return and_(Course.owner_org_id.in_(owners), or_(Course.industry.is_(None), Course.industry == person.industry))
+
+
+def visible_course(s: Session, actor: Person, course_id: int) -> Course:
+    """The course with this id if the account sees it (course_clause for staff, offered_clause for a
+    practitioner); 404 otherwise."""
+    clause = offered_clause(actor) if actor.role == "practitioner" else course_clause(scope_of(s, actor))
+    found = s.scalar(select(Course).where(Course.id == course_id, clause))
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def may_edit_course(s: Session, actor: Person, course: Course) -> bool:
+    """Whether the account may change a course it sees: its own organisation's, or (the level above acts on the levels
+    below it, 温 第五条) an HR bureau's course of its territory; an authority's course is its authority's to change,
+    the bureaus review and file it (桐 第九条)."""
+    scope = scope_of(s, actor)
+    if not scope.writable or actor.role == "practitioner":
+        return False
+    if course.owner_org_id == scope.org_id:
+        return True
+    owner = s.get(Organisation, course.owner_org_id)
+    return owner is not None and owner.is_hr and below(scope, owner)

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
+from lms.catalogue.filing import submit_course
 from lms.catalogue.models import Course, CourseOffering
 from lms.catalogue.operations import approve_course, set_offering_status
 from lms.errors import Conflict, NotFound
@@ -30,6 +31,11 @@ def test_a_tonglu_authoritys_course_goes_online_after_the_county_and_the_city_fi
         with pytest.raises(Conflict, match="县（市、区）、市人力社保部门审核备案.*桐人社发〔2018〕26号 第九条"):
             publish()
         db.rollback()
+        with pytest.raises(Conflict, match="尚未提交"):  # nothing is filed before the authority submits it
+            approve_course(db, city, db.get(Course, course.id))
+        db.rollback()
+        submit_course(db, clerk, db.get(Course, course.id))
+        db.commit()
         with pytest.raises(NotFound):  # another city's bureau files nothing here
             approve_course(db, wenzhou, db.get(Course, course.id))
         db.rollback()

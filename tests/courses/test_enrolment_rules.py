@@ -58,12 +58,13 @@ def test_a_category_the_policy_keeps_off_the_platform_is_neither_listed_nor_chos
     """温 第十二条: Wenzhou's professional subjects are registered by the authorities' rules, not chosen here; a
     Tonglu practitioner chooses a professional course on the platform (桐 第八条)."""
     course = course_of(make, category="professional", hours="12")
+    theirs = course_of(make, category="professional", hours="12", region="tonglu")
     wenzhou, tonglu = make.practitioner(), make.practitioner(region="tonglu")
     with app.app_context():
         assert catalogue_for(db, wenzhou, 2026) == []
         with pytest.raises(NotEligible, match="温人社发〔2020〕125号"):
             enrol(db, wenzhou, course.id, 2026)
-        e = enrol(db, tonglu, course.id, 2026)
+        e = enrol(db, tonglu, theirs.id, 2026)
         db.commit()
     assert (e.category, e.year_slot, e.completion) == ("professional", None, "study")
 

@@ -17,6 +17,7 @@ from exams.demo import DEMO_QUESTIONS
 from exams.imports import add_questions
 from exams.operations import check_in, create_plan
 from lms import clock
+from lms.catalogue.filing import submit_course
 from lms.catalogue.models import CourseOffering, Enrolment
 from lms.catalogue.operations import add_chapter, approve_course, create_course, set_offering_status
 from lms.errors import Conflict, NotFound
@@ -57,6 +58,7 @@ def test_an_industry_public_subject_from_publishing_to_hours_registered_by_the_a
         with pytest.raises(NotFound):  # a county bureau is not the one that approves
             approve_course(db, county, db.get(type(course), course.id))
         db.rollback()
+        submit_course(db, clerk, db.get(type(course), course.id))
         approve_course(db, city, db.get(type(course), course.id))
         set_offering_status(db, clerk, db.get(CourseOffering, (course.id, 2026)), "published")
         db.commit()
