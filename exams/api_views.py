@@ -19,7 +19,6 @@ from .models import Booking, ExamPlan, ExamSession, OutboxMessage, ProctorAssign
 from .operations import (
     accept_offer,
     check_in,
-    completed_enrolment,
     join_waitlist,
     paper_json,
     roster,
@@ -28,17 +27,17 @@ from .operations import (
     withdraw_from_waitlist,
 )
 from .views import (
+    PlanChoices,
     _assigned_session,
     _own_entry,
     api,
     current_plan,
     ip,
     own_booking,
+    plan_choices,
     proctor_required,
     settings,
 )
-
-ACTIVE = ("booked", "checked_in")
 
 
 def iso(dt: datetime | None) -> str | None:
@@ -75,16 +74,15 @@ def entry_json(w: WaitlistEntry) -> dict[str, Any]:
             "offer_expires_at": iso(w.offer_expires_at), "session": session_json(w.session)}
 
 
-def _action(x: ExamSession, now: datetime, *, eligible: bool, held: Booking | None, passed: bool, left: int,
-            waiting: set[int]) -> str:
+def _action(x: ExamSession, now: datetime, c: PlanChoices) -> str:
     """What the booking page offers for session x (what book_seat() would refuse is said, not offered)."""
-    if held is not None:
-        return "booked_here" if held.session_id == x.id else "booked_elsewhere"
-    if passed:
+    if c.held is not None:
+        return "booked_here" if c.held.session_id == x.id else "booked_elsewhere"
+    if c.passed:
         return "passed"
-    if not eligible:
+    if not c.eligible:
         return "not_eligible"
-    if left == 0:
+    if c.attempts_left == 0:
         return "no_attempts_left"
     if now < x.booking_opens_at:
         return "not_open_yet"
@@ -92,7 +90,7 @@ def _action(x: ExamSession, now: datetime, *, eligible: bool, held: Booking | No
         return "closed"
     if x.seats_left > 0:
         return "book"
-    return "waiting" if x.id in waiting else "join_waitlist"
+    return "waiting" if x.id in c.waiting else "join_waitlist"
 
 
 @api.get("/sessions")
@@ -104,18 +102,11 @@ def api_sessions() -> Any:
     if plan is None:
         return {"plan": None, "eligible": False, "passed": False, "attempts_left": 0,
                 "max_attempts": settings().max_attempts, "held_booking_id": None, "sessions": []}
-    eligible = completed_enrolment(s, current_user, plan) is not None
-    mine = s.scalars(select(Booking).where(Booking.person_id == current_user.id, Booking.plan_id == plan.id)).all()
-    held = next((b for b in mine if b.status in ACTIVE), None)
-    passed = any(b.paper is not None and bool(b.paper.passed) for b in mine)
-    left = max(0, settings().max_attempts - sum(1 for b in mine if b.status != "cancelled"))
-    waiting = set(s.scalars(select(WaitlistEntry.session_id).where(
-        WaitlistEntry.person_id == current_user.id, WaitlistEntry.status.in_(("waiting", "offered")))))
+    c = plan_choices(s, current_user, plan)
     coming = [x for x in plan.sessions if x.ends_at > now and x.cancelled_at is None]
-    return {"plan": plan_json(plan), "eligible": eligible, "passed": passed, "attempts_left": left,
-            "max_attempts": settings().max_attempts, "held_booking_id": held.id if held else None,
-            "sessions": [session_json(x) | {"action": _action(x, now, eligible=eligible, held=held, passed=passed,
-                                                               left=left, waiting=waiting)} for x in coming]}
+    return {"plan": plan_json(plan), "eligible": c.eligible, "passed": c.passed, "attempts_left": c.attempts_left,
+            "max_attempts": settings().max_attempts, "held_booking_id": c.held.id if c.held else None,
+            "sessions": [session_json(x) | {"action": _action(x, now, c)} for x in coming]}
 
 
 @api.get("/bookings")

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import segno
 from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, url_for
@@ -27,6 +28,7 @@ from lms.validation import form_id, id_field, json_object, query_int
 from .forms import AssignProctorForm, CheckInForm, PlanForm, SessionForm, UploadForm
 from .imports import ImportProblems, import_questions, import_sessions
 from .models import (
+    ACTIVE_BOOKING_STATES,
     KIND_NAMES,
     Booking,
     ExamPaper,
@@ -99,18 +101,59 @@ def current_plan(year: int | None = None) -> ExamPlan | None:
                                                       ExamPlan.category == "general_public"))
 
 
+Owned = TypeVar("Owned", Booking, ExamPaper, WaitlistEntry)
+
+
+def _own(model: type[Owned], object_id: int) -> Owned:
+    """One of the logged-in practitioner's own rows; another's does not exist for them (404)."""
+    found = get_or_404(get_session(), model, object_id)
+    if found.person_id != current_user.id:
+        raise NotFound()
+    return found
+
+
 def own_booking(booking_id: int) -> Booking:
-    booking = get_or_404(get_session(), Booking, booking_id)
-    if booking.person_id != current_user.id:
-        raise NotFound()  # another's booking does not exist for you
-    return booking
+    return _own(Booking, booking_id)
 
 
 def own_paper(paper_id: int) -> ExamPaper:
-    paper = get_or_404(get_session(), ExamPaper, paper_id)
-    if paper.person_id != current_user.id:
-        raise NotFound()
+    return _own(ExamPaper, paper_id)
+
+
+def own_paper_now(paper_id: int) -> ExamPaper:
+    """One's paper as it stands by the server's clock: an open paper whose time ran out is submitted first."""
+    paper = own_paper(paper_id)
+    if paper.status == "open" and clock.now() >= paper.deadline:
+        with transaction() as s:
+            paper = submit_paper(s, paper.id, by="timeout", person=current_user)
     return paper
+
+
+@dataclass(frozen=True)
+class PlanChoices:
+    """What the sessions list offers a practitioner for a plan, following what book_seat() would refuse: one active
+    booking per plan (改约 = cancel, then book), nothing after a pass, and no more than EXAM_MAX_ATTEMPTS bookings
+    not cancelled; and the sessions whose waiting list holds them."""
+
+    eligible: bool                # the plan's online study is complete
+    held: Booking | None          # the active booking of the plan
+    passed: bool
+    attempts_left: int
+    waiting: frozenset[int]       # session ids
+
+
+def plan_choices(s: Session, person: Person, plan: ExamPlan | None) -> PlanChoices:
+    """The booking page's and the API's 考试报名 for one practitioner (no plan: nothing to book)."""
+    waiting = frozenset(s.scalars(select(WaitlistEntry.session_id).where(
+        WaitlistEntry.person_id == person.id, WaitlistEntry.status.in_(("waiting", "offered")))))
+    if plan is None:
+        return PlanChoices(False, None, False, settings().max_attempts, waiting)
+    mine = s.scalars(select(Booking).where(Booking.person_id == person.id, Booking.plan_id == plan.id)).all()
+    return PlanChoices(eligible=completed_enrolment(s, person, plan) is not None,
+                       held=next((b for b in mine if b.status in ACTIVE_BOOKING_STATES), None),
+                       passed=any(b.paper is not None and bool(b.paper.passed) for b in mine),
+                       attempts_left=max(0, settings().max_attempts - sum(1 for b in mine if b.status != "cancelled")),
+                       waiting=waiting)
 
 
 def _back(exc: DomainError) -> Any:
@@ -132,10 +175,7 @@ def _act(operation: Callable[[Session], Any], done: str, target: Callable[[Any],
 
 
 def _own_entry(entry_id: int) -> WaitlistEntry:
-    entry = get_or_404(get_session(), WaitlistEntry, entry_id)
-    if entry.person_id != current_user.id:
-        raise NotFound()
-    return entry
+    return _own(WaitlistEntry, entry_id)
 
 
 def _to_booking(_result: Any) -> str:
@@ -154,25 +194,19 @@ def booking() -> Any:
     """考试报名: this year's sessions with seats left, one's bookings, waiting lists and notices."""
     s = get_session()
     plan = current_plan()
-    eligible = plan is not None and completed_enrolment(s, current_user, plan) is not None
     bookings = s.scalars(select(Booking).where(Booking.person_id == current_user.id)
                          .order_by(Booking.id.desc())).all()
     waits = s.scalars(select(WaitlistEntry).where(WaitlistEntry.person_id == current_user.id,
                                                   WaitlistEntry.status.in_(("waiting", "offered")))).all()
     notices = s.scalars(select(OutboxMessage).where(OutboxMessage.person_id == current_user.id)
                         .order_by(OutboxMessage.id.desc()).limit(10)).all()
-    # What the sessions list offers follows what book_seat() would refuse: one active booking per plan (改约 =
-    # cancel, then book), nothing after a pass, and no more than EXAM_MAX_ATTEMPTS bookings not cancelled.
-    mine = [b for b in bookings if plan is not None and b.plan_id == plan.id]
-    held = next((b for b in mine if b.status in ("booked", "checked_in")), None)
-    passed = any(b.paper is not None and b.paper.passed for b in mine)
-    attempts_left = max(0, settings().max_attempts - sum(1 for b in mine if b.status != "cancelled"))
+    c = plan_choices(s, current_user, plan)
     registration = registration_of(s, current_user, plan.category, plan.year) if plan is not None else None
-    return render_template("exams/booking.html", plan=plan, eligible=eligible, bookings=bookings, waits=waits,
+    return render_template("exams/booking.html", plan=plan, eligible=c.eligible, bookings=bookings, waits=waits,
                            registration=registration,
-                           notices=notices, now=clock.now(), form=FlaskForm(), held=held, passed=passed,
-                           attempts_left=attempts_left, max_attempts=settings().max_attempts,
-                           waiting_sessions={w.session_id for w in waits})
+                           notices=notices, now=clock.now(), form=FlaskForm(), held=c.held, passed=c.passed,
+                           attempts_left=c.attempts_left, max_attempts=settings().max_attempts,
+                           waiting_sessions=c.waiting)
 
 
 @bp.post("/sessions/<int:session_id>/book")
@@ -259,10 +293,7 @@ def start_view(booking_id: int) -> Any:
 @practitioner_required
 def paper_page(paper_id: int) -> Any:
     """The candidate's paper: answer item by item (saved as given), or the result once submitted."""
-    paper = own_paper(paper_id)
-    if paper.status == "open" and clock.now() >= paper.deadline:
-        with transaction() as s:
-            paper = submit_paper(s, paper.id, by="timeout", person=current_user)
+    paper = own_paper_now(paper_id)
     if paper.status == "open":
         return render_template("exams/paper.html", paper=paper, data=paper_json(paper))
     left = attempts_left(get_session(), current_user, paper.booking.plan, settings())
@@ -565,11 +596,7 @@ def api_cancel(booking_id: int) -> Any:
 @practitioner_required
 def api_paper(paper_id: int) -> Any:
     """One's paper: questions with shuffled options and saved answers (never the key), or the result."""
-    paper = own_paper(paper_id)
-    if paper.status == "open" and clock.now() >= paper.deadline:
-        with transaction() as s:
-            paper = submit_paper(s, paper.id, by="timeout", person=current_user)
-    return paper_json(paper)
+    return paper_json(own_paper_now(paper_id))
 
 
 @api.get("/papers/<int:paper_id>/review")

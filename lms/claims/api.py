@@ -17,29 +17,14 @@ from rules.claims import ORGANISATIONS, ClaimDeadline, ClaimKind, ReviewChain
 from .. import clock
 from ..api.hours import iso
 from ..db import get_session, transaction
-from ..errors import InvalidFields, InvalidInput, NotAllowed
+from ..errors import InvalidFields, InvalidInput
 from ..security import roles_required
 from ..validation import INT_MAX, id_field, is_id, json_object, query_int
+from . import operations as ops
+from . import web
 from .models import HourClaim
-from .operations import (
-    acts_in_chain,
-    add_evidence,
-    chain_by_id,
-    chain_of,
-    decide,
-    file_claim,
-    files_for,
-    history_of,
-    kind_of,
-    kinds_for,
-    may_decide,
-    may_refile,
-    my_claims,
-    resubmit_claim,
-    visible_claim,
-)
 from .queues import QueueFilter, queue_for
-from .web import FILER_ROLES, REVIEWER_ROLES, claimant, evidence_download, fact_values, preview, uploads, version_of
+from .web import FILER_ROLES, REVIEWER_ROLES
 
 bp = Blueprint("claims_api", __name__, url_prefix="/api/v1")
 # Who may call the claim API at all; which claims each sees is visible_claim's (the scope's).
@@ -89,7 +74,7 @@ def _person_id() -> int | None:
 
 
 def _summary(s: Session, c: HourClaim) -> dict[str, Any]:
-    steps = chain_by_id(c).steps
+    steps = ops.chain_by_id(c).steps
     waiting = steps[c.step].label if c.status == "pending" and c.step < len(steps) else None
     return {"id": c.id, "person_id": c.person_id, "year": c.year, "kind": c.kind, "kind_label": c.kind_label,
             "title": c.title, "status": c.status, "status_name": c.status_name, "step": c.step, "steps": c.steps,
@@ -100,11 +85,11 @@ def _summary(s: Session, c: HourClaim) -> dict[str, Any]:
 
 def _claim(s: Session, c: HourClaim) -> dict[str, Any]:
     """A claim with its facts, evidence, chain, every version and decision, and what the caller may do with it."""
-    kind = kind_of(load_policy(c.policy), c.kind)
+    kind = web.claim_kind(c)
     facts = c.facts_dict
     person = c.person_id
     return _summary(s, c) | {
-        "policy": c.policy, "rule": c.rule, "chain": _chain(chain_by_id(c)),
+        "policy": c.policy, "rule": c.rule, "chain": _chain(ops.chain_by_id(c)),
         "facts": [{"name": f.name, "label": f.label, "value": str(facts[f.name])} for f in kind.fields
                   if f.name in facts],
         "evidence": [{"id": e.id, "filename": e.filename, "mime": e.mime, "size": e.size,
@@ -113,9 +98,9 @@ def _claim(s: Session, c: HourClaim) -> dict[str, Any]:
         "history": [{"version": h.version, "step": h.step, "level": h.level, "decision": h.decision,
                      "decision_name": h.decision_name, "reason": h.reason, "org_name": h.org_name,
                      "hours": _hours(h.hours), "at": iso(h.at), "by_claimant": h.actor_id == person}
-                    for h in history_of(s, c)],
-        "may_decide": may_decide(s, current_user, c),
-        "may_resubmit": c.status == "returned" and may_refile(s, current_user, c)}
+                    for h in ops.history_of(s, c)],
+        "may_decide": ops.may_decide(s, current_user, c),
+        "may_resubmit": web.may_resubmit(s, current_user, c)}
 
 
 def _facts(data: dict[str, Any]) -> dict[str, str]:
@@ -141,12 +126,12 @@ def _facts(data: dict[str, Any]) -> dict[str, str]:
 def kinds() -> Any:
     """The kinds the person's policy lets them claim, with each kind's fields, the chain and the deadline."""
     s = get_session()
-    person = claimant(s, current_user, _person_id())
-    policy, found = kinds_for(s, person)
-    chain = chain_of(s, person, policy)
+    person = web.claimant(s, current_user, _person_id())
+    policy, found = ops.kinds_for(s, person)
+    chain = ops.chain_of(s, person, policy)
     return jsonify(person={"id": person.id, "name": person.name},
                    policy={"id": policy.id, "title": policy.title, "document": policy.document, "unit": policy.unit},
-                   chain=_chain(chain), may_file=files_for(s, current_user, person, chain),
+                   chain=_chain(chain), may_file=ops.files_for(s, current_user, person, chain),
                    deadline=_deadline(policy.claim_deadline_explained(clock.china_today())),
                    kinds=[_kind(k) for k in found])
 
@@ -160,8 +145,8 @@ def preview_claim() -> Any:
     if not isinstance(kind_id, str) or not kind_id:
         raise InvalidInput("请提供申报类型 kind")
     s = get_session()
-    person = claimant(s, current_user, None if data.get("person_id") is None else id_field(data, "person_id"))
-    p = preview(s, person, kind_id, _facts(data))
+    person = web.claimant(s, current_user, None if data.get("person_id") is None else id_field(data, "person_id"))
+    p = web.preview(s, person, kind_id, _facts(data))
     if p.got is None:
         raise InvalidFields(p.problems or {"form": "申报内容有误"})
     got = p.got
@@ -178,8 +163,8 @@ def preview_claim() -> Any:
 def claims() -> Any:
     """My claims (or, with person_id, those of a person the administrator files for), newest first."""
     s = get_session()
-    person = claimant(s, current_user, _person_id())
-    return jsonify(claims=[_summary(s, c) for c in my_claims(s, person)])
+    person = web.claimant(s, current_user, _person_id())
+    return jsonify(claims=[_summary(s, c) for c in ops.my_claims(s, person)])
 
 
 @bp.post("/claims")
@@ -187,12 +172,11 @@ def claims() -> Any:
 def file() -> Any:
     """File a claim (multipart/form-data: kind, the kind's facts, evidence files); every problem at once."""
     s = get_session()
-    person = claimant(s, current_user, _person_id())
-    policy, _found = kinds_for(s, person)
-    kind = kind_of(policy, request.form.get("kind", ""))
-    values, files = fact_values(kind), uploads()
+    person = web.claimant(s, current_user, _person_id())
+    _policy, kind = web.kind_named(s, person, request.form.get("kind", ""))
+    values, files = web.fact_values(kind), web.uploads()
     with transaction():
-        c = file_claim(s, current_user, person, kind.id, values, files, ip=request.remote_addr)
+        c = ops.file_claim(s, current_user, person, kind.id, values, files, ip=request.remote_addr)
         out = _claim(s, c)
     return jsonify(out), 201
 
@@ -202,10 +186,10 @@ def file() -> Any:
 def upload(claim_id: int) -> Any:
     """Add evidence files to a returned claim before filing it again (multipart/form-data: version, evidence)."""
     s = get_session()
-    visible_claim(s, current_user, claim_id)  # 404 outside the scope, before anything else is said
-    version = version_of(request.form.get("version"))
+    ops.visible_claim(s, current_user, claim_id)  # 404 outside the scope, before anything else is said
+    version = web.version_of(request.form.get("version"))
     with transaction():
-        c = add_evidence(s, current_user, claim_id, version=version, files=uploads(), ip=request.remote_addr)
+        c = ops.add_evidence(s, current_user, claim_id, version=version, files=web.uploads(), ip=request.remote_addr)
         out = _claim(s, c)
     return jsonify(out), 201
 
@@ -215,12 +199,11 @@ def upload(claim_id: int) -> Any:
 def resubmit(claim_id: int) -> Any:
     """Correct a returned claim and file it again (multipart/form-data: version, the facts, further evidence)."""
     s = get_session()
-    c = visible_claim(s, current_user, claim_id)
-    kind = kind_of(load_policy(c.policy), c.kind)
-    version = version_of(request.form.get("version"))
-    values, files = fact_values(kind), uploads()
+    kind = web.claim_kind(ops.visible_claim(s, current_user, claim_id))
+    version = web.version_of(request.form.get("version"))
+    values, files = web.fact_values(kind), web.uploads()
     with transaction():
-        c = resubmit_claim(s, current_user, claim_id, version=version, form=values, files=files,
+        c = ops.resubmit_claim(s, current_user, claim_id, version=version, form=values, files=files,
                            ip=request.remote_addr)
         out = _claim(s, c)
     return jsonify(out)
@@ -233,14 +216,14 @@ def resubmit(claim_id: int) -> Any:
 def claim(claim_id: int) -> Any:
     """One claim: facts, evidence, chain, every version and decision (its claimant and the reviewers in scope)."""
     s = get_session()
-    return jsonify(_claim(s, visible_claim(s, current_user, claim_id)))
+    return jsonify(_claim(s, ops.visible_claim(s, current_user, claim_id)))
 
 
 @bp.get("/claims/<int:claim_id>/evidence/<int:evidence_id>")
 @claims_required
 def evidence(claim_id: int, evidence_id: int) -> Any:
     """An evidence file: a private download, never cached or sniffed (?inline=1: shown in a reviewer's page)."""
-    return evidence_download(get_session(), current_user, claim_id, evidence_id, request.args.get("inline") == "1")
+    return web.evidence_download(get_session(), current_user, claim_id, evidence_id, request.args.get("inline") == "1")
 
 
 # ---- reviewers -------------------------------------------------------------------------------------------------
@@ -266,9 +249,7 @@ def decision(claim_id: int) -> Any:
     """Approve (optionally lowering the hours, with a reason), return with a reason, or reject with a reason, at the
     step the claim waits at; the last approval credits it."""
     s = get_session()
-    c = visible_claim(s, current_user, claim_id)  # 404 outside the scope, before anything else is said
-    if not acts_in_chain(s, current_user, c):  # the HR bureau reads claims it does not review (findings, audits)
-        raise NotAllowed("您所在机构不审核这项申报")
+    web.decidable_claim(s, current_user, claim_id)  # 404 outside the scope, 403 outside the chain, before the body
     data = json_object()
     version = data.get("version")
     if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version <= 2**31 - 1:
@@ -284,7 +265,7 @@ def decision(claim_id: int) -> Any:
     if len(texts["hours"]) > 12:
         raise InvalidFields({"hours": "认定学时须为大于0、至多两位小数的数字"})
     with transaction():
-        c = decide(s, current_user, claim_id, version=version, decision=texts["decision"], reason=texts["reason"],
+        c = ops.decide(s, current_user, claim_id, version=version, decision=texts["decision"], reason=texts["reason"],
                    hours=texts["hours"], ip=request.remote_addr)
         out = _claim(s, c)
     return jsonify(out)

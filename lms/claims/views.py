@@ -12,29 +12,38 @@ from rules import load_policy
 from .. import clock
 from ..accounts.models import Person
 from ..db import get_session, transaction
-from ..errors import DomainError, InvalidFields, InvalidInput, NotAllowed
+from ..errors import DomainError, InvalidFields, InvalidInput
 from ..orgs.scope import visible_person
 from ..security import practitioner_required, roles_required
 from .corrections import CORRECTION_KIND_LABEL, corrections_of
 from .forms import DecisionForm, FilingForm
 from .models import MAX_FILES, HourClaim
 from .operations import (
-    acts_in_chain,
     chain_of,
     decide,
     file_claim,
     files_for,
     history_of,
-    kind_of,
     kinds_for,
     may_decide,
-    may_refile,
     my_claims,
     resubmit_claim,
     step_labels,
     visible_claim,
 )
-from .web import FILER_ROLES, REVIEWER_ROLES, evidence_download, fact_values, preview, uploads, version_of
+from .web import (
+    FILER_ROLES,
+    REVIEWER_ROLES,
+    claim_kind,
+    decidable_claim,
+    evidence_download,
+    fact_values,
+    kind_named,
+    may_resubmit,
+    preview,
+    uploads,
+    version_of,
+)
 
 bp = Blueprint("claims", __name__)
 
@@ -81,11 +90,10 @@ def new_for(person_id: int) -> Any:
 
 def _filing(person: Person) -> Any:
     s = get_session()
-    policy, _kinds = kinds_for(s, person)
     if not request.values.get("kind"):  # the kinds are chosen on the list page
         own = person.id == current_user.id
         return redirect(url_for("claims.mine") if own else url_for("claims.person_claims", person_id=person.id))
-    kind = kind_of(policy, request.values.get("kind", ""))
+    policy, kind = kind_named(s, person, request.values.get("kind", ""))
     form = FilingForm()
     problems: dict[str, str] = {}
     values = fact_values(kind)
@@ -116,15 +124,14 @@ def _filing(person: Person) -> Any:
 
 def _claim_page(c: HourClaim, problems: dict[str, str] | None = None, values: dict[str, str] | None = None) -> Any:
     s = get_session()
-    policy = load_policy(c.policy)
-    kind = kind_of(policy, c.kind)
+    kind = claim_kind(c)
     labels = {f.name: f.label for f in kind.fields}
     facts = c.facts_dict
     return render_template("claims/claim.html", claim=c, steps=step_labels(c), history=history_of(s, c),
                            may_decide=may_decide(s, current_user, c), form=DecisionForm(version=str(c.version)),
-                           labels=labels, unit=policy.unit, kind=kind, problems=problems or {},
+                           labels=labels, unit=load_policy(c.policy).unit, kind=kind, problems=problems or {},
                            values=values or {f.name: str(facts.get(f.name, "")) for f in kind.fields},
-                           may_resubmit=c.status == "returned" and may_refile(s, current_user, c),
+                           may_resubmit=may_resubmit(s, current_user, c),
                            filing=FilingForm(), max_files=MAX_FILES)
 
 
@@ -141,9 +148,7 @@ def claim(claim_id: int) -> Any:
 def resubmit(claim_id: int) -> Any:
     """Correct a returned claim and file it again."""
     s = get_session()
-    c = visible_claim(s, current_user, claim_id)
-    kind = kind_of(load_policy(c.policy), c.kind)
-    values = fact_values(kind)
+    values = fact_values(claim_kind(visible_claim(s, current_user, claim_id)))
     if not FilingForm().validate_on_submit():
         raise InvalidInput("页面已过期，请刷新后重试")
     version = version_of(request.form.get("version"))
@@ -167,9 +172,7 @@ def resubmit(claim_id: int) -> Any:
 def decide_view(claim_id: int) -> Any:
     """Approve, return or reject the claim at the reviewer's step."""
     s = get_session()
-    c = visible_claim(s, current_user, claim_id)  # 404 outside the scope, before anything else is said
-    if not acts_in_chain(s, current_user, c):  # the HR bureau reads claims it does not review (findings, audits)
-        raise NotAllowed("您所在机构不审核这项申报")
+    decidable_claim(s, current_user, claim_id)  # 404 outside the scope, 403 outside the chain, before the form
     form = DecisionForm()
     if not form.validate_on_submit():
         raise InvalidInput("页面已过期，请刷新后重试")

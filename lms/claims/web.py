@@ -9,15 +9,26 @@ from typing import Any
 from flask import request
 from sqlalchemy.orm import Session
 
-from rules import Policy
+from rules import Policy, load_policy
 from rules.claims import ClaimDeadline, ClaimHours, ClaimKind, ReviewChain
 
 from .. import clock
 from ..accounts.models import Person
 from ..errors import InvalidInput, NotAllowed
 from ..orgs.scope import visible_person
-from .models import EVIDENCE_TYPES, MAX_FILE_BYTES
-from .operations import Upload, chain_of, check_facts, evidence_of, evidence_store, kind_of, kinds_for
+from .models import EVIDENCE_TYPES, MAX_FILE_BYTES, HourClaim
+from .operations import (
+    Upload,
+    acts_in_chain,
+    chain_of,
+    check_facts,
+    evidence_of,
+    evidence_store,
+    kind_of,
+    kinds_for,
+    may_refile,
+    visible_claim,
+)
 
 # Accounts whose organisation may act in some region's review chain; which claims each sees is the scope's.
 REVIEWER_ROLES = ("employer", "agency", "authority", "bureau")
@@ -47,6 +58,32 @@ def version_of(raw: str | None) -> int:
     if not text.isascii() or not text.isdigit() or len(text) > 9:
         raise InvalidInput("页面已过期，请刷新后重试（缺少或无效的版本号 version）")
     return int(text)
+
+
+def kind_named(s: Session, person: Person, kind_id: str) -> tuple[Policy, ClaimKind]:
+    """The person's policy and the kind a request names (404 for a kind the policy does not have)."""
+    policy, _kinds = kinds_for(s, person)
+    return policy, kind_of(policy, kind_id)
+
+
+def claim_kind(claim: HourClaim) -> ClaimKind:
+    """The kind of a filed claim, under the policy it was filed under."""
+    return kind_of(load_policy(claim.policy), claim.kind)
+
+
+def decidable_claim(s: Session, actor: Person, claim_id: int) -> HourClaim:
+    """A claim the reviewer sees (404 outside the scope, before anything else is said) and whose chain their
+    organisation acts in (403 otherwise: the HR bureau reads claims it does not review, for findings and audits)."""
+    claim = visible_claim(s, actor, claim_id)
+    if not acts_in_chain(s, actor, claim):
+        raise NotAllowed("您所在机构不审核这项申报")
+    return claim
+
+
+def may_resubmit(s: Session, actor: Person, claim: HourClaim) -> bool:
+    """Whether actor may correct the claim and file it again now: it was returned, and they may file for its
+    claimant."""
+    return claim.status == "returned" and may_refile(s, actor, claim)
 
 
 def claimant(s: Session, actor: Person, person_id: int | None) -> Person:

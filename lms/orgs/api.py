@@ -8,7 +8,6 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 
 from .. import clock
-from ..accounts.models import Person
 from ..db import get_session, transaction
 from ..errors import InvalidInput, NotFound
 from ..security import limiter, practitioner_required, roles_required
@@ -22,7 +21,9 @@ from .operations import (
     describe,
     history,
     open_application,
+    org_employment,
     register_employer,
+    waiting_applications,
     withdraw_application,
 )
 from .scope import own_org
@@ -113,19 +114,9 @@ def applications() -> Any:
     """Applications waiting for the organisation's confirmation."""
     s = get_session()
     o = own_org(s, current_user)
-    rows = s.execute(select(Employment, Person).join(Person, Person.id == Employment.person_id)
-                     .where(Employment.org_id == o.id, Employment.status == "applied")
-                     .order_by(Employment.applied_at)).all()
     return jsonify(applications=[_employment(e) | {"person": {
         "id": p.id, "name": p.name, "id_number": p.masked_id_number, "mobile": p.masked_mobile,
-        "industry": p.industry}} for e, p in rows])
-
-
-def _own_application(s: Any, employment_id: int) -> Employment:
-    e = s.get(Employment, employment_id)
-    if e is None or e.org_id != current_user.org_id:
-        raise NotFound("没有找到该申请")
-    return e
+        "industry": p.industry}} for e, p in waiting_applications(s, o)])
 
 
 @bp.post("/org/applications/<int:employment_id>/confirm")
@@ -133,7 +124,7 @@ def _own_application(s: Any, employment_id: int) -> Employment:
 def confirm(employment_id: int) -> Any:
     """Confirm an applicant (409 when already decided)."""
     with transaction() as s:
-        out = _employment(confirm_employment(s, current_user, _own_application(s, employment_id),
+        out = _employment(confirm_employment(s, current_user, org_employment(s, current_user, employment_id),
                                              ip=request.remote_addr))
     return jsonify(out)
 
@@ -143,7 +134,7 @@ def confirm(employment_id: int) -> Any:
 def decline(employment_id: int) -> Any:
     """Decline an applicant with a reason (2–200 characters) the applicant reads."""
     with transaction() as s:
-        employment = _own_application(s, employment_id)  # another organisation's application is 404 first
+        employment = org_employment(s, current_user, employment_id)  # another organisation's application is 404 first
         reason = _text(json_object(), "reason")
         out = _employment(decline_employment(s, current_user, employment, reason, ip=request.remote_addr))
     return jsonify(out)

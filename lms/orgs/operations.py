@@ -260,6 +260,21 @@ def acknowledge_admin_change(s: Session, actor: Person, change: AdminChange, ip:
 
 # ---- employment (人员匹配) ----------------------------------------------------------------------------------------
 
+def org_employment(s: Session, actor: Person, employment_id: int) -> Employment:
+    """An employment (an application, or a staff member's) of the actor's own organisation; 404 for any other."""
+    employment = s.get(Employment, employment_id)
+    if employment is None or employment.org_id != actor.org_id:
+        raise NotFound("没有找到该申请")
+    return employment
+
+
+def waiting_applications(s: Session, org: Organisation) -> list[tuple[Employment, Person]]:
+    """The applications waiting for the organisation's confirmation (人员匹配), oldest first, with the applicants."""
+    return [(e, p) for e, p in s.execute(
+        select(Employment, Person).join(Person, Person.id == Employment.person_id)
+        .where(Employment.org_id == org.id, Employment.status == "applied").order_by(Employment.applied_at)).tuples()]
+
+
 def open_application(s: Session, person: Person) -> Employment | None:
     return s.scalar(select(Employment).where(Employment.person_id == person.id, Employment.status == "applied"))
 

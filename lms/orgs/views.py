@@ -28,8 +28,10 @@ from .operations import (
     history,
     may_disable,
     open_application,
+    org_employment,
     record_admin_change,
     register_employer,
+    waiting_applications,
     withdraw_application,
 )
 from .scope import member_ids, own_org, person_clause, scope_of, visible_person
@@ -158,20 +160,10 @@ def applications() -> Any:
     """Practitioners waiting for the employer to confirm them (人员匹配)."""
     s = get_session()
     org = own_org(s, current_user)
-    rows = s.execute(select(Employment, Person).join(Person, Person.id == Employment.person_id)
-                     .where(Employment.org_id == org.id, Employment.status == "applied")
-                     .order_by(Employment.applied_at)).all()
+    rows = waiting_applications(s, org)
     previous = {e.person_id: e.org.name for e in s.scalars(select(Employment).where(
         Employment.person_id.in_({p.id for _, p in rows}), Employment.status == "current"))}
     return render_template("orgs/applications.html", org=org, rows=rows, previous=previous, form=ReasonForm())
-
-
-def _own_application(employment_id: int) -> Employment:
-    s = get_session()
-    employment = s.get(Employment, employment_id)
-    if employment is None or employment.org_id != current_user.org_id:
-        raise NotFound()
-    return employment
 
 
 @bp.post("/org/applications/<int:employment_id>/confirm")
@@ -181,7 +173,7 @@ def confirm(employment_id: int) -> Any:
     if not FlaskForm().validate_on_submit():
         raise InvalidInput("页面已过期，请刷新后重试")
     s = get_session()
-    employment = _own_application(employment_id)
+    employment = org_employment(get_session(), current_user, employment_id)
     with transaction():
         confirm_employment(s, current_user, employment, ip=request.remote_addr)
     flash("已确认，该人员已加入本单位", "success")
@@ -193,7 +185,7 @@ def confirm(employment_id: int) -> Any:
 def decline(employment_id: int) -> Any:
     """Decline an applicant with a reason they will read."""
     s = get_session()
-    employment = _own_application(employment_id)
+    employment = org_employment(get_session(), current_user, employment_id)
     form = ReasonForm()
     if not form.validate_on_submit():
         flash("请填写不予确认的原因（2–200 字）", "error")
@@ -233,7 +225,7 @@ def end(employment_id: int) -> Any:
     if not FlaskForm().validate_on_submit():
         raise InvalidInput("页面已过期，请刷新后重试")
     s = get_session()
-    employment = _own_application(employment_id)
+    employment = org_employment(get_session(), current_user, employment_id)
     with transaction():
         end_employment(s, current_user, employment, ip=request.remote_addr)
     flash("已记录该人员离开本单位", "success")
