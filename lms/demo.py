@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from . import clock
 from .accounts.models import Person
 from .accounts.operations import register_practitioner
-from .catalogue.models import CourseOffering, Enrolment
+from .catalogue.models import Course, CourseOffering, Enrolment
 from .catalogue.operations import add_chapter, create_course, offer_again, set_offering_status
 from .db import Database, transaction
 from .filestore import FileStore, file_store
@@ -97,6 +97,26 @@ def _add_course(s: Session, actor: Person, store: FileStore, spec: tuple, year: 
     return course.id
 
 
+AUTHORITY_COURSE = ("教育行业师德师风建设", "教师职业道德规范与师德师风建设的政策要求和典型案例。")
+
+
+def _authority_course(s: Session, app: Flask, year: int) -> list[str]:
+    """Once: the education bureau's industry public course for the year, submitted for the city bureau's review and
+    filing (温人社发〔2020〕125号 第十一条), so that the filing queue has a course in it."""
+    from .catalogue.filing import submit_course
+    author = s.scalar(select(Person).where(Person.username == "jiaoyu"))
+    assert author is not None
+    title, summary = AUTHORITY_COURSE
+    if s.scalar(select(Course.id).where(Course.owner_org_id == author.org_id)) is None:
+        course = create_course(s, author, title=title, summary=summary, category="industry_public",
+                               credited_hours=Decimal(12), year=year)
+        add_chapter(s, author, file_store("media", app), course, title="师德师风建设的政策要求", kind="html",
+                    mime="text/html", ext=".html", data=demo_html("师德师风建设的政策要求", summary),
+                    study_minutes=20)
+        submit_course(s, author, course)
+    return [f"  课程审核备案    jiaoyu 已提交行业公需课《{title}》，待 admin 审核备案（课件管理 → 课程审核备案）"]
+
+
 def load_demo(app: Flask) -> list[str]:
     """Create the demo data once (renewing what must be current: an exam session open today); always return the
     lines describing it, the demo password beside the accounts."""
@@ -132,6 +152,8 @@ def load_demo(app: Flask) -> list[str]:
         from .claims.demo import load_claims_demo
         with transaction(s):
             org_lines += load_claims_demo(s)
+        with transaction(s):
+            org_lines += _authority_course(s, app, year)
     lines += [
         f"演示账号（密码均为 {DEMO_PASSWORD}）：",
         "  市人社局        用户名 admin（温州市人力资源和社会保障局）",
