@@ -237,6 +237,8 @@ def test_a_finding_is_refused_to_the_claimant_and_not_found_outside_the_chain_or
     assert refused(far.get(f"{API}/people/{p.id}/standing"), 404)
     assert refused(signed_in(app, other.id_number).get(f"{API}/claims/{claim.id}/finding"), 404)
     assert refused(signed_in(app, p.id_number).get(f"{API}/people/{p.id}/standing"), 403)
+    assert refused(signed_in(app, "lchr").get(f"{API}/me/sanctions"), 403, "forbidden")  # one's own, a person's
+    assert signed_in(app, p.id_number).get(f"{API}/me/sanctions").get_json() == {"sanctions": [], "findings": []}
     # No finding yet: the claim's own reviewer reads a 404 that says so.
     assert "没有查实" in refused(signed_in(app, "jyj").get(f"{API}/claims/{claim.id}/finding"), 404)["message"]
     assert count(db, ClaimFinding) == 0 and only_claim(db).status == "pending"
