@@ -41,6 +41,7 @@ __all__ = [
     "claim_kind",
     "claim_kinds",
     "credit_in_year",
+    "fact_texts",
     "hours_for_claim",
     "review_chain",
 ]
@@ -550,6 +551,31 @@ def hours_for_claim(
     hours = sum((c.hours for c in credits), Decimal(0))
     deadline = policy.claim_deadline_explained(end) if claim.deadline else None
     return ClaimHours(claim, activity, credits, hours, policy.unit, claim.limits, deadline)
+
+
+def fact_texts(kind: ClaimKind, facts: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """A claim's facts for people, in the form's order: each field's label and its value in words — a choice by its
+    Chinese name, a yes/no as 是/否 — never an identifier. A fact the kind no longer has keeps its text."""
+    out: list[tuple[str, str]] = []
+    for field in kind.fields:
+        value = facts.get(field.name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if field.type == "bool":
+                out.append((field.label, "否"))
+            continue
+        if field.type == "bool":
+            try:
+                text = "是" if _parse(field, value) else "否"
+            except ClaimError:
+                text = str(value)
+        elif field.type == "choice":
+            text = dict(field.choices).get(str(value), str(value))
+        else:
+            text = str(value)
+        out.append((field.label, text))
+    known = {f.name for f in kind.fields}
+    out.extend((FIELD_LABELS.get(name, (name, ""))[0], str(value)) for name, value in facts.items() if name not in known)
+    return tuple(out)
 
 
 @dataclass(frozen=True, slots=True)

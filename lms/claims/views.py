@@ -8,6 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from rules import load_policy
+from rules.claims import fact_texts
 
 from .. import clock
 from ..accounts.models import Person
@@ -125,11 +126,11 @@ def _filing(person: Person) -> Any:
 def _claim_page(c: HourClaim, problems: dict[str, str] | None = None, values: dict[str, str] | None = None) -> Any:
     s = get_session()
     kind = claim_kind(c)
-    labels = {f.name: f.label for f in kind.fields}
     facts = c.facts_dict
     return render_template("claims/claim.html", claim=c, steps=step_labels(c), history=history_of(s, c),
                            may_decide=may_decide(s, current_user, c), form=DecisionForm(version=str(c.version)),
-                           labels=labels, unit=load_policy(c.policy).unit, kind=kind, problems=problems or {},
+                           facts=fact_texts(kind, facts), unit=load_policy(c.policy).unit, kind=kind,
+                           problems=problems or {},
                            values=values or {f.name: str(facts.get(f.name, "")) for f in kind.fields},
                            may_resubmit=may_resubmit(s, current_user, c),
                            filing=FilingForm(), max_files=MAX_FILES)
