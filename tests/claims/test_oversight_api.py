@@ -8,8 +8,10 @@ import random
 from decimal import Decimal
 from typing import Any
 
+from jsonschema import Draft202012Validator
 from sqlalchemy import func, select
 
+from lms.api.description import openapi
 from lms.audit import AuditEntry
 from lms.claims.audits import ClaimAudit, ClaimAuditItem
 from lms.claims.corrections import HoursCorrection
@@ -25,6 +27,16 @@ from tests.claims.test_reform import bank, lucheng  # noqa: F401  (lucheng: fixt
 
 API = "/api/v1"
 TOO_BIG = 2**31
+SPEC = openapi()
+
+
+def described(resp: Any, status: int, schema: str) -> Any:
+    """The JSON answer, checked against its schema in lms/api/openapi.yaml (Schemathesis calls as a practitioner and
+    never reaches a clerk's answers: they are checked here)."""
+    body = resp.get_json()
+    assert resp.status_code == status, (resp.status_code, body)
+    Draft202012Validator({"$ref": f"#/components/schemas/{schema}", "components": SPEC["components"]}).validate(body)
+    return body
 
 
 def count(db: Any, model: Any) -> int:
@@ -46,12 +58,11 @@ def test_the_county_bureau_grants_a_late_filing_through_the_api_and_the_practiti
     county = signed_in(app, "tlhr")
     resp = county.post(f"{API}/claims/late-filing", json={
         "id_number": p.id_number, "activity_end": "2025-12-31", "reason": "12月31日培训结束，学习年度截止前无法申报"})
-    assert resp.status_code == 201, resp.get_json()
-    grant = resp.get_json()
+    grant = described(resp, 201, "LateFilingGrant")
     assert grant["person"] == {"id": p.id, "name": p.name, "id_number": p.masked_id_number}
     assert (grant["activity_end"], grant["claim_id"], grant["used_at"]) == ("2025-12-31", None, None)
     assert grant["valid_until"] == "2026-04-01" and grant["org_name"] and grant["granted_at"].endswith("Z")
-    assert county.get(f"{API}/claims/late-filing").get_json()["grants"] == [grant]
+    assert described(county.get(f"{API}/claims/late-filing"), 200, "LateFilingGrants")["grants"] == [grant]
     entry, = actions(db, "claim.late_grant")
     assert entry.detail_dict["deadline"] == "2025-12-30" and entry.actor_id is not None
     assert db.scalars(select(Message.subject).where(Message.person_id == p.id)).all() == ["已准予逾期申报学时"]
@@ -104,13 +115,12 @@ def test_a_correction_filed_through_the_api_counts_once_another_clerk_approves_i
         app: Any, db: Any, lucheng: dict[str, Any]) -> None:  # noqa: F811
     p, entry = lucheng["p"], lucheng["entry"]
     a, b = signed_in(app, "lca"), signed_in(app, "lcb")
-    got = a.get(f"{API}/people/{p.id}/corrections").get_json()
+    got = described(a.get(f"{API}/people/{p.id}/corrections"), 200, "CorrectableEntries")
     assert got["person"]["id"] == p.id and [(e["entry_id"], e["hours"], e["remaining"]) for e in got["entries"]] == [
         (entry.id, "18.00", "18.00")]
     resp = a.post(f"{API}/people/{p.id}/corrections", json={"entry_id": entry.id, "hours": "2.5",
                                                             "reason": "考试成绩登记重复，核减"})
-    assert resp.status_code == 201, resp.get_json()
-    c = resp.get_json()
+    c = described(resp, 201, "Correction")
     assert (c["status"], c["hours"], c["entry_id"], c["may_decide"]) == ("pending", "-2.50", entry.id, False)
     assert "另一名工作人员" in c["refusal"] or "自己" in c["refusal"]
     assert bank(db, p) == Decimal(18)
@@ -119,10 +129,10 @@ def test_a_correction_filed_through_the_api_counts_once_another_clerk_approves_i
                              403)["message"]
     assert refused(signed_in(app, "wzc").post(f"{API}/corrections/{c['id']}/decision", json={"decision": "approve"}),
                    403)["message"]
-    listed = b.get(f"{API}/corrections").get_json()["corrections"]
+    listed = described(b.get(f"{API}/corrections"), 200, "Corrections")["corrections"]
     assert [(x["id"], x["may_decide"], x["refusal"]) for x in listed] == [(c["id"], True, None)]
     done = b.post(f"{API}/corrections/{c['id']}/decision", json={"decision": "approve"})
-    assert done.status_code == 200 and done.get_json()["status"] == "approved"
+    assert described(done, 200, "Correction")["status"] == "approved"
     assert bank(db, p) == Decimal("15.5")
     assert [e.actor_id for e in actions(db, "hours.correction_file")] == [lucheng["a"].id]
     assert [e.actor_id for e in actions(db, "hours.correction_approve")] == [lucheng["b"].id]
@@ -194,8 +204,7 @@ def test_a_finding_recorded_through_the_api_reverses_the_claim_and_the_person_re
     before = year_total(db, p)
     reviewer = signed_in(app, "jyj")
     resp = finding(reviewer, claim.id, files=[(PNG, "核实函.png")])
-    assert resp.status_code == 201, resp.get_json()
-    got = resp.get_json()
+    got = described(resp, 201, "Finding")
     assert (got["outcome"], got["reversed_hours"], got["claim_id"], got["person_id"]) == (
         "reversed", "20.00", claim.id, p.id)
     assert got["evidence"]["mime"] == "image/png" and got["evidence"]["url"] == f"/claims/{claim.id}/finding/evidence"
@@ -208,7 +217,7 @@ def test_a_finding_recorded_through_the_api_reverses_the_claim_and_the_person_re
     # The person reads the finding and the sanction with its article; the evidence file is theirs to download.
     mine = signed_in(app, p.id_number)
     assert mine.get(f"{API}/claims/{claim.id}/finding").get_json() == got
-    sanctions = mine.get(f"{API}/me/sanctions").get_json()
+    sanctions = described(mine.get(f"{API}/me/sanctions"), 200, "MySanctions")
     assert sanctions["findings"] == [got]
     (sanction,) = sanctions["sanctions"]
     assert (sanction["kind"], sanction["rule"], sanction["org_name"]) == (
@@ -218,7 +227,7 @@ def test_a_finding_recorded_through_the_api_reverses_the_claim_and_the_person_re
     ev.close()
     # HR and the employer read it with the person's standing.
     for who in ("lchr", "school"):
-        body = signed_in(app, who).get(f"{API}/people/{p.id}/standing").get_json()
+        body = described(signed_in(app, who).get(f"{API}/people/{p.id}/standing"), 200, "PersonStanding")
         assert body["person"]["id"] == p.id and body["sanctions"] == [sanction], who
         assert body["standing"]["year"] == 2025 and "title_year_choices" in body["standing"]
 
@@ -267,8 +276,7 @@ def test_a_bureau_draws_a_reproducible_sample_through_the_api_and_records_each_o
         app: Any, db: Any, claims: dict[str, Any]) -> None:  # noqa: F811
     clerk = signed_in(app, "lcaudit")
     resp = clerk.post(f"{API}/claims/audits", json={"year": 2025, "percent": "25", "seed": "424242"})
-    assert resp.status_code == 201, resp.get_json()
-    a = resp.get_json()
+    a = described(resp, 201, "ClaimAuditDetail")
     expected = sorted(random.Random(424242).sample(sorted(claims["lucheng"]), 5))
     assert (a["year"], a["percent"], a["seed"], a["population"], a["sample_size"], a["mine"]) == (
         2025, "25.00", "424242", 20, 5, True)
@@ -280,7 +288,7 @@ def test_a_bureau_draws_a_reproducible_sample_through_the_api_and_records_each_o
     # A seed as large as the column holds comes back exactly, as a string.
     big = clerk.post(f"{API}/claims/audits", json={"year": 2025, "percent": "10", "seed": str(2**62 - 1)}).get_json()
     assert big["seed"] == str(2**62 - 1)
-    assert [x["id"] for x in clerk.get(f"{API}/claims/audits").get_json()["audits"]] == [big["id"], again["id"], a["id"]]
+    assert [x["id"] for x in described(clerk.get(f"{API}/claims/audits"), 200, "ClaimAudits")["audits"]] == [big["id"], again["id"], a["id"]]
     item = a["items"][0]
     # A colleague of the same bureau confirms; the city bureau above reads it but does not re-check it.
     colleague = signed_in(app, "lcaudit2")
@@ -289,10 +297,10 @@ def test_a_bureau_draws_a_reproducible_sample_through_the_api_and_records_each_o
     assert city.get(f"{API}/claims/audits/{a['id']}").get_json()["mine"] is False
     assert "办理" in refused(city.post(confirm, json={"note": "复查无误"}), 403)["message"]
     done = colleague.post(confirm, json={"note": "已电话核实培训机构"})
-    assert done.status_code == 200 and done.get_json()["outcome"] == "confirmed"
+    assert described(done, 200, "ClaimAuditItem")["outcome"] == "confirmed"
     assert done.get_json()["note"] == "已电话核实培训机构"
     assert refused(colleague.post(confirm), 409)["message"]  # no body is fine; a second outcome is not
-    detail = clerk.get(f"{API}/claims/audits/{a['id']}").get_json()
+    detail = described(clerk.get(f"{API}/claims/audits/{a['id']}"), 200, "ClaimAuditDetail")
     assert detail["counts"] == {"pending": 4, "confirmed": 1, "finding": 0}
     assert len(actions(db, "claim.audit_draw")) == 3 and len(actions(db, "claim.audit_confirm")) == 1
 

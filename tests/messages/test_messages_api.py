@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import select
 
 from lms.messages.models import Message
+from tests.claims.test_oversight_api import described
 from tests.conftest import login
 from tests.messages.test_messages import tell
 
@@ -27,7 +28,7 @@ def test_the_inbox_lists_unread_first_with_the_count_and_reading_lowers_it(app: 
     second = tell(app, db, p, subject="退回修改", link=None)
     assert first is not None and second is not None
     me = signed_in(app, p.id_number)
-    body = me.get(f"{API}/messages").get_json()
+    body = described(me.get(f"{API}/messages"), 200, "Messages")
     assert body["unread"] == 2
     assert [m["subject"] for m in body["messages"]] == ["退回修改", "审核通过"]  # newest first among the unread
     assert body["messages"][1] == {"id": first.id, "kind": "notice", "subject": "审核通过", "body": "您的申报已审核通过。",
@@ -35,14 +36,14 @@ def test_the_inbox_lists_unread_first_with_the_count_and_reading_lowers_it(app: 
                                    "read_at": None}
     assert body["messages"][1]["created_at"].endswith("Z")
     got = me.post(f"{API}/messages/{second.id}/read")
-    assert got.status_code == 200 and got.get_json()["unread"] == 1
+    assert described(got, 200, "MessageRead")["unread"] == 1
     assert got.get_json()["message"]["read_at"].endswith("Z")
     # Read again: harmless, the time it was first read stays.
     again = me.post(f"{API}/messages/{second.id}/read").get_json()
     assert again["message"]["read_at"] == got.get_json()["message"]["read_at"] and again["unread"] == 1
     # The read one moves behind the unread one.
     assert [m["id"] for m in me.get(f"{API}/messages").get_json()["messages"]] == [first.id, second.id]
-    assert me.post(f"{API}/messages/read-all").get_json() == {"marked": 1, "unread": 0}
+    assert described(me.post(f"{API}/messages/read-all"), 200, "MessagesReadAll") == {"marked": 1, "unread": 0}
     assert me.post(f"{API}/messages/read-all").get_json() == {"marked": 0, "unread": 0}
 
 
