@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from .loading import PolicyError
@@ -67,7 +67,10 @@ Compute = Callable[[Activity], tuple[Credit, ...]]
 def dec(value: Any, where: str) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
         raise PolicyError(f"{where}: expected a number, got {value!r}")
-    return Decimal(str(value))
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:  # text that is no number: the file's error, not decimal's
+        raise PolicyError(f"{where}: expected a number, got {value!r}") from None
 
 
 @dataclass(frozen=True, slots=True)

@@ -458,3 +458,11 @@ def test_the_chain_for_everyone_is_found_wherever_the_policy_lists_it() -> None:
     policy = Policy(data)
     assert review_chain(policy) == review_chain(load_policy("weihai-2022"))
     assert review_chain(policy).applies_to is None and not review_chain(policy).kinds
+
+
+def test_an_unanswered_optional_yes_or_no_is_recorded_as_no() -> None:
+    """Whatever fact a policy file makes the optional yes/no of a claim (here ``related`` as a table's bonus field)."""
+    data = resolve("tonglu-2018")
+    data["conversions"]["paper"] = {**data["conversions"]["paper"], "bonus_field": "related"}
+    got = hours_for_claim(Policy(data), "paper", {"start": "2025-03-01", "journal": "core", "item_id": "R"})
+    assert got.activity.related is False and got.hours == D(25)

@@ -38,3 +38,30 @@ def test_a_malformed_policy_is_refused_naming_the_policy_and_what_to_fix(
     with pytest.raises(PolicyError) as refused:
         Policy(data)
     assert str(refused.value) == message
+
+
+def weihai(kind: str, change: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
+    return lambda data: change(data["conversions"][kind])
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    pytest.param(weihai("self_study_exam", lambda s: s.update(field="hours")),
+                 "weihai-2022: self_study_exam.field 'hours' is not countable", id="a count of no countable field"),
+    pytest.param(weihai("self_study_exam", lambda s: s.update(rate="lots")),
+                 "self_study_exam.rate: expected a number, got 'lots'", id="a rate that is no number"),
+    pytest.param(weihai("aid_dispatch", lambda s: s.update(prorate_field="days")),
+                 "weihai-2022: aid_dispatch.prorate_field must be months", id="prorated by days"),
+    pytest.param(weihai("aid_dispatch", lambda s: s["outputs"][0].update(category="leisure")),
+                 "weihai-2022: aid_dispatch.outputs category 'leisure'", id="an output of no category"),
+    pytest.param(weihai("aid_dispatch", lambda s: s["outputs"][0].update(amount=[30])),
+                 "aid_dispatch.outputs: expected a number, got [30]", id="an output amount that is no number"),
+    pytest.param(weihai("aid_dispatch", lambda s: s["outputs"][0].update(caps=["nope"])),
+                 "weihai-2022: conversion aid_dispatch names unknown cap 'nope'", id="an output's unknown cap"),
+])
+def test_a_malformed_weihai_conversion_is_refused_naming_what_to_fix(
+        change: Callable[[dict[str, Any]], None], message: str) -> None:
+    data = copy.deepcopy(resolve("weihai-2022"))
+    change(data)
+    with pytest.raises(PolicyError) as refused:
+        Policy(data)
+    assert str(refused.value) == message
