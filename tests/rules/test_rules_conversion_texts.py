@@ -128,3 +128,65 @@ def test_malformed_reasons_are_refused_naming_what_they_must_be(change: dict[str
     assert str(refused.value) == (
         "weihai-2022: leave.reasons must map ['abroad', 'maternity', 'other', 'sick'] and prorate by months"
     )
+
+
+def tonglu_with(kind: str, change: Any) -> Policy:
+    data = resolve("tonglu-2018")
+    spec = {**data["conversions"][kind]}
+    spec["table"] = {k: (dict(v) if isinstance(v, dict) else v) for k, v in spec["table"].items()}
+    if "bonus" in spec:
+        spec["bonus"] = dict(spec["bonus"])
+    change(spec)
+    data["conversions"][kind] = spec
+    return Policy(data)
+
+
+def test_tonglu_11_9_a_patent_needs_its_kind() -> None:
+    with pytest.raises(ValueError) as refused:
+        load_policy("tonglu-2018").credit(Activity(kind="patent", year=2025))
+    assert str(refused.value) == (
+        "Activity field 'patent' is required for kind 'patent' under policy tonglu-2018 (桐人社发〔2018〕26号 第十一条(九))"
+    )
+
+
+def test_a_value_the_table_does_not_list_is_refused_listing_those_it_does() -> None:
+    policy = weihai_with("competition", {"table": {"national": 30, "provincial": 20, "city": 10, "district": 5}})
+    with pytest.raises(ValueError) as refused:
+        policy.credit(Activity(kind="competition", year=2025, level="county"))
+    assert str(refused.value) == (
+        "Activity field 'level' must be one of ['city', 'district', 'national', 'provincial'], got 'county', for kind"
+        f" 'competition' under policy weihai-2022 ({WEIHAI} 二(二)1(3))"
+    )
+
+
+def test_a_bonus_is_granted_only_through_the_yes_or_no_the_file_names() -> None:
+    policy = tonglu_with("paper", lambda s: s.pop("bonus_field"))
+    (line,) = policy.credit(Activity(kind="paper", year=2025, journal="core", first_author=True))
+    assert (line.hours, line.explanation) == (D(25), "发表论文（译文）（核心期刊）：25学分，计入专业科目")
+
+
+def test_a_table_value_without_a_bonus_earns_its_amount_for_a_first_author_too() -> None:
+    policy = tonglu_with("paper", lambda s: s["bonus"].pop("supplement"))
+    (line,) = policy.credit(Activity(kind="paper", year=2025, journal="supplement", first_author=True))
+    assert (line.hours, line.explanation) == (D(10), "发表论文（译文）（增刊或内部刊物）：10学分，计入专业科目")
+
+
+def test_a_table_entry_without_its_own_words_is_named_by_its_value() -> None:
+    policy = tonglu_with("degree_education", lambda s: s["table"][True].pop("text"))
+    (line,) = policy.credit(Activity(kind="degree_education", year=2025, related=True))
+    assert line.explanation == "学历（学位）教育（True）：90学分，计入专业科目"
+
+
+def test_a_table_entry_without_a_category_takes_the_conversions() -> None:
+    def change(spec: dict[str, Any]) -> None:
+        spec["table"][True].pop("category")
+        spec["category"] = "general_public"
+
+    (line,) = tonglu_with("degree_education", change).credit(Activity(kind="degree_education", year=2025, related=True))
+    assert line.category == "general_public"
+
+
+def test_a_table_entry_with_no_category_anywhere_is_refused() -> None:
+    with pytest.raises(PolicyError) as refused:
+        tonglu_with("degree_education", lambda s: s["table"][True].pop("category"))
+    assert str(refused.value) == "tonglu-2018: degree_education.table needs a category"
