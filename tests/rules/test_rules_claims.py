@@ -466,3 +466,10 @@ def test_an_unanswered_optional_yes_or_no_is_recorded_as_no() -> None:
     data["conversions"]["paper"] = {**data["conversions"]["paper"], "bonus_field": "related"}
     got = hours_for_claim(Policy(data), "paper", {"start": "2025-03-01", "journal": "core", "item_id": "R"})
     assert got.activity.related is False and got.hours == D(25)
+
+
+def test_a_claim_whose_conversion_yields_no_line_earns_a_decimal_zero() -> None:
+    data = resolve("weihai-2022")
+    data["conversions"]["aid_dispatch"] = {**data["conversions"]["aid_dispatch"], "outputs": []}
+    got = hours_for_claim(Policy(data), "aid_dispatch", {"start": "2025-03-01", "months": "3"})
+    assert got.credits == () and isinstance(got.hours, D) and got.hours == 0

@@ -135,9 +135,9 @@ def test_the_total_adds_the_industry_public_hours() -> None:
 
 
 def test_totals_judged_without_some_categories_count_them_as_zero() -> None:
-    results, complete = load_policy("weihai-2022").judge_totals({"professional": D(60)})
+    results, complete = load_policy("weihai-2022").judge_totals({"general_public": D(30)})
     assert not complete
-    assert [(r.credited, r.short) for r in results] == [(D(60), D(30)), (D(0), D(30)), (D(60), D(0))]
+    assert [(r.credited, r.short) for r in results] == [(D(30), D(60)), (D(30), D(0)), (D(0), D(60))]
 
 
 @pytest.mark.parametrize(("minutes", "hours"), [(0, D(0)), (D("0.5"), D("0.01")), (90, D(2))])
