@@ -16,7 +16,9 @@ Wenzhou's 12 counties and 12 industries, five years of hours (about four entries
 
 Prints one line:
     scale: <P> persons, dashboards p95 <A> ms, lists p95 <B> ms, year-end <C> s, figures wrong <W>
-SCALE=0.1 builds a tenth of everything; BENCH_REPEAT (20) requests per page.
+SCALE=0.1 builds a tenth of everything; BENCH_REPEAT (20) requests per page. BENCH_KEEP=1 leaves the database for
+a look afterwards; BENCH_REUSE=1 measures again on the database a BENCH_KEEP run left (of the same SCALE), without
+building it anew (it gains the models' new tables and indexes, and is left in place too).
 """
 from __future__ import annotations
 
@@ -38,7 +40,7 @@ from sqlalchemy import create_engine, make_url, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.setup import free_port, fresh_database, start_server, wait_up  # noqa: E402
+from bench.setup import database_url, free_port, fresh_database, start_server, wait_up  # noqa: E402
 from lms import clock  # noqa: E402
 from lms.regions import REGIONS  # noqa: E402
 
@@ -170,6 +172,30 @@ def build(url: str, this_year: int) -> dict[str, Any]:
     return {"entries": n, "staff": staff, "org0": org0, "p0": p0}
 
 
+def reusable(url: str) -> dict[str, Any] | None:
+    """The ids of the city a BENCH_KEEP run left at url, its schema brought up to the models (new tables and
+    indexes); None when there is no such database or it holds another SCALE's city."""
+    from lms.models import metadata
+    try:
+        with psycopg.connect(pg_dsn(url)) as conn:
+            staff = dict(conn.execute("SELECT username, id FROM person WHERE username LIKE 'bench-%%'").fetchall())
+            persons, org0 = conn.execute("SELECT count(*) FILTER (WHERE role = 'practitioner'), min(id) FILTER "
+                                         "(WHERE role = 'practitioner') FROM person").fetchone()  # type: ignore[misc]
+            employer0 = conn.execute("SELECT min(id) FROM organisation WHERE kind = 'employer'").fetchone()
+            entries = conn.execute("SELECT count(*) FROM hours_entry").fetchone()
+    except psycopg.OperationalError:
+        return None
+    if len(staff) != 4 or persons != PERSONS or employer0 is None or entries is None:
+        return None
+    engine = create_engine(url)
+    metadata.create_all(engine)
+    for table in metadata.sorted_tables:
+        for index in table.indexes:
+            index.create(engine, checkfirst=True)
+    engine.dispose()
+    return {"entries": int(entries[0]), "staff": staff, "org0": int(employer0[0]), "p0": int(org0)}
+
+
 def direct_counts(url: str, year: int) -> dict[str, dict[str, Any]]:
     """Per region and for the city: the dashboard's figures counted from this year's entries, each person judged
     in Python by the rules engine."""
@@ -298,12 +324,13 @@ def main() -> None:
     from lms.db import database, transaction
     from lms.stats.operations import refresh_claims, refresh_year
     year = clock.study_year()
-    url = fresh_database(ADMIN_URL, DB_NAME)
+    reused = reusable(database_url(ADMIN_URL, DB_NAME)) if os.environ.get("BENCH_REUSE") else None
+    url = database_url(ADMIN_URL, DB_NAME) if reused else fresh_database(ADMIN_URL, DB_NAME)
     server = None
     try:
         t0 = time.perf_counter()
-        ids = build(url, year)
-        log(f"built in {time.perf_counter() - t0:.0f} s")
+        ids = reused or build(url, year)
+        log(f"{'reused' if reused else 'built'} in {time.perf_counter() - t0:.0f} s")
         app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench-" + os.urandom(8).hex(), "WTF_CSRF_ENABLED": False,
                           "LOGIN_RATE_LIMIT": "1000000 per minute", "RATELIMIT_STORAGE_URI": "memory://",
                           "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_KIB": 1024, "INSTANCE_DIR": "/tmp/xst-bench-instance"})
@@ -344,7 +371,7 @@ def main() -> None:
         if server is not None:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=30)
-        if not os.environ.get("BENCH_KEEP"):  # BENCH_KEEP=1 leaves the database for a look afterwards
+        if not os.environ.get("BENCH_KEEP") and not os.environ.get("BENCH_REUSE"):
             admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
             with admin.connect() as c:
                 c.execute(text(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'))

@@ -34,6 +34,10 @@ class Person(UserMixin, Base):
               sqlite_where=text("role = 'practitioner'"), postgresql_where=text("role = 'practitioner'")),
         Index("uq_person_practitioner_mobile", "mobile", unique=True,
               sqlite_where=text("role = 'practitioner'"), postgresql_where=text("role = 'practitioner'")),
+        # A territory's (and an authority's industry's) practitioners (lms.orgs.scope.person_clause), their ids read
+        # from the index alone (the reviewers' queues join them to their claims).
+        Index("ix_person_practitioner_region_industry", "region", "industry", "id",
+              sqlite_where=text("role = 'practitioner'"), postgresql_where=text("role = 'practitioner'")),
         # Checked in full by lms.messages.operations.normal_email (email-validator); the database keeps the shape.
         CheckConstraint("email IS NULL OR (email LIKE '%_@_%' AND length(email) <= 254)", name="email"),
     )

@@ -231,13 +231,14 @@ def evidence(claim_id: int, evidence_id: int) -> Any:
 @bp.get("/claims/review")
 @roles_required(*REVIEWER_ROLES)
 def review_queue() -> Any:
-    """The claims waiting at the reviewer's step within their scope, oldest first (?kind=, ?year=, ?employer=
-    narrow it; the counts are of everything waiting)."""
+    """The claims waiting at the reviewer's step within their scope, oldest first, a page of 100 at a time (?kind=,
+    ?year=, ?employer= narrow it, ?page= turns it; the counts are of everything waiting)."""
     s = get_session()
     kind = request.args.get("kind", "").strip()[:40] or None
     q = queue_for(s, current_user, QueueFilter(kind=kind, year=query_int("year", 0, 0, 9999) or None,
-                                               employer_id=query_int("employer", 0, 0, INT_MAX) or None))
-    return jsonify(count=len(q.items), total=q.total, oldest_days=q.oldest_days,
+                                               employer_id=query_int("employer", 0, 0, INT_MAX) or None),
+                  page=query_int("page", 1, 1, INT_MAX))
+    return jsonify(count=q.matched, total=q.total, oldest_days=q.oldest_days, page=q.page, pages=q.pages,
                    claims=[_summary(s, i.claim) | {"waiting_days": i.days, "person_name": i.person_name,
                                                    "employer_id": i.employer_id, "employer": i.employer}
                            for i in q.items])

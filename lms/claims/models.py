@@ -54,6 +54,13 @@ class HourClaim(Base):
         Index("uq_hour_claim_open_item", "person_id", "year", "item_id", unique=True,
               sqlite_where=text("status IN ('pending','returned') AND item_id IS NOT NULL"),
               postgresql_where=text("status IN ('pending','returned') AND item_id IS NOT NULL")),
+        # The reviewers' queues (lms/claims/queues.py): a page oldest first, and the counts of everything waiting
+        # read from the index alone on PostgreSQL.
+        Index("ix_hour_claim_pending_since", "updated_at", "id",
+              sqlite_where=text("status = 'pending'"), postgresql_where=text("status = 'pending'")),
+        Index("ix_hour_claim_pending_person", "person_id", "policy", "chain", "step",
+              postgresql_include=["kind", "kind_label", "year", "updated_at"],
+              sqlite_where=text("status = 'pending'"), postgresql_where=text("status = 'pending'")),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)

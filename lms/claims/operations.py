@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 import filetype  # type: ignore[import-untyped]
-from sqlalchemy import Select, select, text
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -43,7 +43,7 @@ from ..filestore import FileStore, file_store
 from ..hours.operations import register_hours
 from ..orgs.models import HR_KINDS, Organisation
 from ..orgs.operations import current_employment, region_in
-from ..orgs.scope import covers_person, person_clause, require_write, scope_of
+from ..orgs.scope import covers_person, require_write, scope_of
 from ..regions import REGIONS, policy_of
 from .corrections import certificate_taken, four_eyes_refusal, previous_step
 from .deadlines import closed_year_problem, granter_name, late_allowed, use_grant
@@ -442,18 +442,6 @@ def may_decide(s: Session, actor: Person, claim: HourClaim) -> bool:
 def my_claims(s: Session, person: Person) -> list[HourClaim]:
     return list(s.scalars(select(HourClaim).where(HourClaim.person_id == person.id)
                           .order_by(HourClaim.filed_at.desc(), HourClaim.id.desc())))
-
-
-def waiting_query(s: Session, actor: Person) -> Select[tuple[HourClaim]]:
-    scope = scope_of(s, actor)
-    return (select(HourClaim).join(Person, Person.id == HourClaim.person_id)
-            .where(HourClaim.status == "pending", person_clause(scope))
-            .order_by(HourClaim.filed_at, HourClaim.id))
-
-
-def waiting_for(s: Session, actor: Person, limit: int = 500) -> list[HourClaim]:
-    """The claims waiting at a step the actor's organisation acts at, within its scope, oldest first."""
-    return [c for c in s.scalars(waiting_query(s, actor).limit(limit)) if may_decide(s, actor, c)]
 
 
 def history_of(s: Session, claim: HourClaim) -> list[ClaimStep]:

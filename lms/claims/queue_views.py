@@ -27,10 +27,12 @@ def _filter() -> QueueFilter:
 @roles_required(*REVIEWER_ROLES)
 def queue() -> Any:
     """The claims waiting at the reviewer's step of their chain, within their scope, oldest first, with how long
-    each has waited; filters by kind, year and employer; a selection can be approved at once."""
+    each has waited, a page at a time; filters by kind, year and employer; a selection can be approved at once."""
     filt = _filter()
-    q = queue_for(get_session(), current_user, filt)
-    return render_template("claims/queue.html", queue=q, filt=filt, form=FlaskForm())
+    q = queue_for(get_session(), current_user, filt, page=query_int("page", 1, 1, INT_MAX))
+    return render_template("claims/queue.html", queue=q, filt=filt, form=FlaskForm(),
+                           page_url=lambda n: url_for("claims.queue", kind=filt.kind, year=filt.year,
+                                                      employer=filt.employer_id, page=n))
 
 
 @bp.post("/claims/review/approve")
@@ -67,5 +69,5 @@ def waiting_claims() -> dict[str, Any]:
         s = get_session()
         if not scope_of(s, current_user).writable:
             return None
-        return queue_for(s, current_user)
+        return queue_for(s, current_user, listed=False)
     return {"claims_waiting": summary}

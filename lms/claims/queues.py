@@ -11,21 +11,23 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select, true
+from sqlalchemy.orm import Session, aliased
 
-from rules import load_policy
+from rules import available_policies, load_policy
+from rules.claims import ReviewChain
 
 from .. import clock
 from ..accounts.models import Person
 from ..errors import DomainError, InvalidInput, NotFound
 from ..orgs.models import Employment, Organisation
 from ..orgs.scope import person_clause, scope_of
-from .models import HourClaim
-from .operations import decide, may_decide
+from .models import ClaimStep, HourClaim
+from .operations import _own_org, acts_at, decide
 
-QUEUE_LIMIT = 1000   # claims read per page view (the filters and counts are over these)
+PAGE_SIZE = 100      # claims listed per page: as many as one batch approval takes
 BATCH_LIMIT = 100    # claims approved in one request
 
 
@@ -51,8 +53,11 @@ class QueueItem:
 
 @dataclass
 class Queue:
-    items: list[QueueItem]                       # what the filter lets through, oldest first
+    items: list[QueueItem]                       # the page of what the filter lets through, oldest first
     total: int                                   # everything waiting at the reviewer's step
+    matched: int = 0                             # what the filter lets through (all pages)
+    page: int = 1
+    pages: int = 1
     kinds: list[tuple[str, str, int]] = field(default_factory=list)       # (kind, label, how many)
     years: list[tuple[int, int]] = field(default_factory=list)
     employers: list[tuple[int, str, int]] = field(default_factory=list)
@@ -63,32 +68,109 @@ def days_waiting(since: datetime, now: datetime | None = None) -> int:
     return max(0, ((now or clock.now()) - since).days)
 
 
-def queue_for(s: Session, actor: Person, filt: QueueFilter | None = None) -> Queue:
-    """The claims waiting at a step the actor's organisation acts at, within its scope, oldest first."""
-    filt = filt or QueueFilter()
+def steps_acted_at(org: Organisation | None) -> list[tuple[str, ReviewChain, int]]:
+    """Every (policy id, chain, step index) of the shipped policies at which org acts (lms.claims.operations.acts_at):
+    what a claim's own policy, chain and step are compared with."""
+    found = []
+    for policy_id in available_policies():
+        rules = load_policy(policy_id).claims
+        for chain in rules.chains if rules is not None else ():
+            found.extend((policy_id, chain, i) for i, step in enumerate(chain.steps) if acts_at(org, step))
+    return found
+
+
+def _four_eyes_clause(actor: Person, org: Organisation) -> ColumnElement[bool]:
+    """lms.claims.corrections.four_eyes_refusal as a WHERE clause on HourClaim: neither the filer nor the claimant
+    acts; no step of the current filing was taken by the actor; the first one (if any) by the actor's organisation."""
+    filing, since, first = aliased(ClaimStep), aliased(ClaimStep), aliased(ClaimStep)
+    filed = (select(func.coalesce(func.max(filing.version), 0))
+             .where(filing.claim_id == HourClaim.id, filing.decision.in_(("submit", "resubmit")))
+             .correlate(HourClaim).scalar_subquery())
+
+    def approvals(step: Any) -> ColumnElement[bool]:
+        return and_(step.claim_id == HourClaim.id, step.decision == "approve", step.version > filed)
+
+    first_version = select(func.min(first.version)).where(approvals(first)).correlate(HourClaim).scalar_subquery()
+    return and_(HourClaim.filed_by_id != actor.id, HourClaim.person_id != actor.id,
+                ~exists().where(approvals(since), since.actor_id == actor.id).correlate(HourClaim),
+                ~exists().where(approvals(since), since.version == first_version,
+                                or_(since.org_id.is_(None), since.org_id != org.id)).correlate(HourClaim))
+
+
+def waiting_clause(s: Session, actor: Person) -> ColumnElement[bool]:
+    """The claims the actor may decide now (lms.claims.operations.may_decide), as a WHERE clause on HourClaim
+    joined to its Person: pending at a step the actor's organisation acts at, claimant within the actor's scope."""
     scope = scope_of(s, actor)
-    rows = s.execute(
-        select(HourClaim, Person.name, Organisation.id, Organisation.name)
-        .join(Person, Person.id == HourClaim.person_id)
-        .outerjoin(Employment, and_(Employment.person_id == Person.id, Employment.status == "current"))
-        .outerjoin(Organisation, Organisation.id == Employment.org_id)
-        .where(HourClaim.status == "pending", person_clause(scope))
-        .order_by(HourClaim.updated_at, HourClaim.id).limit(QUEUE_LIMIT)).all()
+    org = _own_org(s, actor)
+    if actor.role == "practitioner" or not scope.writable or org is None:
+        return false()
+    at_step = [and_(HourClaim.policy == policy_id, HourClaim.chain == chain.id, HourClaim.step == i,
+                    _four_eyes_clause(actor, org) if chain.four_eyes else true())
+               for policy_id, chain, i in steps_acted_at(org)]
+    if not at_step:
+        return false()
+    return and_(HourClaim.status == "pending", or_(*at_step), person_clause(scope))
+
+
+def _with_employer(q: Select[Any]) -> Select[Any]:
+    return (q.join(Person, Person.id == HourClaim.person_id)
+            .outerjoin(Employment, and_(Employment.person_id == Person.id, Employment.status == "current"))
+            .outerjoin(Organisation, Organisation.id == Employment.org_id))
+
+
+def queue_for(s: Session, actor: Person, filt: QueueFilter | None = None, page: int = 1,
+              listed: bool = True) -> Queue:
+    """The claims waiting at a step the actor's organisation acts at, within its scope: the counts of all of them
+    (by kind, year and employer) and one page of those the filter lets through, oldest first (listed=False: the
+    counts only, for the home page's summary). The scope and the steps are worked out once, and the database
+    selects and counts."""
+    filt = filt or QueueFilter()
+    waiting = waiting_clause(s, actor)
+    counted = (select(HourClaim.kind, HourClaim.kind_label, HourClaim.year, Employment.org_id,
+                      func.count().label("n"), func.min(HourClaim.updated_at).label("since"))
+               .join(Person, Person.id == HourClaim.person_id)
+               .outerjoin(Employment, and_(Employment.person_id == Person.id, Employment.status == "current"))
+               .where(waiting)
+               .group_by(HourClaim.kind, HourClaim.kind_label, HourClaim.year, Employment.org_id).subquery())
+    groups = s.execute(select(counted.c.kind, counted.c.kind_label, counted.c.year, counted.c.org_id,
+                              Organisation.name, counted.c.n, counted.c.since)
+                       .outerjoin(Organisation, Organisation.id == counted.c.org_id)).all()
+    kinds: Counter[tuple[str, str]] = Counter()
+    years: Counter[int] = Counter()
+    employers: Counter[tuple[int, str]] = Counter()
+    total = matched = 0
+    oldest: datetime | None = None
+    for kind, label, year, org_id, org_name, n, since in groups:
+        total += n
+        kinds[(kind, label)] += n
+        years[year] += n
+        if org_id is not None and org_name:
+            employers[(org_id, org_name)] += n
+        oldest = since if oldest is None or since < oldest else oldest
+        if ((not filt.kind or kind == filt.kind) and (not filt.year or year == filt.year)
+                and (not filt.employer_id or org_id == filt.employer_id)):
+            matched += n
     now = clock.now()
-    waiting = [QueueItem(c, name, org_id, org_name, days_waiting(c.updated_at, now))
-               for c, name, org_id, org_name in rows if may_decide(s, actor, c)]
-    kinds = Counter((i.claim.kind, i.claim.kind_label) for i in waiting)
-    years = Counter(i.claim.year for i in waiting)
-    employers = Counter((i.employer_id, i.employer) for i in waiting if i.employer_id is not None)
-    items = [i for i in waiting
-             if (not filt.kind or i.claim.kind == filt.kind) and (not filt.year or i.claim.year == filt.year)
-             and (not filt.employer_id or i.employer_id == filt.employer_id)]
-    return Queue(items=items, total=len(waiting),
+    pages = max(1, -(-matched // PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    items: list[QueueItem] = []
+    if listed and matched:
+        q = _with_employer(select(HourClaim, Person.name, Organisation.id, Organisation.name)).where(waiting)
+        if filt.kind:
+            q = q.where(HourClaim.kind == filt.kind)
+        if filt.year:
+            q = q.where(HourClaim.year == filt.year)
+        if filt.employer_id:
+            q = q.where(Organisation.id == filt.employer_id)
+        rows = s.execute(q.order_by(HourClaim.updated_at, HourClaim.id)
+                         .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+        items = [QueueItem(c, name, org_id, org_name, days_waiting(c.updated_at, now))
+                 for c, name, org_id, org_name in rows]
+    return Queue(items=items, total=total, matched=matched, page=page, pages=pages,
                  kinds=sorted(((k, label, n) for (k, label), n in kinds.items()), key=lambda t: t[1]),
                  years=sorted(years.items(), reverse=True),
-                 employers=sorted(((oid, name, n) for (oid, name), n in employers.items() if name),
-                                  key=lambda t: t[1]),
-                 oldest_days=max((i.days for i in waiting), default=None))
+                 employers=sorted(((oid, name, n) for (oid, name), n in employers.items()), key=lambda t: t[1]),
+                 oldest_days=days_waiting(oldest, now) if oldest is not None else None)
 
 
 @dataclass(frozen=True)
