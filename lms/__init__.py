@@ -55,6 +55,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["xst_db"] = Database(app.config["DATABASE_URL"], app.config.get("SQL_ECHO", False),
                                          app.config.get("DATABASE_POOL_SIZE", 10),
                                          app.config.get("DATABASE_PING_IDLE_SECONDS", 5.0))
+    replica = app.config.get("DATABASE_REPLICA_URL")
+    app.extensions["xst_db_replica"] = Database(
+        replica, app.config.get("SQL_ECHO", False), app.config.get("DATABASE_POOL_SIZE", 10),
+        app.config.get("DATABASE_PING_IDLE_SECONDS", 5.0)) if replica else None
 
     csrf.init_app(app)
     limiter.init_app(app)

@@ -58,6 +58,8 @@ def from_env() -> dict[str, object]:
     return {
         "SECRET_KEY": secret,
         "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{instance / 'xueshitong.db'}"),
+        # A streaming replica the statistics pages read (docs/deploy.md); unset: they read DATABASE_URL.
+        "DATABASE_REPLICA_URL": os.environ.get("DATABASE_REPLICA_URL") or None,
         "INSTANCE_DIR": str(instance),
         "MEDIA_DIR": os.environ.get("MEDIA_DIR", str(instance / "media")),
         "EVIDENCE_DIR": os.environ.get("EVIDENCE_DIR", ""),  # claim evidence; empty: evidence/ beside MEDIA_DIR

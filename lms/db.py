@@ -161,10 +161,24 @@ def get_session() -> Session:
     return s
 
 
+def read_session() -> Session:
+    """The request's session on the streaming replica (DATABASE_REPLICA_URL), for pages that may show what is a
+    moment old and say as of when (the statistics); the primary's session when there is no replica. Read only: it
+    is never committed."""
+    replica: Database | None = current_app.extensions.get("xst_db_replica")
+    if replica is None:
+        return get_session()
+    if "db_replica_session" not in g:
+        g.db_replica_session = replica.factory()
+    s: Session = g.db_replica_session
+    return s
+
+
 def close_session(_exc: BaseException | None = None) -> None:
-    s = g.pop("db_session", None)
-    if s is not None:
-        s.close()
+    for key in ("db_session", "db_replica_session"):
+        s = g.pop(key, None)
+        if s is not None:
+            s.close()
 
 
 @contextmanager

@@ -283,10 +283,40 @@ def stats_table_xlsx(w: ExamWorld) -> None:
 
 
 def stats_people_xlsx(w: ExamWorld) -> None:
-    """The persons behind a figure: a name like a formula stays text; the hours stay numbers."""
-    cells = xlsx_cells(_stats_client(w).get(f"/stats/{clock.study_year()}/people.xlsx?measure=short"))
+    """The persons behind a figure: a name like a formula stays text; the hours stay numbers. The attendances
+    behind a funding row too: a programme titled like a formula stays text, its fee a number."""
+    from sqlalchemy import select
+
+    from lms.accounts.models import Person
+    from lms.orgs.scope import hr_bureau_of
+    from lms.rosters.models import Programme, RosterRow, RosterUpload
+    client = _stats_client(w)
+    year = clock.study_year()
+    cells = xlsx_cells(client.get(f"/stats/{year}/people.xlsx?measure=short"))
     assert_neutral(cells, HOSTILE_NAME)
     assert 0 in cells
+    person = w.db.scalars(select(Person).where(Person.name == HOSTILE_NAME)).one()
+    organiser = w.make.org("organiser", "wenzhou", "培训中心")
+    teacher = w.make.staff("organiser", org=organiser)
+    now = clock.now()
+    prog = Programme(org_id=organiser.id, title=HOSTILE_NAME, category="professional", industry="教育",
+                     starts_on=now.date(), ends_on=now.date(), hours_per_day=Decimal(6), venue="某路 1 号",
+                     fee=Decimal("12.50"), capacity=5, approval_document="某文〔2026〕1号", status="approved",
+                     approved_by_org_id=hr_bureau_of(w.db, "wenzhou").id, decided_at=now, filed_by_id=teacher.id,
+                     created_at=now)
+    w.db.add(prog)
+    w.db.flush()
+    up = RosterUpload(programme_id=prog.id, filename="r.csv", sha256="0" * 64, status="checked", rows_total=1,
+                      rows_refused=0, uploaded_by_id=teacher.id, uploaded_at=now)
+    w.db.add(up)
+    w.db.flush()
+    w.db.add(RosterRow(upload_id=up.id, line=2, name=person.name, id_number=person.id_number, days=1,
+                       hours=Decimal(6), status="ok", person_id=person.id))
+    w.db.commit()
+    cells = xlsx_cells(client.get(f"/stats/{year}/people.xlsx?measure=fees&fee_region={person.region}"
+                                  "&fee_industry=教育"))
+    assert_neutral(cells, HOSTILE_NAME)
+    assert 12.5 in cells
 
 
 # endpoint (with its format where one route gives both) -> a check that fails when the export lets a formula through

@@ -12,13 +12,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, false, func, null, select, true
+from sqlalchemy import ColumnElement, Select, and_, case, false, func, null, or_, select, true
 from sqlalchemy.orm import Session
 
 from ..accounts.models import Person
+from ..errors import NotFound
 from ..exports import Column
 from ..orgs.models import Organisation
-from ..orgs.scope import Scope, dims_clause, org_clause
+from ..orgs.scope import Scope, dims_clause, org_clause, person_clause
 from ..regions import CATEGORY_NAMES, REGIONS, subtree
 from ..rosters.models import Programme, RosterRow, RosterUpload
 from .models import SOURCE_NAMES, SOURCES, StatsArea, StatsCell, StatsClaimCell, StatsPersonYear, StatsRefresh
@@ -288,7 +289,7 @@ def exams(s: Session, scope: Scope, year: int, sl: Slice) -> Table:
                                                  Column("满座率"), Column("交卷", numeric=True),
                                                  Column("合格", numeric=True), Column("合格率")])
     try:
-        from exams.models import Booking, ExamPaper, ExamPlan, ExamSession
+        from exams.models import ExamPlan, ExamSession
     except ImportError:  # an installation without the exams package has no sessions
         return table
     live = ExamSession.cancelled_at.is_(None)
@@ -298,12 +299,11 @@ def exams(s: Session, scope: Scope, year: int, sl: Slice) -> Table:
         .join(ExamPlan, ExamPlan.id == ExamSession.plan_id)
         .join(Organisation, Organisation.id == ExamPlan.owner_org_id)
         .where(ExamPlan.year == year, live, org_clause(scope)).group_by(ExamSession.plan_id)))
+    papers = exam_papers_query(scope, year, sl).subquery()
     passed = dict((r.plan_id, r) for r in s.execute(
-        select(Booking.plan_id, func.count().label("n"),
-               func.coalesce(func.sum(case((ExamPaper.passed == true(), 1), else_=0)), 0).label("passed"))
-        .join(Booking, Booking.id == ExamPaper.booking_id)
-        .join(StatsPersonYear, and_(StatsPersonYear.person_id == ExamPaper.person_id, StatsPersonYear.year == year))
-        .where(ExamPaper.status == "submitted", person_year_clause(scope, sl)).group_by(Booking.plan_id)))
+        select(papers.c.plan_id, func.count().label("n"),
+               func.coalesce(func.sum(case((papers.c.passed == true(), 1), else_=0)), 0).label("passed"))
+        .group_by(papers.c.plan_id)))
     plans = s.execute(select(ExamPlan.id, ExamPlan.title).where(ExamPlan.id.in_(set(fill) | set(passed)))
                       .order_by(ExamPlan.id)).all()
     for plan_id, title in plans:
@@ -311,9 +311,31 @@ def exams(s: Session, scope: Scope, year: int, sl: Slice) -> Table:
         seats, taken = int(f.seats) if f else 0, int(f.taken) if f else 0
         n, ok = int(p.n) if p else 0, int(p.passed) if p else 0
         table.rows.append([title, int(f.n) if f else 0, seats, taken, _rate(taken, seats), n, ok, _rate(ok, n)])
-        table.drill.append(None)
+        table.drill.append({"measure": "exam", "plan": plan_id} if n else None)
         table.narrow.append(None)
     return table
+
+
+def exam_papers_query(scope: Scope, year: int, sl: Slice, plan_id: int | None = None,
+                      passed: bool = False) -> Select[Any]:
+    """The papers behind the exams table's 交卷 (passed: 合格) figures: submitted by the scope's persons of the
+    year, in a plan (or every plan), with who sat them; the table counts this very query."""
+    from exams.models import Booking, ExamPaper, ExamSession
+    p = StatsPersonYear
+    q = (select(ExamPaper, Booking.plan_id, Person.name.label("person_name"),
+                Person.id_number.label("person_id_number"), p.region, p.industry,
+                Organisation.name.label("employer_name"), ExamSession.starts_at)
+         .join(Booking, Booking.id == ExamPaper.booking_id)
+         .join(ExamSession, ExamSession.id == ExamPaper.session_id)
+         .join(p, and_(p.person_id == ExamPaper.person_id, p.year == year))
+         .join(Person, Person.id == ExamPaper.person_id)
+         .outerjoin(Organisation, Organisation.id == p.employer_id)
+         .where(ExamPaper.status == "submitted", person_year_clause(scope, sl)))
+    if plan_id is not None:
+        q = q.where(Booking.plan_id == plan_id)
+    if passed:
+        q = q.where(ExamPaper.passed == true())
+    return q.order_by(ExamSession.starts_at, ExamPaper.id)
 
 
 def funding(s: Session, scope: Scope, year: int, sl: Slice) -> Table:
@@ -323,23 +345,57 @@ def funding(s: Session, scope: Scope, year: int, sl: Slice) -> Table:
     table = Table("funding", "培训经费（施教机构报备的培训费）",
                   [Column("地区", width=20), Column("行业", width=14), Column("培训项目", numeric=True),
                    Column("参训人次", numeric=True), Column("培训费（元）", numeric=True)])
-    spy = StatsPersonYear
+    attended = fees_query(scope, year, sl).subquery()
     rows = s.execute(
-        select(spy.region, Programme.industry, func.count(func.distinct(Programme.id)).label("programmes"),
-               func.count().label("attendees"), func.coalesce(func.sum(Programme.fee), 0).label("fees"))
-        .select_from(RosterRow).join(RosterUpload, RosterUpload.id == RosterRow.upload_id)
-        .join(Programme, Programme.id == RosterUpload.programme_id)
-        .join(spy, and_(spy.person_id == RosterRow.person_id, spy.year == year))
-        .where(Programme.status == "approved", RosterRow.status.in_(("ok", "credited")),
-               Programme.starts_on.between(_first_day(year), _last_day(year)), person_year_clause(scope, sl))
-        .group_by(spy.region, Programme.industry).order_by(spy.region, Programme.industry))
+        select(attended.c.region, attended.c.programme_industry,
+               func.count(func.distinct(attended.c.programme_id)).label("programmes"),
+               func.count().label("attendees"), func.coalesce(func.sum(attended.c.fee), 0).label("fees"))
+        .group_by(attended.c.region, attended.c.programme_industry)
+        .order_by(attended.c.region, attended.c.programme_industry))
     for r in rows:
         region = REGIONS.get(r.region)
-        table.rows.append([region.short_name if region else r.region, r.industry or "未填写", int(r.programmes),
-                           int(r.attendees), _q(r.fees)])
-        table.drill.append(None)
+        table.rows.append([region.short_name if region else r.region, r.programme_industry or "未填写",
+                           int(r.programmes), int(r.attendees), _q(r.fees)])
+        table.drill.append({"measure": "fees", "fee_region": r.region, "fee_industry": r.programme_industry or NONE})
         table.narrow.append(None)
     return table
+
+
+def exam_plan(s: Session, scope: Scope, plan_id: int) -> Any:
+    """An exam plan of the exams table: one its scope's bureaus run, or one its scope's persons sat; 404 otherwise."""
+    from exams.models import Booking, ExamPaper, ExamPlan
+    sat = (select(true()).select_from(ExamPaper).join(Booking, Booking.id == ExamPaper.booking_id)
+           .join(Person, Person.id == ExamPaper.person_id)
+           .where(Booking.plan_id == ExamPlan.id, person_clause(scope)).exists())
+    found = s.scalar(select(ExamPlan).where(ExamPlan.id == plan_id, or_(
+        ExamPlan.owner_org_id.in_(select(Organisation.id).where(org_clause(scope))), sat)))
+    if found is None:
+        raise NotFound("没有这个考试计划，或它不在您的统计范围内")
+    return found
+
+
+def fees_query(scope: Scope, year: int, sl: Slice, region: str | None = None,
+               industry: str | None = None) -> Select[Any]:
+    """The attendances behind the funding table: each attendee of the scope listed on an approved programme of the
+    year, at the programme's fee, narrowed to a row's attendee region and programme industry (NONE: not filled in);
+    the table sums this very query."""
+    spy = StatsPersonYear
+    q = (select(RosterRow, spy.region, spy.industry, Programme.id.label("programme_id"),
+                Programme.industry.label("programme_industry"), Programme.title.label("programme"), Programme.fee,
+                Person.name.label("person_name"), Person.id_number.label("person_id_number"),
+                Organisation.name.label("employer_name"))
+         .select_from(RosterRow).join(RosterUpload, RosterUpload.id == RosterRow.upload_id)
+         .join(Programme, Programme.id == RosterUpload.programme_id)
+         .join(spy, and_(spy.person_id == RosterRow.person_id, spy.year == year))
+         .join(Person, Person.id == RosterRow.person_id)
+         .outerjoin(Organisation, Organisation.id == spy.employer_id)
+         .where(Programme.status == "approved", RosterRow.status.in_(("ok", "credited")),
+                Programme.starts_on.between(_first_day(year), _last_day(year)), person_year_clause(scope, sl)))
+    if region is not None:
+        q = q.where(spy.region == region)
+    if industry is not None:
+        q = q.where(Programme.industry.is_(None) if industry == NONE else Programme.industry == industry)
+    return q.order_by(Programme.starts_on, Programme.id, RosterRow.id)
 
 
 def _first_day(year: int) -> date:
