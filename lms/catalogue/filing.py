@@ -17,10 +17,12 @@ from sqlalchemy.orm import Session
 from .. import audit, clock
 from ..accounts.models import Person
 from ..errors import Conflict, InvalidInput, NotFound
+from ..messages.operations import notify
 from ..orgs.models import Organisation
-from ..orgs.scope import course_clause, may_edit_course, require_write, scope_of
+from ..orgs.scope import course_clause, hr_bureau_of, may_edit_course, require_write, scope_of
+from ..regions import CATEGORY_NAMES, REGIONS, city_of
 from .models import Course, Enrolment
-from .operations import check_course_fields, filing_level, filing_levels, needs_approval
+from .operations import check_course_fields, filing_level, filing_levels, level_of, needs_approval
 
 LEVEL_NAMES = {"county": "县（市、区）人力社保部门", "city": "市人力社保部门"}
 STATE_NAMES = {"draft": "未提交", "submitted": "审核备案中", "returned": "已退回", "filed": "已备案"}
@@ -89,10 +91,36 @@ def filing_action(s: Session, actor: Person, course: Course) -> str | None:
 
 
 def awaiting_filing(s: Session, actor: Person) -> list[Course]:
-    """The submitted courses of the bureau's territory that its level has yet to file, the oldest submission first."""
-    submitted = s.scalars(select(Course).where(course_clause(scope_of(s, actor)), Course.submitted_at.is_not(None),
+    """The submitted courses of the bureau's territory that its level has yet to file, the oldest submission first
+    (a supervisor reads its bureau's)."""
+    scope = scope_of(s, actor)
+    submitted = s.scalars(select(Course).where(course_clause(scope), Course.submitted_at.is_not(None),
                                                Course.filed_at.is_(None)).order_by(Course.submitted_at, Course.id))
-    return [c for c in submitted if filing_action(s, actor, c) == "file"]
+    waiting = []
+    for course in submitted:
+        owner = s.get(Organisation, course.owner_org_id)
+        if owner is None or owner.is_hr:
+            continue
+        level = level_of(scope, owner, filing_levels(owner)[0])
+        if level is not None and (course.approved_at if level == "city" else course.county_filed_at) is None:
+            waiting.append(course)
+    return waiting
+
+
+def tell_staff(s: Session, org_id: int, subject: str, body: str, course: Course) -> None:
+    """Tell the clerks of an organisation (a bureau's or an authority's staff, not its proctors or supervisors) about
+    a course's filing (消息, and a mail where an address is known), in the operation's transaction."""
+    for person in s.scalars(select(Person).where(Person.org_id == org_id, Person.role.in_(("bureau", "authority")),
+                                                 Person.active.is_(True)).order_by(Person.id)):
+        notify(s, person, subject, body, f"/admin/courses/{course.id}#filing", kind="course.filing")
+
+
+def filing_bureaus(s: Session, owner: Organisation) -> list[Organisation]:
+    """The HR bureaus that file a course of owner's: those of the levels its policy names."""
+    levels, _rule = filing_levels(owner)
+    county = owner.region_code if REGIONS[owner.region_code].level == "county" else None
+    codes = [city_of(owner.region_code) or owner.region_code if lv == "city" else county for lv in levels]
+    return [hr_bureau_of(s, code) for code in codes if code is not None]
 
 
 def submit_course(s: Session, actor: Person, course: Course, ip: str | None = None) -> Course:
@@ -113,6 +141,12 @@ def submit_course(s: Session, actor: Person, course: Course, ip: str | None = No
     s.flush()
     audit.record(s, actor, "course.submit", course, ip=ip, title=course.title,
                  hours=str(course.credited_hours), category=course.category)
+    owner = s.get(Organisation, course.owner_org_id)
+    assert owner is not None
+    for bureau in filing_bureaus(s, owner):
+        tell_staff(s, bureau.id, f"课程待审核备案：《{course.title}》",
+                   f"{owner.name}提交了{CATEGORY_NAMES[course.category]}课程《{course.title}》"
+                   f"（认定 {course.credited_hours} 学时），请审核备案或退回修改。", course)
     return course
 
 
@@ -136,6 +170,10 @@ def return_course(s: Session, actor: Person, course: Course, reason: str, ip: st
     course.returned_by_org_id, course.returned_at, course.return_reason = scope.org_id, clock.now(), reason
     s.flush()
     audit.record(s, actor, "course.return", course, ip=ip, level=level, reason=reason, rule=rule)
+    bureau = s.get(Organisation, scope.org_id)
+    tell_staff(s, course.owner_org_id, f"课程被退回修改：《{course.title}》",
+               f"{bureau.name if bureau else '人力社保部门'}退回了课程《{course.title}》。\n原因：{reason}\n"
+               "请修改后重新提交审核备案。", course)
     return course
 
 

@@ -22,7 +22,7 @@ from ..errors import (
 )
 from ..filestore import FileStore
 from ..orgs.models import Organisation
-from ..orgs.scope import offered_clause, require_write, scope_of
+from ..orgs.scope import Scope, offered_clause, require_write, scope_of
 from ..regions import CATEGORY_NAMES, INDUSTRIES, REGIONS, city_of, policy_region
 from ..study.models import ChapterProgress, PresencePrompt, StudyClock, StudySegment
 from .models import CATEGORIES, Chapter, Course, CourseOffering, Enrolment
@@ -310,13 +310,21 @@ def filing_level(s: Session, actor: Person, course: Course) -> tuple[str, tuple[
         raise Conflict("人社部门自己的课程无需审核")
     scope = require_write(s, actor)
     levels, rule = filing_levels(owner)
+    level = level_of(scope, owner, levels)
+    if level is None:
+        raise NotFound()
+    return level, levels, rule
+
+
+def level_of(scope: Scope, owner: Organisation, levels: tuple[str, ...]) -> str | None:
+    """The filing level ("city" or "county") of a bureau's scope for a course of owner's, or None."""
     city = city_of(owner.region_code) or owner.region_code
     county = owner.region_code if REGIONS[owner.region_code].level == "county" else None
     if scope.org_kind == "city_hr" and "city" in levels and scope.covers(city):
-        return "city", levels, rule
+        return "city"
     if scope.org_kind == "county_hr" and "county" in levels and county is not None and scope.covers(county):
-        return "county", levels, rule
-    raise NotFound()
+        return "county"
+    return None
 
 
 def approve_course(s: Session, actor: Person, course: Course, ip: str | None = None) -> Course:
@@ -339,4 +347,9 @@ def approve_course(s: Session, actor: Person, course: Course, ip: str | None = N
     s.flush()
     owner = s.get(Organisation, course.owner_org_id)
     audit.record(s, actor, "course.approve", course, ip=ip, owner=owner.name if owner else "", level=level, rule=rule)
+    from .filing import tell_staff  # (filing builds on this module)
+    bureau = s.get(Organisation, scope.org_id)
+    done = "认定学时和科目类别已核定，可以发布" if course.filed_at is not None else "还需其他层级人力社保部门审核备案"
+    tell_staff(s, course.owner_org_id, f"课程已审核备案：《{course.title}》",
+               f"{bureau.name if bureau else '人力社保部门'}已审核备案课程《{course.title}》，{done}。", course)
     return course

@@ -13,6 +13,7 @@ from lms.audit import AuditEntry
 from lms.catalogue.models import Course
 from lms.catalogue.operations import catalogue_for, enrol
 from lms.errors import NotFound
+from lms.messages.models import Message
 from tests.conftest import login
 from tests.courses.conftest import course_of
 
@@ -91,10 +92,12 @@ def test_an_authority_may_not_add_a_general_public_course(app: Any, db: Any, mak
 
 def test_a_tonglu_course_filed_by_the_county_and_the_city_through_their_pages(app: Any, db: Any, make: Any) -> None:
     authority = make.org("authority", region="tonglu", industry="教育", name="桐庐县教育局")
-    author = _client(app, make.staff("authority", org=authority, region="tonglu"))
+    author_account = make.staff("authority", org=authority, region="tonglu")
+    author, author_id = _client(app, author_account), author_account.id
     county_clerk, city_clerk = make.staff("bureau", region="tonglu"), make.staff("bureau", region="hangzhou")
     county, city = _client(app, county_clerk), _client(app, city_clerk)
-    wenzhou = _client(app, make.staff("bureau", region="wenzhou"))
+    wenzhou_clerk = make.staff("bureau", region="wenzhou")
+    wenzhou = _client(app, wenzhou_clerk)
     course_id = _course_id(_new_course(author))
     flashed = author.post(f"/admin/courses/{course_id}/submit", follow_redirects=True).get_data(as_text=True)
     assert "课程还没有章节" in flashed
@@ -109,6 +112,9 @@ def test_a_tonglu_course_filed_by_the_county_and_the_city_through_their_pages(ap
     for clerk in (county, city):
         assert "桐庐县中小学教师信息技术应用" in clerk.get("/admin/course-filing").get_data(as_text=True)
     assert "桐庐县中小学教师信息技术应用" not in wenzhou.get("/admin/course-filing").get_data(as_text=True)
+    supervisor = _client(app, make.staff("supervisor", region="hangzhou"))  # reads the city's queue, files nothing
+    assert "桐庐县中小学教师信息技术应用" in supervisor.get("/admin/course-filing").get_data(as_text=True)
+    assert supervisor.post(f"/admin/courses/{course_id}/file").status_code == 403
     assert wenzhou.post(f"/admin/courses/{course_id}/file").status_code == 404
     # The bureau reads the course; changing it is its authority's.
     assert city.get(f"/admin/courses/{course_id}/edit").status_code == 403
@@ -151,6 +157,16 @@ def test_a_tonglu_course_filed_by_the_county_and_the_city_through_their_pages(ap
     teacher = make.practitioner(region="tonglu")
     with app.app_context():
         assert [r["course"].id for r in catalogue_for(db, teacher, 2026)] == [course_id]
+    # Each step is told to the other side (消息): the filing levels of a submission, the authority of a return and
+    # of each level's filing.
+    told = {(m.person_id, m.subject) for m in db.scalars(select(Message).where(Message.kind == "course.filing"))}
+    title = "桐庐县中小学教师信息技术应用"
+    for clerk in (county_clerk, city_clerk):
+        assert (clerk.id, f"课程待审核备案：《{title}》") in told
+    assert {(author_id, f"课程被退回修改：《{title}》"), (author_id, f"课程已审核备案：《{title}》")} <= told
+    assert "请按实际课时核减学分" in db.scalar(select(Message.body).where(Message.person_id == author_id,
+                                                                   Message.subject.startswith("课程被退回")))
+    assert not any(who == wenzhou_clerk.id for who, _ in told)
     actions = db.scalars(select(AuditEntry.action).where(AuditEntry.target_type == "Course",
                                                          AuditEntry.target_id == str(course_id))
                          .order_by(AuditEntry.id)).all()
