@@ -72,7 +72,7 @@ def build_database() -> int:
                   {"c": course, "y": year, "now": now})
         plan = c.execute(insert(ExamPlan).values(year=year, category="general_public", title="bench", pass_mark=60,
                                                  duration_minutes=60, question_count=20, owner_org_id=city,
-                                                 created_at=now)
+                                                 region_code="wenzhou", created_at=now)
                          .returning(ExamPlan.id)).scalar()
         session = c.execute(insert(ExamSession).values(
             plan_id=plan, venue_name="考点", venue_address="地址", room="1", starts_at=now + timedelta(days=2),

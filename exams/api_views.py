@@ -26,15 +26,14 @@ from .operations import (
     start_exam,
     withdraw_from_waitlist,
 )
+from .standing import Standing
 from .views import (
-    PlanChoices,
     _assigned_session,
     _own_entry,
     api,
-    current_plan,
     ip,
+    my_standings,
     own_booking,
-    plan_choices,
     proctor_required,
     settings,
 )
@@ -74,15 +73,13 @@ def entry_json(w: WaitlistEntry) -> dict[str, Any]:
             "offer_expires_at": iso(w.offer_expires_at), "session": session_json(w.session)}
 
 
-def _action(x: ExamSession, now: datetime, c: PlanChoices) -> str:
+def _action(x: ExamSession, now: datetime, st: Standing, waiting: set[int]) -> str:
     """What the booking page offers for session x (what book_seat() would refuse is said, not offered)."""
-    if c.held is not None:
-        return "booked_here" if c.held.session_id == x.id else "booked_elsewhere"
-    if c.passed:
-        return "passed"
-    if not c.eligible:
-        return "not_eligible"
-    if c.attempts_left == 0:
+    if st.held is not None:
+        return "booked_here" if st.held.session_id == x.id else "booked_elsewhere"
+    if not st.eligible:
+        return "passed" if st.passed else "not_eligible"
+    if st.left == 0:
         return "no_attempts_left"
     if now < x.booking_opens_at:
         return "not_open_yet"
@@ -90,23 +87,33 @@ def _action(x: ExamSession, now: datetime, c: PlanChoices) -> str:
         return "closed"
     if x.seats_left > 0:
         return "book"
-    return "waiting" if x.id in c.waiting else "join_waitlist"
+    return "waiting" if x.id in waiting else "join_waitlist"
 
 
 @api.get("/sessions")
 @practitioner_required
 def api_sessions() -> Any:
-    """考试报名: this year's plan, whether I may book, and each coming session with what I can do there."""
+    """考试报名: the plans I may book this year (my region's general public plan, my industry's public-subject plan),
+    for each whether I may book, the course it examines, and each coming session with what I can do there; the
+    first plan's fields also at the top level."""
     s, now = get_session(), clock.now()
-    plan = current_plan()
-    if plan is None:
-        return {"plan": None, "eligible": False, "passed": False, "attempts_left": 0,
-                "max_attempts": settings().max_attempts, "held_booking_id": None, "sessions": []}
-    c = plan_choices(s, current_user, plan)
-    coming = [x for x in plan.sessions if x.ends_at > now and x.cancelled_at is None]
-    return {"plan": plan_json(plan), "eligible": c.eligible, "passed": c.passed, "attempts_left": c.attempts_left,
-            "max_attempts": settings().max_attempts, "held_booking_id": c.held.id if c.held else None,
-            "sessions": [session_json(x) | {"action": _action(x, now, c)} for x in coming]}
+    waiting = set(s.scalars(select(WaitlistEntry.session_id).where(
+        WaitlistEntry.person_id == current_user.id, WaitlistEntry.status.in_(("waiting", "offered")))))
+    plans = []
+    for mine in my_standings():
+        st, plan = mine["st"], mine["plan"]
+        coming = [x for x in plan.sessions if x.ends_at > now and x.cancelled_at is None]
+        examines = None if st.enrolment is None else {
+            "enrolment_id": st.enrolment.id, "course_id": st.enrolment.course_id,
+            "course_title": st.enrolment.course.title}
+        plans.append({
+            "plan": plan_json(plan), "eligible": st.eligible, "passed": st.passed, "attempts_left": st.left,
+            "held_booking_id": st.held.id if st.held else None, "examines": examines,
+            "sessions": [session_json(x) | {"action": _action(x, now, st, waiting)} for x in coming]})
+    first = plans[0] if plans else {"plan": None, "eligible": False, "passed": False, "attempts_left": 0,
+                                    "held_booking_id": None, "sessions": []}
+    return {key: first[key] for key in ("plan", "eligible", "passed", "attempts_left", "held_booking_id",
+                                        "sessions")} | {"max_attempts": settings().max_attempts, "plans": plans}
 
 
 @api.get("/bookings")

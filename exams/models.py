@@ -52,6 +52,9 @@ class ExamPlan(Base):
     # The HR bureau that made the plan runs it: only its clerks (and those of the bureaus above it) change it and
     # assign its proctors (issue 11; 温人社发〔2020〕125号 第九条: the exam is organised by the HR bureau).
     owner_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    # The region the plan is for: that of the bureau or authority that runs it. Only practitioners of that region
+    # (or below it, under the same document) may book it, on both booking paths (exams/standing.py; 属地, 温 第十条).
+    region_code: Mapped[str] = mapped_column(ForeignKey("region.code"), index=True)
     created_at: Mapped[datetime]
     sessions: Mapped[list[ExamSession]] = relationship(back_populates="plan", order_by="ExamSession.starts_at")
 

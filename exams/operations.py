@@ -42,6 +42,7 @@ from .models import (
     Question,
     WaitlistEntry,
 )
+from .standing import SERVES_SQL, attempts_used, awaiting_exam, plan_refusal
 
 # 温人社发〔2020〕125号 第十条: passing the on-site electronic exam registers the general public hours. The article a
 # registration cites comes from the person's policy (lms/catalogue/rules.py); this one only where no policy has a
@@ -162,9 +163,12 @@ def create_plan(s: Session, actor: Person, *, year: int, category: str, title: s
     if s.scalar(select(ExamPlan.id).where(ExamPlan.year == year, ExamPlan.category == category,
                                           ExamPlan.owner_org_id == actor.org_id)):
         raise Conflict("该年度该类别的考试计划已存在")
+    owner = s.get(Organisation, actor.org_id) if actor.org_id else None
+    # The plan is for the region of the body that runs it (属地): only that region's practitioners book it.
     plan = ExamPlan(year=year, category=category, title=title.strip(), pass_mark=pass_mark,
                     duration_minutes=duration_minutes, question_count=question_count, created_by_id=actor.id,
-                    owner_org_id=actor.org_id, created_at=clock.now())
+                    owner_org_id=actor.org_id, region_code=owner.region_code if owner else actor.region,
+                    created_at=clock.now())
     s.add(plan)
     try:
         with s.begin_nested():
@@ -298,21 +302,31 @@ def is_assigned(s: Session, proctor: Person, session_id: int) -> bool:
 # ---- booking ----------------------------------------------------------------------------------------------
 
 def completed_enrolment(s: Session, person: Person, plan: ExamPlan) -> Enrolment | None:
-    """The enrolment of the plan's year and category whose online study is complete and whose hours the exam earns
-    (its completion 'exam', from the person's policy: 温 第十条; a Tonglu course needs none, 桐 第八条), if any."""
-    return s.scalar(select(Enrolment).where(
-        Enrolment.person_id == person.id, Enrolment.year == plan.year, Enrolment.category == plan.category,
-        Enrolment.completed_at.is_not(None), Enrolment.completion == "exam").order_by(Enrolment.id))
+    """The enrolment a booking of the plan examines now: a course of the plan's year and category whose online study
+    is complete, whose hours the exam earns (completion 'exam', from the person's policy: 温 第十条; a Tonglu course
+    needs none, 桐 第八条) and that no passed exam has registered yet (威 二(一)1: each course its exam), if any."""
+    return awaiting_exam(s, person, plan)
 
 
 def _check_can_book(s: Session, person: Person, plan: ExamPlan, settings: ExamSettings) -> Enrolment:
     if person.role != "practitioner":
         raise NotEligible("只有专业技术人员可以报名考试")
-    owner = s.get(Organisation, plan.owner_org_id) if plan.owner_org_id else None
-    if owner is not None and owner.kind == "authority" and owner.industry != person.industry:
-        # 温 第十一条: the authority's exam is its industry's practitioners'.
-        raise NotEligible(f"这是{owner.name}组织的{owner.industry}行业专项知识考试，只有该行业的专业技术人员可以报名")
+    refusal = plan_refusal(s, plan, person)  # another region's plan (属地), another industry's (温 第十一条)
+    if refusal is not None:
+        raise NotEligible(refusal)
+    rows = s.execute(select(Booking.id, Booking.status, ExamPaper.passed)
+                     .outerjoin(ExamPaper, ExamPaper.booking_id == Booking.id)
+                     .where(Booking.person_id == person.id, Booking.plan_id == plan.id)).all()
+    passed, used = attempts_used([(i, status, p) for i, status, p in rows])
     enrolment = completed_enrolment(s, person, plan)
+    if enrolment is None and passed:
+        rule = policy_of_person(person, plan.year)
+        if rule is not None and plan.category in rule.platform_categories \
+                and rule.course_rule(plan.category).per_year is None:
+            # 威 二(一)1: each course is examined; the ones completed so far are registered.
+            raise AlreadyPassed(f"您已完成的{CATEGORY_NAMES[plan.category]}课程考试均已合格，学时已登记；如需更多学时，"
+                                f"请先选学并完成另一门课程的在线学习，再报名考试（{rule.course_rule(plan.category).rule}）")
+        raise AlreadyPassed()
     if enrolment is None:
         label = CATEGORY_NAMES[plan.category]
         told = registration_of(s, person, plan.category, plan.year)
@@ -321,13 +335,9 @@ def _check_can_book(s: Session, person: Person, plan: ExamPlan, settings: ExamSe
         # 温 第十条: the exam is booked after the online study is finished.
         cite = f"（{told['article']}）" if told["article"] else ""
         raise NotEligible(f"请先完成 {plan.year} 年度{label}课程的在线学习，再报名考试{cite}")
-    rows = s.execute(select(Booking.status, ExamPaper.passed).outerjoin(ExamPaper, ExamPaper.booking_id == Booking.id)
-                     .where(Booking.person_id == person.id, Booking.plan_id == plan.id)).all()
-    if any(passed for _status, passed in rows):
-        raise AlreadyPassed()
-    if any(status in ("booked", "checked_in") for status, _p in rows):
+    if any(status in ("booked", "checked_in") for _i, status, _p in rows):
         raise AlreadyBooked()
-    if sum(1 for status, _p in rows if status != "cancelled") >= settings.max_attempts:
+    if used >= settings.max_attempts:
         raise TooManyAttempts(f"本年度考试次数（{settings.max_attempts} 次）已用完，不能再报名")
     return enrolment
 
@@ -377,23 +387,24 @@ def book_seat(s: Session, person: Person, session: ExamSession, settings: ExamSe
 # one session in their order of arrival (the year-end rush: thousands of candidates for a few sessions; the lane
 # batches them, exams/lane.py). For each candidate it checks the account from the signed session (active, same
 # session version, a practitioner, its login still open: lms/accounts/sessions.py), then, in book_seat()'s order: the booking window and the seats (a courtesy
-# read: "full"), and _check_can_book()'s rules (finished online study, not passed, no active booking, attempts
-# left). Only when someone passes does it lock the session row (lk: never for a full session, so the refusals
+# read: "full"), and _check_can_book()'s rules (a plan of the person's region, exams/standing.py SERVES_SQL; a
+# finished online study whose hours no passed exam has registered yet, 威 二(一)1; no active booking; attempts left
+# since the last pass). Only when someone passes does it lock the session row (lk: never for a full session, so the refusals
 # of the rush write nothing), re-read the seats left, give them to the first candidates in order, insert their
 # bookings — the partial unique index skips anyone a concurrent request booked meanwhile (ON CONFLICT DO
 # NOTHING) — and take exactly as many seats as bookings went in; the CHECK on the session refuses any oversell.
 # The seat row is locked only inside the database, until the commit of this one statement, never while Python
 # runs. Per candidate (first column, the person's id): "booked"; "full" (the seats went to those before);
 # "already" (an active booking in this plan: seen, or met by the index — a double click); "other" — closed,
-# not eligible (also: of another industry than the authority that runs the plan, 温 第十一条; an enrolment whose
-# hours the study earns, 桐 第八条), passed, no attempts left, or a seat left by a candidate the index skipped —
+# not eligible (also: another region's plan; of another industry than the authority that runs the plan, 温 第十一条;
+# an enrolment whose hours the study earns, 桐 第八条), passed, no attempts left, or a seat left by a candidate the index skipped —
 # nothing changed for them: book_seat() answers. A person at most once per batch. Runs with its generic plan (lms.db.GENERIC_PLAN).
 _BOOK_PG = """
 WITH r AS (
   SELECT * FROM unnest(%(pid)s::int[], %(sv)s::int[], %(lid)s::int[], %(serial)s::text[]) WITH ORDINALITY
     AS r(pid, sv, lid, serial, n)
 ), s AS (
-  SELECT es.id, es.plan_id, ep.year, ep.category, ep.owner_org_id, es.taken >= es.seats AS full_,
+  SELECT es.id, es.plan_id, ep.year, ep.category, ep.owner_org_id, ep.region_code, es.taken >= es.seats AS full_,
          es.booking_opens_at <= %(now)s AND %(now)s < es.booking_closes_at AND es.cancelled_at IS NULL AS open_
   FROM exam_session es JOIN exam_plan ep ON ep.id = es.plan_id
   WHERE es.id = %(sid)s
@@ -403,23 +414,26 @@ WITH r AS (
     SELECT
       (SELECT min(en.id) FROM enrolment en
        WHERE en.person_id = pe.id AND en.year = s.year AND en.category = s.category
-         AND en.completed_at IS NOT NULL AND en.completion = 'exam') AS enrolment_id,
-      (SELECT coalesce(bool_or(pa.passed), false) FROM exam_booking bk JOIN exam_paper pa ON pa.booking_id = bk.id
-       WHERE bk.person_id = pe.id AND bk.plan_id = s.plan_id) AS passed,
+         AND en.completed_at IS NOT NULL AND en.completion = 'exam'
+         AND NOT EXISTS (SELECT 1 FROM hours_entry he
+                         WHERE he.source_type = 'exam' AND he.source_ref = 'enrolment:' || en.id)) AS enrolment_id,
       EXISTS (SELECT 1 FROM exam_booking bk WHERE bk.person_id = pe.id AND bk.plan_id = s.plan_id
                 AND bk.status IN ('booked', 'checked_in')) AS active,
       (SELECT count(*) FROM exam_booking bk
-       WHERE bk.person_id = pe.id AND bk.plan_id = s.plan_id AND bk.status <> 'cancelled') AS used
+       WHERE bk.person_id = pe.id AND bk.plan_id = s.plan_id AND bk.status <> 'cancelled'
+         AND bk.id > coalesce((SELECT max(bp.id) FROM exam_booking bp JOIN exam_paper pa ON pa.booking_id = bp.id
+                               WHERE bp.person_id = pe.id AND bp.plan_id = s.plan_id AND pa.passed), 0)) AS used
     FROM person pe
     WHERE pe.id = r.pid AND pe.session_version = r.sv AND pe.active IS TRUE AND pe.role = 'practitioner'
       AND EXISTS (SELECT 1 FROM login_session ls WHERE ls.id = r.lid AND ls.person_id = r.pid AND ls.ended_at IS NULL)
+      AND """ + SERVES_SQL.format(plan="s.region_code", person="pe.region") + """
       AND NOT EXISTS (SELECT 1 FROM organisation o WHERE o.id = s.owner_org_id AND o.kind = 'authority'
                         AND o.industry IS DISTINCT FROM pe.industry)
     OFFSET 0
   ) x
 ), go AS (
   SELECT c.*, row_number() OVER (ORDER BY c.n) AS rank FROM c, s
-  WHERE s.open_ AND c.enrolment_id IS NOT NULL AND NOT c.passed AND NOT c.active AND c.used < %(max)s
+  WHERE s.open_ AND c.enrolment_id IS NOT NULL AND NOT c.active AND c.used < %(max)s
 ), lk AS (
   SELECT es.id, es.seats - es.taken AS left_ FROM exam_session es
   WHERE es.id = %(sid)s AND es.taken < es.seats AND es.booking_opens_at <= %(now)s AND es.booking_closes_at > %(now)s
@@ -442,8 +456,7 @@ SELECT r.pid,
             WHEN go.pid IS NOT NULL AND go.rank <= coalesce((SELECT left_ FROM lk), 0) THEN 'already'
             WHEN go.pid IS NOT NULL AND (SELECT count(*) FROM ins) >= coalesce((SELECT left_ FROM lk), 0) THEN 'full'
             WHEN c.pid IS NOT NULL AND s.open_ AND s.full_ THEN 'full'
-            WHEN c.pid IS NOT NULL AND s.open_ AND c.enrolment_id IS NOT NULL AND NOT c.passed AND c.active
-              THEN 'already'
+            WHEN c.pid IS NOT NULL AND s.open_ AND c.enrolment_id IS NOT NULL AND c.active THEN 'already'
             ELSE 'other' END,
        ins.id, ins.ticket_no
 FROM r CROSS JOIN s LEFT JOIN c ON c.pid = r.pid LEFT JOIN go ON go.pid = r.pid LEFT JOIN ins ON ins.person_id = r.pid

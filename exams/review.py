@@ -17,6 +17,7 @@ from lms.accounts.models import Person
 
 from .models import Booking, ExamPaper, ExamPlan
 from .operations import ExamSettings
+from .standing import attempts_used
 
 
 def key_released(paper: ExamPaper) -> bool:
@@ -46,6 +47,10 @@ def review(paper: ExamPaper) -> dict[str, Any]:
 
 
 def attempts_left(s: Session, person: Person, plan: ExamPlan, settings: ExamSettings) -> int:
-    """Bookings of the plan the person may still make (cancelled ones do not count; book_seat() decides)."""
-    used = s.scalars(select(Booking.status).where(Booking.person_id == person.id, Booking.plan_id == plan.id)).all()
-    return max(0, settings.max_attempts - sum(1 for status in used if status != "cancelled"))
+    """Bookings of the plan the person may still make (cancelled ones and those before the last pass do not count;
+    book_seat() decides)."""
+    rows = s.execute(select(Booking.id, Booking.status, ExamPaper.passed)
+                     .outerjoin(ExamPaper, ExamPaper.booking_id == Booking.id)
+                     .where(Booking.person_id == person.id, Booking.plan_id == plan.id)).all()
+    _passed, used = attempts_used([(i, status, passed) for i, status, passed in rows])
+    return max(0, settings.max_attempts - used)

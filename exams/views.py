@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import segno
@@ -16,7 +15,7 @@ from sqlalchemy.orm import Session, joinedload
 from lms import clock
 from lms.accounts.models import Person
 from lms.catalogue.models import Course, CourseOffering
-from lms.catalogue.rules import registration_of
+from lms.catalogue.rules import policy_of_person, registration_of
 from lms.db import database, get_or_404, get_session, transaction
 from lms.errors import Conflict, DomainError, InvalidInput, NotFound
 from lms.exports import Column, export_response
@@ -28,7 +27,6 @@ from lms.validation import form_id, id_field, json_object, query_int
 from .forms import AssignProctorForm, CheckInForm, PlanForm, SessionForm, UploadForm
 from .imports import ImportProblems, import_questions, import_sessions
 from .models import (
-    ACTIVE_BOOKING_STATES,
     KIND_NAMES,
     Booking,
     ExamPaper,
@@ -47,7 +45,6 @@ from .operations import (
     book_seat_pg,
     cancel_booking,
     check_in,
-    completed_enrolment,
     create_plan,
     is_assigned,
     join_waitlist,
@@ -62,6 +59,7 @@ from .operations import (
     withdraw_from_waitlist,
 )
 from .review import attempts_left, review
+from .standing import plans_for, standing
 
 
 class PaperOpen(Conflict):
@@ -96,9 +94,20 @@ def ip() -> str | None:
     return request.remote_addr
 
 
-def current_plan(year: int | None = None) -> ExamPlan | None:
-    return get_session().scalar(select(ExamPlan).where(ExamPlan.year == (year or clock.study_year()),
-                                                      ExamPlan.category == "general_public"))
+def my_standings(year: int | None = None) -> list[dict[str, Any]]:
+    """The study year's plans the current practitioner may book (their region's general public plan, their
+    industry's public-subject plan: exams/standing.py), each with where they stand and what passing registers."""
+    s, year = get_session(), year or clock.study_year()
+    policy = policy_of_person(current_user, year)
+    out = []
+    for plan in plans_for(s, current_user, year):
+        st = standing(s, current_user, plan, settings().max_attempts)
+        # 威 二(一)1: where the policy sets no limit, each course completed after a pass is examined in its turn.
+        many = policy is not None and policy.course_rule(plan.category).per_year is None
+        out.append({"st": st, "plan": plan, "many": many,
+                    "registration": registration_of(s, current_user, plan.category, plan.year,
+                                                    st.enrolment.course if st.enrolment else None)})
+    return out
 
 
 Owned = TypeVar("Owned", Booking, ExamPaper, WaitlistEntry)
@@ -127,33 +136,6 @@ def own_paper_now(paper_id: int) -> ExamPaper:
         with transaction() as s:
             paper = submit_paper(s, paper.id, by="timeout", person=current_user)
     return paper
-
-
-@dataclass(frozen=True)
-class PlanChoices:
-    """What the sessions list offers a practitioner for a plan, following what book_seat() would refuse: one active
-    booking per plan (改约 = cancel, then book), nothing after a pass, and no more than EXAM_MAX_ATTEMPTS bookings
-    not cancelled; and the sessions whose waiting list holds them."""
-
-    eligible: bool                # the plan's online study is complete
-    held: Booking | None          # the active booking of the plan
-    passed: bool
-    attempts_left: int
-    waiting: frozenset[int]       # session ids
-
-
-def plan_choices(s: Session, person: Person, plan: ExamPlan | None) -> PlanChoices:
-    """The booking page's and the API's 考试报名 for one practitioner (no plan: nothing to book)."""
-    waiting = frozenset(s.scalars(select(WaitlistEntry.session_id).where(
-        WaitlistEntry.person_id == person.id, WaitlistEntry.status.in_(("waiting", "offered")))))
-    if plan is None:
-        return PlanChoices(False, None, False, settings().max_attempts, waiting)
-    mine = s.scalars(select(Booking).where(Booking.person_id == person.id, Booking.plan_id == plan.id)).all()
-    return PlanChoices(eligible=completed_enrolment(s, person, plan) is not None,
-                       held=next((b for b in mine if b.status in ACTIVE_BOOKING_STATES), None),
-                       passed=any(b.paper is not None and bool(b.paper.passed) for b in mine),
-                       attempts_left=max(0, settings().max_attempts - sum(1 for b in mine if b.status != "cancelled")),
-                       waiting=waiting)
 
 
 def _back(exc: DomainError) -> Any:
@@ -191,22 +173,23 @@ def _to_ticket(b: Booking) -> str:
 @bp.get("/")
 @practitioner_required
 def booking() -> Any:
-    """考试报名: this year's sessions with seats left, one's bookings, waiting lists and notices."""
+    """考试报名: the plans I may book this year with their sessions, one's bookings, waiting lists and notices."""
     s = get_session()
-    plan = current_plan()
     bookings = s.scalars(select(Booking).where(Booking.person_id == current_user.id)
                          .order_by(Booking.id.desc())).all()
     waits = s.scalars(select(WaitlistEntry).where(WaitlistEntry.person_id == current_user.id,
                                                   WaitlistEntry.status.in_(("waiting", "offered")))).all()
     notices = s.scalars(select(OutboxMessage).where(OutboxMessage.person_id == current_user.id)
                         .order_by(OutboxMessage.id.desc()).limit(10)).all()
-    c = plan_choices(s, current_user, plan)
-    registration = registration_of(s, current_user, plan.category, plan.year) if plan is not None else None
-    return render_template("exams/booking.html", plan=plan, eligible=c.eligible, bookings=bookings, waits=waits,
+    # What each plan's sessions offer follows what book_seat() would refuse: one active booking per plan (改约 =
+    # cancel, then book), a course awaiting its exam, and no more than EXAM_MAX_ATTEMPTS bookings not cancelled
+    # since the last pass.
+    # 桐 第八条: where the policy credits every platform course on completion there is no plan to list; say why.
+    registration = registration_of(s, current_user, "general_public", clock.study_year())
+    return render_template("exams/booking.html", plans=my_standings(), bookings=bookings, waits=waits,
                            registration=registration,
-                           notices=notices, now=clock.now(), form=FlaskForm(), held=c.held, passed=c.passed,
-                           attempts_left=c.attempts_left, max_attempts=settings().max_attempts,
-                           waiting_sessions=c.waiting)
+                           notices=notices, now=clock.now(), form=FlaskForm(), max_attempts=settings().max_attempts,
+                           waiting_sessions={w.session_id for w in waits})
 
 
 @bp.post("/sessions/<int:session_id>/book")

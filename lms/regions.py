@@ -98,6 +98,15 @@ def ancestors(code: str) -> list[str]:
     return out
 
 
+def serves(plan_region: str, person_region: str) -> bool:
+    """Whether what a body of plan_region runs for its territory (an exam plan) is for a person registered in
+    person_region: the plan's region is theirs or above it, and both follow the same document (属地: 温 第十条 the
+    city HR bureau examines every county of Wenzhou; a Zhejiang-wide plan is not Wenzhou's, whose own document
+    applies). exams.standing.SERVES_SQL says the same in SQL."""
+    found = policy_region(person_region)
+    return found is not None and plan_region in ancestors(person_region) and policy_region(plan_region) == found
+
+
 def subtree(code: str) -> frozenset[str]:
     """The region and every region below it."""
     return frozenset(r.code for r in _TREE if code in ancestors(r.code))

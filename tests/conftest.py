@@ -192,12 +192,14 @@ class Factory:
         return org
 
     def course(self, title: str = "习近平新时代中国特色社会主义思想概论", year: int = 2026, chapters: int = 2,
-               minutes: int = 2, publish: bool = True, category: str = "general_public") -> Any:
+               minutes: int = 2, publish: bool = True, category: str = "general_public",
+               region: str = "wenzhou") -> Any:
+        """A course of the HR bureau of region (courses are seen within their territory), published for year."""
         from lms.catalogue.models import CourseOffering
         from lms.catalogue.operations import add_chapter, create_course, set_offering_status
         from lms.filestore import file_store
         with self.app.app_context():
-            actor = self.staff()
+            actor = self.staff(region=region)
             c = create_course(self.s, actor, title=title, summary="课程简介", category=category,
                               credited_hours=Decimal(18), year=year)
             store = file_store("media", self.app)  # the app's store: a folder, or S3 when FILE_STORE says

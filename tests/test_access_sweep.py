@@ -331,7 +331,8 @@ def _world(app: Any, member_kind: str) -> tuple[dict[str, Any], dict[str, int]]:
         for key, owner, category, clerk in (("in", city, "general_public", actors["city"]),
                                             ("out", weihai, "industry_public", weihai_clerk)):
             plan = ExamPlan(year=2026, category=category, title="域外考试计划" if key == "out" else "温州考试计划",
-                            created_by_id=clerk.id, owner_org_id=owner.id, created_at=now)
+                            created_by_id=clerk.id, owner_org_id=owner.id, region_code=owner.region_code,
+                            created_at=now)
             s.add(plan)
             s.flush()
             starts = now + timedelta(days=10)

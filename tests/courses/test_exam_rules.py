@@ -14,17 +14,20 @@ from sqlalchemy import select
 from exams.demo import DEMO_QUESTIONS
 from exams.imports import add_questions
 from exams.models import Booking
-from exams.operations import check_in, create_plan
+from exams.operations import create_plan
 from lms.hours.models import HoursEntry
+from lms.regions import policy_region
 from tests.conftest import START, login
 from tests.courses.test_completion_rules import study_to_the_end
-from tests.exams.conftest import SETTINGS, ExamWorld, correct_answers
+from tests.exams.conftest import ExamWorld, sit_and_pass
 from tests.exams.test_booking_lane import BOOK, Candidate
 
 
-def _world(make: Any, db: Any, course: Any) -> ExamWorld:
+def _world(make: Any, db: Any, course: Any, region: str) -> ExamWorld:
+    """The exam plan of the bureau whose document covers region (a plan serves its own region's practitioners)."""
     db.rollback()  # end the read that saw the study, before writing
-    bureau, proctor = make.staff("bureau"), make.staff("proctor")
+    bureau_region = policy_region(region).code  # type: ignore[union-attr]
+    bureau, proctor = make.staff("bureau", region=bureau_region), make.staff("proctor", region=bureau_region)
     with make.app.app_context():
         plan = create_plan(db, bureau, year=2026, category=course.category, title="2026 年度考试", pass_mark=60,
                            duration_minutes=60, question_count=10)
@@ -42,7 +45,7 @@ def choose_study_and_pass(make_app: Any, make: Any, db: Any, through_front: Any,
     enrolment, _seen, last = study_to_the_end(make_app, make, through_front, frozen_clock, region=region,
                                               hours=hours)
     assert last.json["course_complete"] is True
-    world = _world(make, db, enrolment.course)
+    world = _world(make, db, enrolment.course, region)
     person = db.get(type(world.bureau), enrolment.person_id)
     app = make_app(WTF_CSRF_ENABLED=True)
     seen: list[str] = []
@@ -50,19 +53,7 @@ def choose_study_and_pass(make_app: Any, make: Any, db: Any, through_front: Any,
     r = Candidate(through_front(app), person).book(world.session.id)
     assert r.status_code == 201, r.json
     frozen_clock.current = START + timedelta(minutes=30)
-    db.rollback()  # see the booking the front committed
-    with make.app.app_context():
-        check_in(db, world.proctor, world.session, r.json["ticket_no"], person.id_number[-4:], SETTINGS)
-        db.commit()
-    client = make.app.test_client()
-    login(client, person.id_number)
-    started = client.post(f"/exams/bookings/{r.json['booking_id']}/start")
-    assert started.status_code == 302, started.get_data(as_text=True)
-    paper_id = int(started.location.rsplit("/", 1)[1])
-    for pos, key in correct_answers(db, paper_id).items():
-        assert client.post(f"/api/v1/exams/papers/{paper_id}/answers", json={"position": pos, "answer": key}).status_code == 200
-    assert client.post(f"/api/v1/exams/papers/{paper_id}/submit").json["passed"] is True
-    db.expire_all()
+    sit_and_pass(world, person, r.json, world.session)
     return list(db.scalars(select(HoursEntry).where(HoursEntry.person_id == person.id))), seen
 
 
@@ -93,7 +84,7 @@ def test_a_tonglu_practitioner_is_not_booked_for_an_exam_the_county_rule_does_no
     """桐 第八条: completion credits the course; neither booking path books a seat for it (the lane leaves it to
     Flask, which says why)."""
     enrolment, _seen, _last = study_to_the_end(make_app, make, through_front, frozen_clock, region="tonglu")
-    world = _world(make, db, enrolment.course)
+    world = _world(make, db, enrolment.course, "tonglu")
     person = db.get(type(world.bureau), enrolment.person_id)
     app = make_app(WTF_CSRF_ENABLED=True)
     seen: list[str] = []

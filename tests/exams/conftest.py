@@ -10,7 +10,7 @@ import pytest
 from exams.demo import DEMO_QUESTIONS
 from exams.imports import add_questions
 from exams.models import ExamPaper, ExamPlan, ExamSession
-from exams.operations import ExamSettings, SessionSpec, add_sessions, assign_proctor, create_plan
+from exams.operations import ExamSettings, SessionSpec, add_sessions, assign_proctor, check_in, create_plan
 from lms import clock
 from lms.catalogue.models import Enrolment
 from tests.conftest import START, Factory
@@ -76,6 +76,26 @@ def correct_answers(db: Any, paper_id: int) -> dict[int, list[int]]:
     key = {i.position: sorted(i.option_order.index(k) for k in i.question.answer) for i in paper.items}
     db.rollback()
     return key
+
+
+def sit_and_pass(world: ExamWorld, person: Any, booked: dict[str, Any], session: ExamSession) -> None:
+    """Be checked in for a booking the front made (its JSON), start the paper and answer it right (pages and API)."""
+    from tests.conftest import login
+    db = world.db
+    db.rollback()  # see the booking the front committed
+    with world.app.app_context():
+        check_in(db, world.proctor, session, booked["ticket_no"], person.id_number[-4:], SETTINGS)
+        db.commit()
+    client = world.app.test_client()
+    login(client, person.id_number)
+    started = client.post(f"/exams/bookings/{booked['booking_id']}/start")
+    assert started.status_code == 302, started.get_data(as_text=True)
+    paper_id = int(started.location.rsplit("/", 1)[1])
+    for pos, key in correct_answers(db, paper_id).items():
+        answered = client.post(f"/api/v1/exams/papers/{paper_id}/answers", json={"position": pos, "answer": key})
+        assert answered.status_code == 200
+    assert client.post(f"/api/v1/exams/papers/{paper_id}/submit").json["passed"] is True
+    db.expire_all()
 
 
 def wrong_answer(key: list[int]) -> list[int]:

@@ -1,5 +1,6 @@
 """Migration 0007 (organisations) up and down over data made before it, on both databases: every person and hours
-entry is still there, staff accounts belong to their region's bureau, and plans to the bureau of their maker."""
+entry is still there, staff accounts belong to their region's bureau, and plans to the bureau of their maker (and,
+from 0026, to its region)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -40,8 +41,9 @@ def _seed_old(conn: Any) -> None:
                                   "source_type": "manual", "source_ref": "m-1", "title": "专业科目", "rule": None,
                                   "registered_by_id": 3, "registered_by_org": "威海市人力资源和社会保障局",
                                   "registered_at": AT, "note": ""}])
-    conn.execute(insert(plan), [{"year": 2026, "category": "general_public", "title": "考试", "pass_mark": 60,
-                                 "duration_minutes": 60, "question_count": 20, "created_by_id": 1, "created_at": AT}])
+    conn.execute(insert(plan), [{"year": year, "category": "general_public", "title": "考试", "pass_mark": 60,
+                                 "duration_minutes": 60, "question_count": 20, "created_by_id": maker,
+                                 "created_at": AT} for year, maker in ((2026, 1), (2025, 3))])
 
 
 def _counts(conn: Any) -> tuple[int, int]:
@@ -64,8 +66,11 @@ def test_organisations_migrate_up_and_down_keeping_every_person_and_hours_entry(
         assert bureau_of == {"admin": "温州市人力资源和社会保障局", "proctor1": "温州市人力资源和社会保障局",
                              "weihai": "威海市人力资源和社会保障局"}
         assert conn.scalar(text("SELECT employer FROM person WHERE id = 4")) == "温州市第一中学"  # kept, unmatched
-        owner = conn.scalar(text("SELECT o.name FROM exam_plan p JOIN organisation o ON o.id = p.owner_org_id"))
-        assert owner == "温州市人力资源和社会保障局"
+        owners = conn.execute(text("SELECT o.name, p.region_code FROM exam_plan p "
+                                   "JOIN organisation o ON o.id = p.owner_org_id ORDER BY p.id")).all()
+        # 0026: each plan is for the region of the bureau that runs it (only its practitioners book it)
+        assert [tuple(o) for o in owners] == [("温州市人力资源和社会保障局", "wenzhou"),
+                                              ("威海市人力资源和社会保障局", "weihai")]
         regions = conn.scalar(select(func.count()).select_from(Table("region", MetaData(), autoload_with=conn)))
         assert regions >= 25
     command.downgrade(cfg, BEFORE)
