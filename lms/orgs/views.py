@@ -151,6 +151,14 @@ def home() -> Any:
     left = list(s.scalars(select(Employment).where(Employment.org_id == org.id, Employment.status == "ended")
                           .order_by(Employment.ended_on.desc()).limit(10)))
     names = {p.id: p.name for p in s.scalars(select(Person).where(Person.id.in_({e.person_id for e in left})))}
+    if org.kind == "authority":
+        # 温 第十一条, 桐 第九条: its courses under review, and those returned for it to amend
+        from ..catalogue.models import Course
+        mine = select(func.count()).select_from(Course).where(Course.owner_org_id == org.id)
+        counts["courses_submitted"] = s.scalar(mine.where(Course.submitted_at.is_not(None),
+                                                          Course.filed_at.is_(None))) or 0
+        counts["courses_returned"] = s.scalar(mine.where(Course.submitted_at.is_(None),
+                                                         Course.returned_at.is_not(None))) or 0
     return render_template("orgs/home.html", org=org, counts=counts, left=left, names=names)
 
 

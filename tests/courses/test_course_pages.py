@@ -123,6 +123,9 @@ def test_a_tonglu_course_filed_by_the_county_and_the_city_through_their_pages(ap
                            follow_redirects=True)
     assert "已退回行业主管部门修改" in returned.get_data(as_text=True)
     assert "请按实际课时核减学分" in author.get(f"/admin/courses/{course_id}").get_data(as_text=True)
+    home = author.get("/org").get_data(as_text=True)
+    assert '<strong id="count-courses-returned">1</strong>' in home
+    assert '<strong id="count-courses-submitted">0</strong>' in home
     assert "桐庐县中小学教师信息技术应用" not in county.get("/admin/course-filing").get_data(as_text=True)
     assert author.post(f"/admin/courses/{course_id}/edit", data={
         "title": "桐庐县中小学教师信息技术应用", "summary": "", "category": "professional",
