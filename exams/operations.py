@@ -710,7 +710,8 @@ def send_reminders(s: Session) -> int:
         if _rowcount(got) == 1:
             notify(s, person_id, "reminder", f"booking:{booking_id}", "明天有您的考试",
                    f"准考证号 {ticket_no}：{clock.china(session.starts_at):%m月%d日 %H:%M} 在 {session.venue_name}"
-                   f"（{session.venue_address}）{session.room} 参加一般公需科目现场电子化考试，请携带身份证提前到达。")
+                   f"（{session.venue_address}）{session.room} 参加{CATEGORY_NAMES[session.plan.category]}现场电子化考试，"
+                   "请携带身份证提前到达。")
             n += 1
     return n
 

@@ -19,8 +19,8 @@ from sqlalchemy import select, text
 
 from exams.demo import DEMO_QUESTIONS
 from exams.imports import add_questions
-from exams.models import Booking
-from exams.operations import book_seat, create_plan
+from exams.models import Booking, OutboxMessage
+from exams.operations import book_seat, create_plan, send_reminders
 from exams.standing import SERVES_SQL
 from lms import clock
 from lms.errors import NotEligible
@@ -210,3 +210,21 @@ def test_the_booking_page_lists_the_plans_of_my_region_and_my_industry_each_with
     assert "本次考试考核课程：<strong>教师职业道德</strong>" in page
     assert "合格后由温州市教育局登记行业公需科目学时（温人社发〔2020〕125号 第十一条）" in page
     assert f'data-plan="{education_world.plan.id}"' in page and "医德医风" not in page
+
+
+def test_the_reminder_names_the_subject_of_the_plan_an_industry_authoritys_exam_included(
+        make: Any, db: Any, frozen_clock: Any) -> None:
+    """The day-before reminder of the education authority's exam says 行业公需科目 (温 第十一条), not the general one."""
+    teaching = make.org("authority", region="wenzhou", industry="教育", name="温州市教育局")
+    world = _world(make, db, "wenzhou", make.course("教师职业道德", category="industry_public"),
+                   category="industry_public", org=teaching)
+    tomorrow = world.add_session(starts=START + timedelta(days=1), closes=START + timedelta(hours=20),
+                                 cancel=START + timedelta(hours=20), room="明日考场")
+    person = world.candidate(region="wenzhou-ruian", industry="教育")
+    with make.app.app_context():
+        book_seat(db, person, tomorrow, SETTINGS)
+        db.commit()
+        assert send_reminders(db) == 1
+        db.commit()
+    body = db.scalars(select(OutboxMessage.body).where(OutboxMessage.person_id == person.id)).one()
+    assert "明日考场 参加行业公需科目现场电子化考试，请携带身份证提前到达。" in body
