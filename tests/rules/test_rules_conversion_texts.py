@@ -190,3 +190,67 @@ def test_a_table_entry_with_no_category_anywhere_is_refused() -> None:
     with pytest.raises(PolicyError) as refused:
         tonglu_with("degree_education", lambda s: s["table"][True].pop("category"))
     assert str(refused.value) == "tonglu-2018: degree_education.table needs a category"
+
+
+def test_tonglu_11_2_a_degree_is_named_in_the_files_words() -> None:
+    (line,) = load_policy("tonglu-2018").credit(Activity(kind="degree_education", year=2025, related=True))
+    assert line.explanation == "学历（学位）教育（专业相关）：90学分，计入专业科目"
+
+
+def test_a_cap_named_on_a_whole_table_limits_every_value() -> None:
+    """A table's own caps (here Weihai's computer-exam cap of 30 a year put on the language exams)."""
+    policy = weihai_with("foreign_language_exam", {"caps": ["computer_exam"]})
+    report = policy.evaluate([
+        Activity(kind="foreign_language_exam", year=2025, grade="A"),
+        Activity(kind="foreign_language_exam", year=2025, grade="B"),
+    ], 2025)
+    assert [line.hours for line in report.lines] == [D(30), D(0)]
+
+
+def test_caps_named_on_table_entries_prevail_over_the_tables_own() -> None:
+    """桐人社发〔2018〕26号 第十一条(二): a related degree's 90 a year stand beside an unrelated one's 30."""
+    policy = tonglu_with("degree_education", lambda s: s.update(caps=["degree_unrelated"]))
+    (line,) = policy.evaluate([Activity(kind="degree_education", year=2025, related=True)], 2025).lines
+    assert line.hours == D(90)
+
+
+def test_a_table_over_a_field_without_value_names_shows_the_value() -> None:
+    policy = weihai_with("self_study_exam", {"method": "table", "table": {1: 10, 2: 15}, "rate": None,
+                                             "unit_size": None, "whole_units": None, "category": "professional"})
+    (line,) = policy.credit(Activity(kind="self_study_exam", year=2025, count=2))
+    assert line.explanation == "自学考试（2）：15学时，计入专业科目"
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    pytest.param(lambda s: s.update(caps=["nope"]), "weihai-2022: conversion foreign_language_exam names unknown cap 'nope'",
+                 id="a table's unknown cap"),
+    pytest.param(lambda s: s["table"].update(A="lots"), "foreign_language_exam.table: expected a number, got 'lots'",
+                 id="a table amount that is no number"),
+])
+def test_a_malformed_table_is_refused_naming_the_conversion(change: Any, message: str) -> None:
+    data = resolve("weihai-2022")
+    spec = {**data["conversions"]["foreign_language_exam"]}
+    spec["table"] = dict(spec["table"])
+    change(spec)
+    data["conversions"]["foreign_language_exam"] = spec
+    with pytest.raises(PolicyError) as refused:
+        Policy(data)
+    assert str(refused.value) == message
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    pytest.param(lambda s: s["table"][True].update(caps=["nope"]),
+                 "tonglu-2018: conversion degree_education names unknown cap 'nope'", id="an entry's unknown cap"),
+    pytest.param(lambda s: s["table"][True].update(amount="lots"),
+                 "degree_education.table: expected a number, got 'lots'", id="an entry amount that is no number"),
+])
+def test_a_malformed_table_entry_is_refused_naming_the_conversion(change: Any, message: str) -> None:
+    with pytest.raises(PolicyError) as refused:
+        tonglu_with("degree_education", change)
+    assert str(refused.value) == message
+
+
+def test_a_bonus_that_is_no_number_is_refused() -> None:
+    with pytest.raises(PolicyError) as refused:
+        tonglu_with("paper", lambda s: s["bonus"].update(core="lots"))
+    assert str(refused.value) == "paper.bonus: expected a number, got 'lots'"
