@@ -388,10 +388,7 @@ class Compiler:
                 )
             else:
                 table[(value, True)] = table[(value, False)]
-        caps = self.cap_ids(spec, kind)
-        if caps and not caps_by_category:
-            caps_by_category = {c: caps for c in CATEGORIES}
-        allowed = sorted({str(v) for v, _ in table})
+        allowed = sorted({str(v) for v, _ in table})  # a table's own caps: compile_one's, when no entry names caps
         get = table.get
 
         def compute(a: Activity) -> tuple[Credit, ...]:
