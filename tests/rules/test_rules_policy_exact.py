@@ -173,3 +173,22 @@ def test_a_course_category_the_policy_does_not_state_is_refused_naming_it() -> N
         f"policy weihai-2022 ({WEIHAI}) does not cover activity kind 'platform_course/leisure': "
         f"政策 weihai-2022（{WEIHAI}）未规定“platform_course/leisure”类活动的学时认定"
     )
+
+
+def test_weihai_each_kind_lists_the_caps_that_may_trim_it_in_the_documents_words() -> None:
+    """威人社字〔2022〕2号 二(一)3, 二(二)1(1), 二(二)2(2), 二(二)4: the caps a claim form shows, shared ones named."""
+    from rules.claims import Limit
+
+    policy = load_policy("weihai-2022")
+    assert policy.limits("paper") == (Limit(
+        "科研成果和论文著作", D(30), "year", f"{WEIHAI} 二(二)4",
+        f"科研成果和论文著作（与科研成果（奖励、课题结题）、专利或行业标准、著作、译著合计）每年累计不超过30学时（{WEIHAI} 二(二)4）"),)
+    assert policy.limits("computer_exam") == (Limit(
+        "计算机应用能力考试", D(30), "year", f"{WEIHAI} 二(一)3", f"计算机应用能力考试每年累计不超过30学时（{WEIHAI} 二(一)3）"),)
+    assert policy.limits("training") == (Limit(
+        "培训进修类", D(8), "day", f"{WEIHAI} 二(二)1(1)",
+        f"培训进修类（与学术会议、访问学者、出国（境）学习合计）每天累计不超过8学时（{WEIHAI} 二(二)1(1)）"),)
+    assert policy.limits("aid_dispatch") == (
+        Limit("援派（公需科目）", D(30), "year", f"{WEIHAI} 二(二)2(2)", f"援派（公需科目）每年累计不超过30学时（{WEIHAI} 二(二)2(2)）"),
+        Limit("援派（专业科目）", D(60), "year", f"{WEIHAI} 二(二)2(2)", f"援派（专业科目）每年累计不超过60学时（{WEIHAI} 二(二)2(2)）"),
+    )
