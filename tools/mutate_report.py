@@ -28,7 +28,7 @@ def explained() -> set[str]:
         return set()
     section = part[1].split("\n#", 1)[0]
     names: set[str] = set()
-    for bullet in re.findall(r"^- (`.*)$", section, flags=re.M):
+    for bullet in re.findall(r"^- (`.*(?:\n  .*)*)", section, flags=re.M):  # a bullet and its indented lines
         head = bullet.split("`: ", 1)[0] + "`"
         names.update(re.findall(r"`([\w.]+__mutmut_\d+)`", head))
     return names
