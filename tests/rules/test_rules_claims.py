@@ -473,3 +473,14 @@ def test_a_claim_whose_conversion_yields_no_line_earns_a_decimal_zero() -> None:
     data["conversions"]["aid_dispatch"] = {**data["conversions"]["aid_dispatch"], "outputs": []}
     got = hours_for_claim(Policy(data), "aid_dispatch", {"start": "2025-03-01", "months": "3"})
     assert got.credits == () and isinstance(got.hours, D) and got.hours == 0
+
+
+@pytest.mark.parametrize("filed_by", ["employer", ["employer", ""], ["employer", 3]], ids=["text", "empty", "number"])
+def test_who_files_must_be_a_list_of_texts(filed_by: Any) -> None:
+    data = resolve("weihai-2022")
+    chains = [dict(c) for c in data["claims"]["chains"]]
+    chains[0]["filed_by"] = filed_by
+    data["claims"] = {**data["claims"], "chains": chains}
+    with pytest.raises(PolicyError) as refused:
+        Policy(data)
+    assert str(refused.value) == f"weihai-2022: chain {chains[0]['id']}.filed_by must be a list of texts"

@@ -192,3 +192,16 @@ def test_weihai_each_kind_lists_the_caps_that_may_trim_it_in_the_documents_words
         Limit("援派（公需科目）", D(30), "year", f"{WEIHAI} 二(二)2(2)", f"援派（公需科目）每年累计不超过30学时（{WEIHAI} 二(二)2(2)）"),
         Limit("援派（专业科目）", D(60), "year", f"{WEIHAI} 二(二)2(2)", f"援派（专业科目）每年累计不超过60学时（{WEIHAI} 二(二)2(2)）"),
     )
+
+
+def test_the_hour_rule_of_a_kind_the_policy_does_not_state_is_refused_naming_both() -> None:
+    with pytest.raises(NotCovered) as refused:
+        load_policy("zhejiang-2016").hours_rule("competition")
+    assert (refused.value.policy_id, refused.value.kind) == ("zhejiang-2016", "competition")
+    assert str(refused.value).startswith("policy zhejiang-2016 (浙人社发〔2016〕63号) does not cover activity kind 'competition'")
+
+
+def test_a_cap_not_shared_with_another_kind_names_no_partner() -> None:
+    from rules.claims import limit_text
+
+    assert limit_text("计算机应用能力考试", D(30), "year", "学时", "威 二(一)3") == "计算机应用能力考试每年累计不超过30学时（威 二(一)3）"
