@@ -26,7 +26,7 @@ def _exam(make: Any, db: Any, w: World, region: str, sat: list[tuple[Any, bool |
     now = clock.now()
     owner = hr_bureau_of(db, region)
     course = make.course(title=f"{region}公需课", year=YEAR)
-    plan = ExamPlan(year=YEAR, category="general_public", title=f"{region}公需科目考试", owner_org_id=owner.id,
+    plan = ExamPlan(year=YEAR, category="general_public", title=f"{region}公需科目考试", owner_org_id=owner.id, region_code=owner.region_code,
                     created_at=now)
     db.add(plan)
     db.flush()
