@@ -1,6 +1,7 @@
 """Every fact of a claim form is read one way (rules.claims._parse, through lms.claims): what each kind of field
 accepts up to its exact bounds, and the Chinese message naming the field that it answers for anything else. Written
-after `make mutate` showed these refusals unguarded (any refusal was enough for the tests before)."""
+after `make mutate` showed these refusals unguarded (any refusal was enough for the tests before). Also how the facts
+read back to people (rules.claims.fact_texts), which `make mutate` found no test of tests/rules calling."""
 from __future__ import annotations
 
 from datetime import date
@@ -9,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from rules.claims import MAX_COUNT, MAX_HOURS, ClaimError, ClaimField
+from rules import load_policy
+from rules.claims import MAX_COUNT, MAX_HOURS, ClaimError, ClaimField, ClaimKind, claim_kind, fact_texts
 from rules.claims import _parse as parse_fact
 
 FIRST_AUTHOR = ClaimField("first_author", "第一作者", "bool", True)
@@ -61,3 +63,32 @@ def test_a_fact_out_of_its_bounds_is_refused_naming_the_field(field: ClaimField,
         parse_fact(field, value)
     assert (refused.value.field, refused.value.message, str(refused.value)) == (field.name, message, message)
 
+
+
+def paper_kind() -> ClaimKind:
+    return claim_kind(load_policy("tonglu-2018"), "paper")  # dates, journal (choice), first_author (bool), item_id
+
+
+def test_a_claims_facts_are_shown_to_people_in_the_forms_order_by_label_and_in_words() -> None:
+    # what reviewers read on a claim (lms/claims/views.py): never an identifier such as "core" or "true"
+    facts = {"item_id": "ISSN 1000-0000 某论文", "first_author": "true", "journal": "core", "start": "2025-03-01"}
+    assert fact_texts(paper_kind(), facts) == (
+        ("开始日期", "2025-03-01"), ("刊物类别", "核心期刊"), ("第一作者", "是"),
+        ("成果标识（DOI、ISSN+题名、专利号或标准号等）", "ISSN 1000-0000 某论文"),
+    )
+
+
+def test_an_unanswered_yes_or_no_reads_no_and_other_unanswered_facts_are_left_out() -> None:
+    # an unanswered optional question is recorded as no (hours_for_claim), so it is shown as 否, not hidden
+    for blank in (None, "", "  "):
+        facts = {"start": "2025-03-01", "end": blank, "journal": "ordinary", "first_author": blank, "item_id": blank}
+        assert fact_texts(paper_kind(), facts) == (("开始日期", "2025-03-01"), ("刊物类别", "一般期刊"), ("第一作者", "否"))
+    assert fact_texts(paper_kind(), {"first_author": False}) == (("第一作者", "否"),)
+
+
+def test_a_fact_no_longer_readable_by_its_kind_keeps_its_text() -> None:
+    # a claim filed before the policy's form changed: its facts are shown as filed, under the label the platform
+    # knows for them, or under their own name
+    facts = {"journal": "top", "first_author": "maybe", "hours": "12.5", "custom": 3}
+    assert fact_texts(paper_kind(), facts) == (
+        ("刊物类别", "top"), ("第一作者", "maybe"), ("认定数额", "12.5"), ("custom", "3"))
