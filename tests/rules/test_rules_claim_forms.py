@@ -163,5 +163,8 @@ def test_a_claimable_conversion_keeps_one_method_across_its_subjects() -> None:
     with pytest.raises(PolicyError) as refused:
         shape(spec)
     assert str(refused.value) == "weihai-2022: a claimable training must keep one method across subjects"
-    same = {"method": "hours", "by_subject": {"general_public": {"method": "hours"}, "professional": {}}}
+    # a subject that says nothing of the method keeps the conversion's (威人社字〔2022〕2号's platform courses: by_subject
+    # changes only the article)
+    same = {"method": "hours", "by_subject": {"general_public": {"method": "hours"}, "industry_public": {"rule": "二(一)1"},
+                                              "professional": {}}}
     assert shape(same) == [*DATES, SUBJECT, ("hours", "认定数额（学时）", "decimal", True, ())]

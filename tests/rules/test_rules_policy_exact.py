@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from rules import Activity, NotCovered, load_policy
+from rules import Activity, NotCovered, Policy, load_policy
 from rules.claims import credit_in_year
+from rules.loading import resolve
 
 WEIHAI = "威人社字〔2022〕2号"
 TRAINING = "培训班、研（进）修班、专题讲座、岗位培训"
@@ -205,3 +206,18 @@ def test_a_cap_not_shared_with_another_kind_names_no_partner() -> None:
     from rules.claims import limit_text
 
     assert limit_text("计算机应用能力考试", D(30), "year", "学时", "威 二(一)3") == "计算机应用能力考试每年累计不超过30学时（威 二(一)3）"
+
+
+def test_a_kind_lists_each_cap_that_may_trim_it_once_though_its_lines_share_one() -> None:
+    """A line that shares a cap with another line of the same kind and has one of its own: both caps are shown, the
+    shared one once (a claim form that left a cap out would promise hours the year cannot give)."""
+    from rules.claims import Limit
+
+    data = resolve("weihai-2022")
+    public, professional = data["conversions"]["aid_dispatch"]["outputs"]
+    outputs = [{**public, "caps": ["aid_public"]}, {**professional, "caps": ["aid_public", "aid_professional"]}]
+    data["conversions"]["aid_dispatch"] = {**data["conversions"]["aid_dispatch"], "outputs": outputs}
+    assert Policy(data).limits("aid_dispatch") == (
+        Limit("援派（公需科目）", D(30), "year", f"{WEIHAI} 二(二)2(2)", f"援派（公需科目）每年累计不超过30学时（{WEIHAI} 二(二)2(2)）"),
+        Limit("援派（专业科目）", D(60), "year", f"{WEIHAI} 二(二)2(2)", f"援派（专业科目）每年累计不超过60学时（{WEIHAI} 二(二)2(2)）"),
+    )
