@@ -29,6 +29,8 @@ DT = "%Y-%m-%dT%H:%M"
 class PlanForm(Form):
     year = IntegerField("学习年度", validators=[InputRequired("请填写学习年度"), NumberRange(2000, 2100, "年度无效")])
     category = SelectField("科目类别", choices=CATEGORY_CHOICES)
+    # Choices are the maker's (exams.operations.plan_regions); create_plan validates the region with a Chinese reason.
+    region = SelectField("考试地区（只有该地区登记的专业技术人员可以报名）", choices=[], validate_choice=False)
     title = StringField("计划名称", validators=[DataRequired("请填写计划名称"), Length(max=200)])
     pass_mark = IntegerField("合格分数（满分 100）", default=60,
                              validators=[InputRequired("请填写合格分数"), NumberRange(1, 100, "合格分数应在 1–100 之间")])

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from lms import audit, clock
 from lms.accounts.models import Person
 from lms.catalogue.models import Course
-from lms.errors import InvalidInput
+from lms.errors import InvalidInput, NotAllowed
 from lms.spreadsheets import ImportProblems, _pick, read_table
 
 from .models import ExamPlan, ExamSession, Question
@@ -192,7 +192,16 @@ def add_questions(s: Session, actor: Person | None, course: Course, specs: list[
 
 def import_questions(s: Session, actor: Person, course: Course, filename: str, stream: IO[bytes],
                      ip: str | None = None) -> tuple[int, int]:
-    """Import a course's question bank from a CSV or XLSX file: every row or none."""
-    if actor.role != "bureau":
-        raise InvalidInput("只有人社局工作人员可以导入题库")
+    """Import a course's question bank from a CSV or XLSX file: every row or none.
+
+    An HR bureau clerk imports for the courses its view shows it; an industry authority's clerk only for its own
+    industry public subject's courses, the ones its exam examines (温人社发〔2020〕125号 第十一条)."""
+    if actor.role == "authority":
+        if course.owner_org_id is None or course.owner_org_id != actor.org_id:
+            raise NotAllowed("行业主管部门只能为本部门发布的课程导入题库（温人社发〔2020〕125号 第十一条）")
+        if course.category != "industry_public":
+            raise NotAllowed("行业主管部门组织的是本行业公需科目的考试（温人社发〔2020〕125号 第十一条），只能为本部门的"
+                             "行业公需科目课程导入题库")
+    elif actor.role != "bureau":
+        raise InvalidInput("只有人社局或行业主管部门的工作人员可以导入题库")
     return add_questions(s, actor, course, parse_question_rows(read_table(filename, stream)), ip=ip)

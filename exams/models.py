@@ -33,9 +33,10 @@ class ExamPlan(Base):
 
     __tablename__ = "exam_plan"
     __table_args__ = (
-        # One plan of a year and category per organisation that runs it: the HR bureau's, and each industry
+        # One plan of a year and category per organisation that runs it and region it is for: the HR bureau's (a
+        # city bureau's for the city, and one for a county of it under the same document), and each industry
         # authority's for its industry public subject (温 第十一条).
-        UniqueConstraint("year", "category", "owner_org_id", name="uq_exam_plan_year_category_owner"),
+        UniqueConstraint("year", "category", "owner_org_id", "region_code", name="uq_exam_plan_year_category_owner_region"),
         CheckConstraint("category IN ('general_public','industry_public','professional')", name="category"),
         CheckConstraint("pass_mark BETWEEN 1 AND 100", name="pass_mark"),
         CheckConstraint("duration_minutes > 0", name="duration_positive"),
@@ -52,7 +53,8 @@ class ExamPlan(Base):
     # The HR bureau that made the plan runs it: only its clerks (and those of the bureaus above it) change it and
     # assign its proctors (issue 11; 温人社发〔2020〕125号 第九条: the exam is organised by the HR bureau).
     owner_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
-    # The region the plan is for: that of the bureau or authority that runs it. Only practitioners of that region
+    # The region the plan is for: that of the bureau or authority that runs it, or one a bureau chose of its
+    # territory under the same document (exams.operations.plan_regions). Only practitioners of that region
     # (or below it, under the same document) may book it, on both booking paths (exams/standing.py; 属地, 温 第十条).
     region_code: Mapped[str] = mapped_column(ForeignKey("region.code"), index=True)
     created_at: Mapped[datetime]

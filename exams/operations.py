@@ -28,7 +28,7 @@ from lms.errors import Conflict, InvalidInput, NotAllowed, NotEligible, NotFound
 from lms.hours.operations import register_hours
 from lms.messages.operations import notify as tell
 from lms.orgs.models import Organisation
-from lms.regions import CATEGORY_NAMES, registering_bureau
+from lms.regions import CATEGORY_NAMES, REGIONS, policy_region, registering_bureau, subtree
 from lms.study.completion import recorded_minutes
 
 from .models import (
@@ -42,7 +42,7 @@ from .models import (
     Question,
     WaitlistEntry,
 )
-from .standing import SERVES_SQL, attempts_used, awaiting_exam, plan_refusal
+from .standing import SERVES_SQL, attempts_used, awaiting_exam, examined_clause, plan_refusal
 
 # 温人社发〔2020〕125号 第十条: passing the on-site electronic exam registers the general public hours. The article a
 # registration cites comes from the person's policy (lms/catalogue/rules.py); this one only where no policy has a
@@ -128,11 +128,6 @@ class ExamSettings:
                    checkin_early_minutes=int(cfg.get("EXAM_CHECKIN_EARLY_MINUTES", 60)))
 
 
-def _require_role(person: Person, role: str) -> None:
-    if person.role != role:
-        raise NotAllowed()
-
-
 def _require_plan_maker(actor: Person, category: str) -> None:
     """HR bureaus run exam plans; an industry authority runs those of its industry public subject (温 第十一条)."""
     if not (actor.role == "bureau" or actor.role == "authority" and category == "industry_public"):
@@ -151,31 +146,73 @@ def _rowcount(result: Any) -> int:
 
 # ---- plans and sessions (bureau) --------------------------------------------------------------------------
 
+def plan_regions(owner: Organisation | None) -> list[str]:
+    """The regions an organisation may make an exam plan for, its own first: an HR bureau's own region and those of
+    its territory that follow the same document (属地, 温 第十条: the city bureau organises the exam; a county of
+    Wenzhou is examined under Wenzhou's rules, Tonglu under its own, 桐人社发〔2018〕26号); an industry authority its
+    own region only (温 第十一条)."""
+    if owner is None:
+        return []
+    if not owner.is_hr:
+        return [owner.region_code]
+    home = policy_region(owner.region_code)
+    return [owner.region_code] + sorted(c for c in subtree(owner.region_code) - {owner.region_code}
+                                        if home is not None and policy_region(c) == home)
+
+
+def _plan_region(owner: Organisation | None, actor: Person, region_code: str | None) -> str:
+    """The region a new plan is for: the maker's own unless an HR bureau chose one of plan_regions (refused with the
+    reason otherwise)."""
+    home = owner.region_code if owner else actor.region
+    if not region_code or region_code == home:
+        return home
+    if owner is None or not owner.is_hr:
+        raise InvalidInput("行业主管部门的考试计划面向本部门所在地区本行业的专业技术人员（温人社发〔2020〕125号 第十一条），"
+                           "不能另选地区")
+    if region_code not in REGIONS:
+        raise InvalidInput("考试地区无效，请从列表中选择")
+    name = REGIONS[region_code].name
+    if region_code not in subtree(owner.region_code):
+        raise InvalidInput(f"{name}不在{owner.name}的辖区内，只能为本局辖区内的地区制订考试计划")
+    if region_code not in plan_regions(owner):
+        found = policy_region(region_code)
+        rules = f"施行本地区的继续教育规定（{found.name}）" if found is not None else "没有施行中的继续教育规定"
+        raise InvalidInput(f"{name}{rules}，与{owner.name}所执行的规定不同，不能由本局为其制订考试计划")
+    return region_code
+
+
 def create_plan(s: Session, actor: Person, *, year: int, category: str, title: str, pass_mark: int = 60,
-                duration_minutes: int = 60, question_count: int = 20, ip: str | None = None) -> ExamPlan:
+                duration_minutes: int = 60, question_count: int = 20, region_code: str | None = None,
+                ip: str | None = None) -> ExamPlan:
     """Create the exam plan of one study year and subject category, run by the actor's organisation: an HR bureau,
-    or an industry authority for its industry public subject (温 第十一条: 相应专项知识考试)."""
+    or an industry authority for its industry public subject (温 第十一条: 相应专项知识考试).
+
+    The plan is for the region of the body that runs it (属地): only that region's practitioners (and those below it
+    under the same document) book it. An HR bureau may instead make it for one region of its territory under the same
+    document (a city bureau for one county, `region_code`): then only that county's practitioners book it."""
     _require_plan_maker(actor, category)
     if category not in CATEGORIES:
         raise InvalidInput("科目类别无效")
     if not 1 <= pass_mark <= 100:
         raise InvalidInput("合格分数应在 1–100 之间")
-    if s.scalar(select(ExamPlan.id).where(ExamPlan.year == year, ExamPlan.category == category,
-                                          ExamPlan.owner_org_id == actor.org_id)):
-        raise Conflict("该年度该类别的考试计划已存在")
     owner = s.get(Organisation, actor.org_id) if actor.org_id else None
-    # The plan is for the region of the body that runs it (属地): only that region's practitioners book it.
+    where = _plan_region(owner, actor, region_code)
+    taken = f"{REGIONS[where].name} {year} 年度{CATEGORY_NAMES[category]}的考试计划已存在" if where in REGIONS \
+        else "该年度该类别的考试计划已存在"
+    if s.scalar(select(ExamPlan.id).where(ExamPlan.year == year, ExamPlan.category == category,
+                                          ExamPlan.owner_org_id == actor.org_id, ExamPlan.region_code == where)):
+        raise Conflict(taken)
     plan = ExamPlan(year=year, category=category, title=title.strip(), pass_mark=pass_mark,
                     duration_minutes=duration_minutes, question_count=question_count, created_by_id=actor.id,
-                    owner_org_id=actor.org_id, region_code=owner.region_code if owner else actor.region,
-                    created_at=clock.now())
+                    owner_org_id=actor.org_id, region_code=where, created_at=clock.now())
     s.add(plan)
     try:
         with s.begin_nested():
             s.flush()
     except IntegrityError as exc:
-        raise Conflict("该年度该类别的考试计划已存在") from exc
-    audit.record(s, actor, "exam.plan.create", plan, ip=ip, year=year, category=category, pass_mark=pass_mark)
+        raise Conflict(taken) from exc
+    audit.record(s, actor, "exam.plan.create", plan, ip=ip, year=year, category=category, pass_mark=pass_mark,
+                 region=where)
     return plan
 
 
@@ -287,7 +324,7 @@ def assign_proctor(s: Session, actor: Person, session: ExamSession, proctor: Per
 def unassign_proctor(s: Session, actor: Person, session: ExamSession, proctor_id: int,
                      ip: str | None = None) -> None:
     """Remove a proctor from a session."""
-    _require_role(actor, "bureau")
+    _require_plan_owner(actor, session.plan)
     row = s.get(ProctorAssignment, (session.id, proctor_id))
     if row is not None:
         s.delete(row)
@@ -328,6 +365,12 @@ def _check_can_book(s: Session, person: Person, plan: ExamPlan, settings: ExamSe
                                 f"请先选学并完成另一门课程的在线学习，再报名考试（{rule.course_rule(plan.category).rule}）")
         raise AlreadyPassed()
     if enrolment is None:
+        other = awaiting_exam(s, person, plan, any_owner=True)
+        owner = s.get(Organisation, plan.owner_org_id) if plan.owner_org_id else None
+        if other is not None and owner is not None:
+            # 温 第十一条: an authority examines its own industry public subject's courseware, nobody else's.
+            raise NotEligible(f"该考试只考核{owner.name}发布的{CATEGORY_NAMES[plan.category]}课程（温人社发〔2020〕125号 "
+                              f"第十一条）；您完成的《{other.course.title}》不是该部门的课程，请报名该课程所属单位组织的考试")
         label = CATEGORY_NAMES[plan.category]
         told = registration_of(s, person, plan.category, plan.year)
         if told["completion"] == "study":
@@ -388,7 +431,8 @@ def book_seat(s: Session, person: Person, session: ExamSession, settings: ExamSe
 # batches them, exams/lane.py). For each candidate it checks the account from the signed session (active, same
 # session version, a practitioner, its login still open: lms/accounts/sessions.py), then, in book_seat()'s order: the booking window and the seats (a courtesy
 # read: "full"), and _check_can_book()'s rules (a plan of the person's region, exams/standing.py SERVES_SQL; a
-# finished online study whose hours no passed exam has registered yet, 威 二(一)1; no active booking; attempts left
+# finished online study whose hours no passed exam has registered yet, 威 二(一)1, of a course of the authority that
+# runs the plan when an authority runs it, 温 第十一条 (exams.standing.examined_clause); no active booking; attempts left
 # since the last pass). Only when someone passes does it lock the session row (lk: never for a full session, so the refusals
 # of the rush write nothing), re-read the seats left, give them to the first candidates in order, insert their
 # bookings — the partial unique index skips anyone a concurrent request booked meanwhile (ON CONFLICT DO
@@ -405,7 +449,8 @@ WITH r AS (
     AS r(pid, sv, lid, serial, n)
 ), s AS (
   SELECT es.id, es.plan_id, ep.year, ep.category, ep.owner_org_id, ep.region_code, es.taken >= es.seats AS full_,
-         es.booking_opens_at <= %(now)s AND %(now)s < es.booking_closes_at AND es.cancelled_at IS NULL AS open_
+         es.booking_opens_at <= %(now)s AND %(now)s < es.booking_closes_at AND es.cancelled_at IS NULL AS open_,
+         EXISTS (SELECT 1 FROM organisation o WHERE o.id = ep.owner_org_id AND o.kind = 'authority') AS by_authority
   FROM exam_session es JOIN exam_plan ep ON ep.id = es.plan_id
   WHERE es.id = %(sid)s
 ), c AS (
@@ -415,6 +460,8 @@ WITH r AS (
       (SELECT min(en.id) FROM enrolment en
        WHERE en.person_id = pe.id AND en.year = s.year AND en.category = s.category
          AND en.completed_at IS NOT NULL AND en.completion = 'exam'
+         AND (NOT s.by_authority OR EXISTS (SELECT 1 FROM course co
+                                            WHERE co.id = en.course_id AND co.owner_org_id = s.owner_org_id))
          AND NOT EXISTS (SELECT 1 FROM hours_entry he
                          WHERE he.source_type = 'exam' AND he.source_ref = 'enrolment:' || en.id)) AS enrolment_id,
       EXISTS (SELECT 1 FROM exam_booking bk WHERE bk.person_id = pe.id AND bk.plan_id = s.plan_id
@@ -908,11 +955,12 @@ def register_exam_hours(s: Session, booking: Booking) -> None:
                    note=f"准考证号 {booking.ticket_no}")
     # Where the policy allows several courses of the category a year (威 二: as many as the 30 public hours need),
     # the passed exam also registers the other courses of the year whose study was complete when it was booked
-    # (each once: the hours bank's unique source).
+    # (each once: the hours bank's unique source) — of an authority's plan only its own courses (温 第十一条).
     others = s.scalars(select(Enrolment).where(
         Enrolment.person_id == person.id, Enrolment.year == enrolment.year, Enrolment.category == enrolment.category,
         Enrolment.completion == "exam", Enrolment.completed_at.is_not(None),
-        Enrolment.completed_at <= booking.created_at, Enrolment.id != enrolment.id)).all()
+        Enrolment.completed_at <= booking.created_at, Enrolment.id != enrolment.id,
+        examined_clause(s, booking.plan))).all()
     for other in others:
         if policy is not None and other.course.category in policy.platform_categories:
             more, article = credited_hours(person, other.course, other.year, minutes=None if rule.hours == "course"

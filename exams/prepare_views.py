@@ -11,16 +11,15 @@ from sqlalchemy import select
 from lms.db import get_or_404, get_session
 from lms.exports import Column, export_response
 from lms.orgs.scope import visible_course
-from lms.security import bureau_required
 
 from .admin_sections import bank_shortfall, bank_size, questions_needed
 from .imports import LETTERS, QUESTION_COLUMNS, SESSION_COLUMNS
 from .models import ExamPlan, Question
-from .views import bp
+from .views import bp, exam_staff_required
 
 
 @bp.get("/admin/courses/<int:course_id>/questions")
-@bureau_required
+@exam_staff_required
 def admin_bank(course_id: int) -> Any:
     """A course's question bank with the key and explanations (bureau staff only; never a candidate's page)."""
     s = get_session()
@@ -48,7 +47,7 @@ QUESTION_EXAMPLES = [
 
 
 @bp.get("/admin/plans/<int:plan_id>/sessions-template.<any(csv, xlsx):fmt>")
-@bureau_required
+@exam_staff_required
 def admin_sessions_template(plan_id: int, fmt: str) -> Any:
     """A CSV or XLSX template for the plan's session upload: the header and one example row in the plan's year."""
     plan = get_or_404(get_session(), ExamPlan, plan_id)
@@ -58,7 +57,7 @@ def admin_sessions_template(plan_id: int, fmt: str) -> Any:
 
 
 @bp.get("/admin/questions-template.<any(csv, xlsx):fmt>")
-@bureau_required
+@exam_staff_required
 def admin_questions_template(fmt: str) -> Any:
     """A CSV or XLSX template for a question bank upload: the header and one example of each kind."""
     return export_response(fmt, "questions-template", [Column(h) for h in QUESTION_COLUMNS], QUESTION_EXAMPLES,

@@ -20,7 +20,7 @@ from lms.accounts.models import Person
 from lms.errors import Conflict, InvalidInput
 
 from .models import ACTIVE_BOOKING_STATES, Booking, ExamSession, WaitlistEntry
-from .operations import ExamSettings, SessionSpec, _offer_next, _require_role, _rowcount, _window_state, notify
+from .operations import ExamSettings, SessionSpec, _offer_next, _require_plan_owner, _rowcount, _window_state, notify
 
 # What a change to each field is called, in the audit log and the notice.
 FIELD_NAMES = {"venue_name": "考点", "venue_address": "考点地址", "room": "考场", "starts_at": "开始时间",
@@ -85,7 +85,7 @@ def update_session(s: Session, actor: Person, session: ExamSession, spec: Sessio
 
     An edit that changes nothing writes nothing, not even to the audit log.
     """
-    _require_role(actor, "bureau")
+    _require_plan_owner(actor, session.plan)
     _check_changeable(session)
     problems = spec.problems(year=session.plan.year)
     if not _same(session.starts_at, spec.starts_at) and spec.starts_at <= clock.now():
@@ -135,7 +135,7 @@ def update_session(s: Session, actor: Person, session: ExamSession, spec: Sessio
 def cancel_session(s: Session, actor: Person, session: ExamSession, reason: str, ip: str | None = None) -> int:
     """Cancel a session before it starts: its bookings are cancelled and its waiting list closed, each candidate
     told once why. Returns the number of candidates told."""
-    _require_role(actor, "bureau")
+    _require_plan_owner(actor, session.plan)
     reason = reason.strip()
     if not reason or len(reason) > 200:
         raise InvalidInput("请填写取消原因（不超过 200 字），考生会收到这段说明")

@@ -9,12 +9,11 @@ from flask_login import current_user
 from lms import clock
 from lms.db import get_or_404, get_session, transaction
 from lms.errors import DomainError
-from lms.security import bureau_required
 
 from .forms import CancelSessionForm, SessionForm
 from .models import ExamSession
 from .schedule import cancel_session, candidates, update_session
-from .views import bp, settings
+from .views import bp, exam_staff_required, settings
 
 
 def session_form(session: ExamSession, posted: bool) -> SessionForm:
@@ -23,7 +22,7 @@ def session_form(session: ExamSession, posted: bool) -> SessionForm:
 
 
 @bp.route("/admin/sessions/<int:session_id>/edit", methods=["GET", "POST"])
-@bureau_required
+@exam_staff_required
 def admin_session_edit(session_id: int) -> Any:
     """Edit a session before it starts; candidates are told of a new time or place."""
     s = get_session()
@@ -49,7 +48,7 @@ def admin_session_edit(session_id: int) -> Any:
 
 
 @bp.post("/admin/sessions/<int:session_id>/cancel")
-@bureau_required
+@exam_staff_required
 def admin_session_cancel(session_id: int) -> Any:
     """Cancel a session before it starts: bookings cancelled, waiting list closed, every candidate told."""
     s = get_session()

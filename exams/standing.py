@@ -6,7 +6,8 @@ decide the same way; the booking page and the API show it).
   city HR bureau organises the exam of every county of Wenzhou; 威 一 the city bureau Weihai's): a Weihai practitioner
   does not sit Wenzhou's exam. lms.regions.serves says it in Python, SERVES_SQL in SQL; a test holds them equal over
   every pair of regions.
-- An industry authority's plan is its industry's (温 第十一条).
+- An industry authority's plan is its industry's (温 第十一条), and examines only the authority's own courses (its
+  industry public subject's courseware: not another authority's, not an HR bureau's course of the industry).
 - A plan examines the practitioner's completed courses of its year and category whose hours the exam earns
   (enrolment.completion 'exam') and are not registered yet: one course a year in Wenzhou (温 第八条), as many as the
   practitioner studies where the policy sets no limit (威 二: at least 30 public hours, each course needing its exam,
@@ -19,11 +20,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import String, cast, literal, select
+from sqlalchemy import ColumnElement, String, cast, literal, select, true
 from sqlalchemy.orm import Session
 
 from lms.accounts.models import Person
-from lms.catalogue.models import Enrolment
+from lms.catalogue.models import Course, Enrolment
 from lms.catalogue.rules import policy_of_person
 from lms.hours.models import HoursEntry
 from lms.orgs.models import Organisation
@@ -50,15 +51,28 @@ def plan_serves(s: Session, plan: ExamPlan, person: Person) -> bool:
     return owner is None or owner.kind != "authority" or owner.industry == person.industry
 
 
-def awaiting_exam(s: Session, person: Person, plan: ExamPlan) -> Enrolment | None:
+def examined_clause(s: Session, plan: ExamPlan) -> ColumnElement[bool]:
+    """The enrolments a plan may examine, as a WHERE clause on Enrolment: an industry authority's plan only those of
+    its own courses (温 第十一条: its industry public subject's courseware, its exam, its registration) — never another
+    authority's or an HR bureau's course; an HR bureau's plan any of its category. The lane's _BOOK_PG says the same
+    (its `s.by_authority`)."""
+    owner = s.get(Organisation, plan.owner_org_id) if plan.owner_org_id else None
+    if owner is None or owner.kind != "authority":
+        return true()
+    return Enrolment.course_id.in_(select(Course.id).where(Course.owner_org_id == owner.id))
+
+
+def awaiting_exam(s: Session, person: Person, plan: ExamPlan, *, any_owner: bool = False) -> Enrolment | None:
     """The person's first completed course of the plan's year and category whose hours the exam earns and that no
-    passed exam has registered yet (温 第十条; 威 二(一)1), if any: what a booking now examines."""
+    passed exam has registered yet (温 第十条; 威 二(一)1), if any: what a booking now examines. An authority's plan
+    examines its own courses only (examined_clause); any_owner drops that, to tell a practitioner why."""
     registered = select(HoursEntry.id).where(
         HoursEntry.source_type == "exam",
         HoursEntry.source_ref == literal("enrolment:").concat(cast(Enrolment.id, String)))
     return s.scalar(select(Enrolment).where(
         Enrolment.person_id == person.id, Enrolment.year == plan.year, Enrolment.category == plan.category,
-        Enrolment.completed_at.is_not(None), Enrolment.completion == "exam", ~registered.exists())
+        Enrolment.completed_at.is_not(None), Enrolment.completion == "exam", ~registered.exists(),
+        true() if any_owner else examined_clause(s, plan))
         .order_by(Enrolment.id).limit(1))
 
 

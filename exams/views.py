@@ -9,7 +9,7 @@ from flask import Blueprint, Flask, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.orm import Session, joinedload
 
 from lms import clock
@@ -21,7 +21,8 @@ from lms.errors import Conflict, DomainError, InvalidInput, NotFound
 from lms.exports import Column, export_response
 from lms.orgs.models import Organisation
 from lms.orgs.scope import course_clause, org_clause, scope_of, visible_course
-from lms.security import NotLoggedIn, bureau_required, practitioner_required, roles_required, session_account
+from lms.regions import REGIONS
+from lms.security import NotLoggedIn, practitioner_required, roles_required, session_account, staff_pages
 from lms.validation import form_id, id_field, json_object, query_int
 
 from .forms import AssignProctorForm, CheckInForm, PlanForm, SessionForm, UploadForm
@@ -49,6 +50,7 @@ from .operations import (
     is_assigned,
     join_waitlist,
     paper_json,
+    plan_regions,
     result_json,
     roster,
     roster_counts,
@@ -70,6 +72,10 @@ class PaperOpen(Conflict):
 bp = Blueprint("exams", __name__, url_prefix="/exams")
 api = Blueprint("exams_api", __name__, url_prefix="/api/v1/exams")
 proctor_required = roles_required("proctor")
+# The staff pages of exam plans: HR bureau clerks (supervisors read), and an industry authority's clerks for the exam of
+# their industry public subject (温人社发〔2020〕125号 第十一条). Which plans, sessions and courses each sees is
+# plan_clause's and the orgs scope's (a plan or session outside answers 404: _plans_of_the_bureau).
+exam_staff_required = staff_pages("bureau", "authority")
 
 
 def register(app: Flask) -> None:
@@ -294,16 +300,20 @@ def _bureau_plan(plan_id: int) -> ExamPlan:
 
 
 def plan_clause(actor: Person) -> Any:
-    """The plans an HR bureau account may see and run: those of its own bureau and the bureaus below it."""
-    return ExamPlan.owner_org_id.in_(select(Organisation.id).where(org_clause(scope_of(get_session(), actor))))
+    """The plans a staff account may see and run: an HR bureau's those of its own bureau and of the bureaus and
+    authorities of its territory; an industry authority's its own (温 第十一条: its industry public subject's exam)."""
+    scope = scope_of(get_session(), actor)
+    if scope.org_kind == "authority":
+        return ExamPlan.owner_org_id == scope.org_id
+    return ExamPlan.owner_org_id.in_(select(Organisation.id).where(org_clause(scope)))
 
 
 @bp.before_request
 def _plans_of_the_bureau() -> None:
-    """A plan or session of another bureau answers 404 on every staff page (one check for all of them)."""
+    """A plan or session of another bureau or authority answers 404 on every staff page (one check for all)."""
     args = request.view_args or {}
     if not request.path.startswith("/exams/admin/") or not current_user.is_authenticated \
-            or current_user.role not in ("bureau", "supervisor"):
+            or current_user.role not in ("bureau", "supervisor", "authority"):
         return  # other roles are refused by the views' own role check (403)
     if "plan_id" in args or "session_id" in args:
         s = get_session()
@@ -316,19 +326,42 @@ def _plans_of_the_bureau() -> None:
             raise NotFound()
 
 
+def plan_form(s: Session) -> PlanForm:
+    """The new-plan form for the current account: an HR bureau chooses the category and (where its territory has
+    regions under its own document) the region; an industry authority's category is its industry public subject and
+    its region its own (温 第十一条), neither offered."""
+    owner = s.get(Organisation, current_user.org_id) if current_user.org_id else None
+    year = clock.study_year()
+    if current_user.role == "authority":
+        form = PlanForm(year=year, title=f"{year} 年度{owner.industry if owner else ''}行业公需科目考试")
+        del form.category
+        del form.region
+        return form
+    form = PlanForm(year=year, title=f"{year} 年度一般公需科目考试")
+    regions = plan_regions(owner)
+    if len(regions) > 1:
+        form.region.choices = [(c, REGIONS[c].name + ("（本局所在地区）" if i == 0 else "")) for i, c in enumerate(regions)]
+    else:
+        del form.region
+    return form
+
+
 @bp.route("/admin/plans", methods=["GET", "POST"])
-@bureau_required
+@exam_staff_required
 def admin_plans() -> Any:
-    """Exam plans by year; create one."""
+    """Exam plans by year; create one (a bureau of any category, for its region or one of its territory; an industry
+    authority of its industry public subject)."""
     s = get_session()
-    form = PlanForm(year=clock.study_year(), title=f"{clock.study_year()} 年度一般公需科目考试")
+    form = plan_form(s)
     if form.validate_on_submit():
+        category = "industry_public" if current_user.role == "authority" else form.category.data or ""
+        region = form.region.data if "region" in form else None
         try:
             with transaction() as tx:
-                plan = create_plan(tx, current_user, year=form.year.data or 0, category=form.category.data or "",
+                plan = create_plan(tx, current_user, year=form.year.data or 0, category=category,
                                    title=form.title.data or "", pass_mark=form.pass_mark.data or 60,
                                    duration_minutes=form.duration_minutes.data or 60,
-                                   question_count=form.question_count.data or 20, ip=ip())
+                                   question_count=form.question_count.data or 20, region_code=region, ip=ip())
         except DomainError as exc:
             form.form_errors.append(exc.message)
         else:
@@ -336,11 +369,13 @@ def admin_plans() -> Any:
             return redirect(url_for("exams.admin_plan", plan_id=plan.id))
     plans = s.scalars(select(ExamPlan).where(plan_clause(current_user))
                       .order_by(ExamPlan.year.desc(), ExamPlan.id)).all()
-    return render_template("exams/admin_plans.html", plans=plans, form=form)
+    owners = {o.id: o.name for o in s.scalars(select(Organisation).where(
+        Organisation.id.in_({p.owner_org_id for p in plans if p.owner_org_id is not None})))}
+    return render_template("exams/admin_plans.html", plans=plans, form=form, owners=owners)
 
 
 @bp.route("/admin/plans/<int:plan_id>", methods=["GET", "POST"])
-@bureau_required
+@exam_staff_required
 def admin_plan(plan_id: int) -> Any:
     """A plan's sessions; add one session in the form."""
     plan = _bureau_plan(plan_id)
@@ -358,7 +393,7 @@ def admin_plan(plan_id: int) -> Any:
 
 
 @bp.post("/admin/plans/<int:plan_id>/sessions/import")
-@bureau_required
+@exam_staff_required
 def admin_import_sessions(plan_id: int) -> Any:
     """Import a plan's sessions from CSV or XLSX; bad rows are listed and nothing is imported."""
     plan = _bureau_plan(plan_id)
@@ -381,7 +416,7 @@ def admin_import_sessions(plan_id: int) -> Any:
 
 
 @bp.get("/admin/sessions/<int:session_id>")
-@bureau_required
+@exam_staff_required
 def admin_session(session_id: int) -> Any:
     """A session's roster and its proctors."""
     s = get_session()
@@ -396,7 +431,7 @@ def admin_session(session_id: int) -> Any:
 
 
 @bp.post("/admin/sessions/<int:session_id>/proctors")
-@bureau_required
+@exam_staff_required
 def admin_assign(session_id: int) -> Any:
     """Assign a proctor to a session."""
     s = get_session()
@@ -419,7 +454,7 @@ def admin_assign(session_id: int) -> Any:
 
 
 @bp.post("/admin/sessions/<int:session_id>/proctors/<int:proctor_id>/remove")
-@bureau_required
+@exam_staff_required
 def admin_unassign(session_id: int, proctor_id: int) -> Any:
     """Remove a proctor from a session."""
     if not FlaskForm().validate_on_submit():
@@ -447,7 +482,7 @@ def _roster_rows(session: ExamSession) -> Iterator[list[Any]]:
 
 
 @bp.get("/admin/sessions/<int:session_id>/roster.<any(csv, xlsx):fmt>")
-@bureau_required
+@exam_staff_required
 def admin_roster_export(session_id: int, fmt: str) -> Any:
     """Export a session's roster as CSV or XLSX."""
     session = get_or_404(get_session(), ExamSession, session_id)
@@ -455,13 +490,15 @@ def admin_roster_export(session_id: int, fmt: str) -> Any:
 
 
 @bp.route("/admin/questions", methods=["GET", "POST"])
-@bureau_required
+@exam_staff_required
 def admin_questions() -> Any:
     """Question banks per course of this year; import one from CSV or XLSX."""
     s = get_session()
     year = query_int("year", clock.study_year(), 2000, 2100)
+    # an industry authority's bank is of its own industry public subject's courses (温 第十一条; import_questions)
+    mine = Course.category == "industry_public" if current_user.role == "authority" else true()
     courses = s.scalars(select(Course).join(CourseOffering).where(
-        CourseOffering.year == year, course_clause(scope_of(s, current_user))).order_by(Course.id)).all()
+        CourseOffering.year == year, course_clause(scope_of(s, current_user)), mine).order_by(Course.id)).all()
     counts = {c.id: len(s.scalars(select(Question.id).where(Question.course_id == c.id)).all()) for c in courses}
     upload = UploadForm()
     problems: list[str] = []

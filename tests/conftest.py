@@ -193,8 +193,9 @@ class Factory:
 
     def course(self, title: str = "习近平新时代中国特色社会主义思想概论", year: int = 2026, chapters: int = 2,
                minutes: int = 2, publish: bool = True, category: str = "general_public",
-               region: str = "wenzhou") -> Any:
-        """A course of the HR bureau of region (courses are seen within their territory), published for year."""
+               region: str = "wenzhou", owner: Any = None) -> Any:
+        """A course of the HR bureau of region (courses are seen within their territory), published for year; with
+        owner (an industry authority), that organisation's course of its industry instead, as if filed (温 第十一条)."""
         from lms.catalogue.models import CourseOffering
         from lms.catalogue.operations import add_chapter, create_course, set_offering_status
         from lms.filestore import file_store
@@ -209,6 +210,8 @@ class Factory:
                             study_minutes=minutes)
             if publish:
                 set_offering_status(self.s, actor, self.s.get(CourseOffering, (c.id, year)), "published")
+            if owner is not None:
+                c.owner_org_id, c.industry = owner.id, owner.industry if category == "industry_public" else None
             self.s.commit()
         return c
 

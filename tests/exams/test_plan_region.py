@@ -191,10 +191,10 @@ def test_the_booking_page_lists_the_plans_of_my_region_and_my_industry_each_with
     _world(make, db, "weihai", general)  # another city's: not listed
     teaching = make.org("authority", region="wenzhou", industry="教育", name="温州市教育局")
     health = make.org("authority", region="wenzhou", industry="卫生健康", name="温州市卫生健康委员会")
-    ethics = make.course("教师职业道德", category="industry_public")
+    ethics = make.course("教师职业道德", category="industry_public", owner=teaching)
     education_world = _world(make, db, "wenzhou", ethics, category="industry_public", org=teaching)
-    _world(make, db, "wenzhou", make.course("医德医风", category="industry_public"), category="industry_public",
-           org=health)  # another industry's: not listed
+    _world(make, db, "wenzhou", make.course("医德医风", category="industry_public", owner=health),
+           category="industry_public", org=health)  # another industry's: not listed
     teacher = world.candidate(region="wenzhou-ruian", industry="教育")
     db.rollback()
     _complete(db, make.enrol(teacher, ethics))
@@ -216,7 +216,7 @@ def test_the_reminder_names_the_subject_of_the_plan_an_industry_authoritys_exam_
         make: Any, db: Any, frozen_clock: Any) -> None:
     """The day-before reminder of the education authority's exam says 行业公需科目 (温 第十一条), not the general one."""
     teaching = make.org("authority", region="wenzhou", industry="教育", name="温州市教育局")
-    world = _world(make, db, "wenzhou", make.course("教师职业道德", category="industry_public"),
+    world = _world(make, db, "wenzhou", make.course("教师职业道德", category="industry_public", owner=teaching),
                    category="industry_public", org=teaching)
     tomorrow = world.add_session(starts=START + timedelta(days=1), closes=START + timedelta(hours=20),
                                  cancel=START + timedelta(hours=20), room="明日考场")
