@@ -171,7 +171,7 @@ def _plan_region(owner: Organisation | None, actor: Person, region_code: str | N
                            "不能另选地区")
     if region_code not in REGIONS:
         raise InvalidInput("考试地区无效，请从列表中选择")
-    name = REGIONS[region_code].name
+    name = REGIONS[region_code].short_name
     if region_code not in subtree(owner.region_code):
         raise InvalidInput(f"{name}不在{owner.name}的辖区内，只能为本局辖区内的地区制订考试计划")
     if region_code not in plan_regions(owner):
@@ -197,7 +197,7 @@ def create_plan(s: Session, actor: Person, *, year: int, category: str, title: s
         raise InvalidInput("合格分数应在 1–100 之间")
     owner = s.get(Organisation, actor.org_id) if actor.org_id else None
     where = _plan_region(owner, actor, region_code)
-    taken = f"{REGIONS[where].name} {year} 年度{CATEGORY_NAMES[category]}的考试计划已存在" if where in REGIONS \
+    taken = f"{REGIONS[where].short_name} {year} 年度{CATEGORY_NAMES[category]}的考试计划已存在" if where in REGIONS \
         else "该年度该类别的考试计划已存在"
     if s.scalar(select(ExamPlan.id).where(ExamPlan.year == year, ExamPlan.category == category,
                                           ExamPlan.owner_org_id == actor.org_id, ExamPlan.region_code == where)):

@@ -340,7 +340,8 @@ def plan_form(s: Session) -> PlanForm:
     form = PlanForm(year=year, title=f"{year} 年度一般公需科目考试")
     regions = plan_regions(owner)
     if len(regions) > 1:
-        form.region.choices = [(c, REGIONS[c].name + ("（本局所在地区）" if i == 0 else "")) for i, c in enumerate(regions)]
+        form.region.choices = [(c, REGIONS[c].short_name + ("（本局所在地区）" if i == 0 else ""))
+                               for i, c in enumerate(regions)]
     else:
         del form.region
     return form
