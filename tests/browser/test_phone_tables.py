@@ -54,7 +54,7 @@ COVERED = {
     "employer": {"orgs.home", "orgs.applications", "orgs.staff", "orgs.admins", "orgs.person", "claims.queue",
                  "claims.person_claims", "stats.dashboard"},
     "authority": {"orgs.home", "admin.people", "admin.person", "claims.queue", "stats.dashboard", "admin.courses",
-                  "admin.filing", "admin.course", "admin.edit_course"},
+                  "admin.filing", "admin.course", "admin.edit_course", "exams.admin_plans", "exams.admin_questions"},
     "organiser": {"rosters.programmes", "rosters.programme", "rosters.roster", "rosters.new_programme",
                   "rosters.public_list"},
 }
