@@ -271,3 +271,32 @@ def test_a_bureau_chooses_only_a_region_of_its_territory_under_its_own_document(
         with pytest.raises(Conflict, match="温州市鹿城区 2026 年度一般公需科目的考试计划已存在"):
             create_plan(db, county, year=2026, category="general_public", title="又一个")
         db.rollback()
+
+
+def test_a_pass_of_an_authoritys_exam_registers_only_its_own_courses_where_the_policy_allows_many(
+        make: Any, db: Any, front: Any) -> None:
+    """威人社字〔2022〕2号 二(一)1: a pass also registers the other public courses completed before the booking — but an
+    authority's exam registers only the authority's courses (温 第十一条), never the city bureau's course beside them."""
+    from lms.hours.models import HoursEntry
+    from tests.exams.conftest import sit_and_pass
+    _seen, page = front
+    org = make.org("authority", region="weihai", industry="教育", name="威海市教育局")
+    clerk, proctor = make.staff("authority", org=org, region="weihai"), make.staff("proctor", org=org, region="weihai")
+    bureaus = make.course("威海教育法规", category="industry_public", region="weihai")
+    first = make.course("威海教师职业道德", category="industry_public", region="weihai", owner=org)
+    second = make.course("威海教师心理健康", category="industry_public", region="weihai", owner=org)
+    with make.app.app_context():
+        plan = create_plan(db, clerk, year=2026, category="industry_public", title="威海教育行业考试", question_count=10)
+        add_questions(db, clerk, first, DEMO_QUESTIONS)
+        db.commit()
+    world = ExamWorld(make.app, db, make, clerk, proctor, first, plan, None)  # type: ignore[arg-type]
+    world.session = world.add_session()
+    teacher = make.practitioner(region="weihai-wendeng", industry="教育")
+    for course in (bureaus, first, second):
+        _complete(db, make.enrol(teacher, course))
+    booked = page(teacher).book(world.session.id)
+    assert booked.status_code == 201, booked.json
+    sit_and_pass(world, teacher, booked.json, world.session)
+    db.rollback()
+    titles = sorted(db.scalars(select(HoursEntry.title).where(HoursEntry.person_id == teacher.id)))
+    assert titles == ["威海教师心理健康（现场电子化考试合格）", "威海教师职业道德（现场电子化考试合格）"]
