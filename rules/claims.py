@@ -337,13 +337,14 @@ def parse_late_filing(policy: Policy, deadline: Any) -> ReviewStep | None:
     if raw is None:
         return None
     document = str(deadline.get("_document", policy.document))
-    acts = _texts(raw.get("acts") if isinstance(raw, Mapping) else None, f"{policy.id}: claim_deadline.late_filing.acts")
-    level = raw.get("level")
+    spec: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}  # anything else is refused below, not a crash
+    acts = _texts(spec.get("acts"), f"{policy.id}: claim_deadline.late_filing.acts")
+    level = spec.get("level")
     if not acts or any(a not in ORGANISATIONS for a in acts) or (level is not None and level not in ORG_LEVELS) \
-            or not raw.get("rule"):
+            or not spec.get("rule"):
         raise PolicyError(f"{policy.id}: claim_deadline.late_filing needs acts in {sorted(ORGANISATIONS)}, "
                           f"a level in {sorted(ORG_LEVELS)} or none, and its rule")
-    return ReviewStep(acts, level, "准予逾期申报", f"{document} {raw['rule']}")
+    return ReviewStep(acts, level, "准予逾期申报", f"{document} {spec['rule']}")
 
 
 def parse_claims(policy: Policy, raw: Any, specs: Mapping[str, Mapping[str, Any]], same_item: bool) -> ClaimRules | None:

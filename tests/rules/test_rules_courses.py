@@ -140,3 +140,59 @@ def test_who_files_a_course_an_authority_adds_is_the_documents() -> None:
         parse_course_filing("p", {"levels": ["province"], "rule": "x", "_document": "d"})
     with pytest.raises(PolicyError, match="course_filing"):
         parse_course_filing("p", {"levels": ["city", "city"], "rule": "x", "_document": "d"})
+
+
+@pytest.mark.parametrize("levels", [[], None, "city", ["city", "city"], ["province"]],
+                         ids=["nobody", "missing", "a text", "a level twice", "a level that files no course"])
+def test_a_course_filing_names_at_least_one_level_once_each(levels: object) -> None:
+    # 桐人社发〔2018〕26号 第九条: the county, then the city files; an empty list would let a course be filed by no one
+    from rules.courses import parse_course_filing
+
+    with pytest.raises(PolicyError) as refused:
+        parse_course_filing("p", {"levels": levels, "rule": "第九条", "_document": "d"})
+    assert str(refused.value) == "p: course_filing needs levels (a list of ['city', 'county']) and a rule"
+
+
+def test_wenzhou_8_10_the_general_public_course_rule_is_read_whole() -> None:
+    # 温人社发〔2020〕125号 第八条 one course a year, never again; 第十条 the city's bureau registers after the exam
+    from rules.courses import CourseRule
+
+    rule = load_policy("wenzhou-2020").course_rule(GP)
+    assert rule == CourseRule(
+        GP, "exam", "course", 1, True, "hr_bureau", "city", "温人社发〔2020〕125号 第八条、第十条",
+        rule.note, "温人社发〔2020〕125号 第八条", True)
+    assert rule.note is not None and rule.note.startswith("第八条：每年自主报名选择“一门”学习课程")
+
+
+COURSE_KEYS = "['completion', 'hours', 'level', 'limit_rule', 'never_again', 'note', 'on_platform', 'per_year', 'registered_by', 'rule']"
+COURSE = {"completion": "study", "hours": "course", "registered_by": "system", "rule": "x", "_document": "d"}
+
+
+@pytest.mark.parametrize(("category", "spec"), [
+    pytest.param("leisure", COURSE, id="a category the platform does not know"),
+    pytest.param(GP, "study", id="not a mapping"),
+    pytest.param(GP, {**COURSE, "credits": 3}, id="a key the platform does not read"),
+])
+def test_a_course_rule_is_a_category_with_known_keys(category: str, spec: object) -> None:
+    with pytest.raises(PolicyError) as refused:
+        parse_course_rules("p", {category: spec}, {"platform_course": frozenset({GP})})
+    assert str(refused.value) == f"p: platform_courses.{category}: a category with keys {COURSE_KEYS}"
+
+
+@pytest.mark.parametrize("change", [{"completion": "attend"}, {"hours": "credits"}, {"registered_by": "mayor"}],
+                         ids=["completion", "hours", "registered_by"])
+def test_a_course_rule_says_when_hours_count_which_hours_and_who_registers_them(change: dict[str, str]) -> None:
+    with pytest.raises(PolicyError) as refused:
+        parse_course_rules("p", {GP: {**COURSE, **change}}, {"platform_course": frozenset({GP})})
+    assert str(refused.value) == (
+        "p: platform_courses.general_public: completion in ['exam', 'study'], hours in ['course', 'recorded'], "
+        "registered_by in ['hr_bureau', 'industry_authority', 'organiser', 'system']")
+
+
+@pytest.mark.parametrize("per_year", [0, -1, True, "1", 1.5], ids=["zero", "negative", "yes", "a text", "a fraction"])
+def test_at_most_so_many_courses_a_year_is_a_positive_whole_number(per_year: object) -> None:
+    # 温人社发〔2020〕125号 第八条: one course a year
+    with pytest.raises(PolicyError) as refused:
+        parse_course_rules("p", {GP: {**COURSE, "per_year": per_year}}, {"platform_course": frozenset({GP})})
+    assert str(refused.value) == "p: platform_courses.general_public: per_year must be a positive integer"
+    assert parse_course_rules("p", {GP: {**COURSE, "per_year": 1}}, {"platform_course": frozenset({GP})})[GP].per_year == 1

@@ -189,6 +189,9 @@ def test_weihai_each_kind_lists_the_caps_that_may_trim_it_in_the_documents_words
     assert policy.limits("training") == (Limit(
         "培训进修类", D(8), "day", f"{WEIHAI} 二(二)1(1)",
         f"培训进修类（与学术会议、访问学者、出国（境）学习合计）每天累计不超过8学时（{WEIHAI} 二(二)1(1)）"),)
+    # 二(二)2(1): the expert's 8 hours a day are a budget of their own, shared with no other kind
+    assert policy.limits("expert_service") == (Limit(
+        "专家服务类", D(8), "day", f"{WEIHAI} 二(二)2(1)", f"专家服务类每天累计不超过8学时（{WEIHAI} 二(二)2(1)）"),)
     assert policy.limits("aid_dispatch") == (
         Limit("援派（公需科目）", D(30), "year", f"{WEIHAI} 二(二)2(2)", f"援派（公需科目）每年累计不超过30学时（{WEIHAI} 二(二)2(2)）"),
         Limit("援派（专业科目）", D(60), "year", f"{WEIHAI} 二(二)2(2)", f"援派（专业科目）每年累计不超过60学时（{WEIHAI} 二(二)2(2)）"),
