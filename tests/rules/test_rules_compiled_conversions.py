@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from datetime import date
 from decimal import Decimal as D
 from typing import Any
 
@@ -205,3 +206,33 @@ def test_a_table_or_a_share_of_the_year_keeps_its_name_and_daily_budget_in_the_c
     assert [limit.per for limit in policy.limits("competition")] == ["year", "day"]
     assert "公派境外、病假、产假等按在岗时间折算" in policy.limits("aid_dispatch")[0].text
     assert [limit.per for limit in policy.limits("leave")][-1] == "day"
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    pytest.param(lambda d: d["sector_rules"].append({"scope": "public", "text": "x", "rule": "二", "_document": WEIHAI}),
+                 "weihai-2022: sector_rules entries need scope (professional or all), text and rule", id="a sector rule"),
+    pytest.param(lambda d: d["platform_courses"]["general_public"].update(per_year=0),
+                 "weihai-2022: platform_courses.general_public: per_year must be a positive integer", id="a course rule"),
+    pytest.param(lambda d: d.update(course_filing={"levels": [], "rule": "一", "_document": WEIHAI}),
+                 "weihai-2022: course_filing needs levels (a list of ['city', 'county']) and a rule", id="a course filing"),
+])
+def test_a_malformed_part_of_a_policy_is_refused_naming_the_policy(
+    change: Callable[[dict[str, Any]], None], message: str
+) -> None:
+    assert refusal("weihai-2022", change) == message
+
+
+def test_statistics_know_which_policy_an_annual_requirement_is_of() -> None:
+    assert load_policy("sichuan-2016").annual_requirement.policy == "sichuan-2016"
+
+
+def test_tonglu_13_2_a_deadline_without_a_year_end_cutoff_is_60_days_after_the_end_and_may_lack_words() -> None:
+    def plain(d: dict[str, Any]) -> None:
+        d["claim_deadline"].pop("year_end_cutoff")
+        d["claim_deadline"].pop("text")
+    policy = changed("tonglu-2018", plain)
+    assert policy.claim_deadline(date(2025, 12, 20)) == date(2026, 2, 18)
+    explained = policy.claim_deadline_explained(date(2025, 12, 20))
+    assert explained is not None and (explained.text, explained.rule) == ("", f"{TONGLU} 第十三条2")
+    # with the cutoff, December closes on the 30th (第十三条2)
+    assert load_policy("tonglu-2018").claim_deadline(date(2025, 12, 20)) == date(2025, 12, 30)

@@ -5,12 +5,13 @@ only through the five policy files, none of which is malformed."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal as D
 from typing import Any
 
 import pytest
 
-from rules.facts import annual_requirement, categories_of, sector_rule
+from rules.facts import annual_requirement, categories_of, in_force, sector_rule
 from rules.loading import PolicyError
 from rules.model import Requirement, SectorRule
 
@@ -87,3 +88,21 @@ def test_a_sector_rules_industries_are_a_list_of_names(industries: Any) -> None:
     with pytest.raises(PolicyError) as refused:
         sector_rule("p", raw)
     assert str(refused.value) == "p: sector_rules industries must be a list of names"
+
+
+def test_the_day_a_document_comes_into_force_is_read_from_its_date_and_article() -> None:
+    assert in_force("p", "威人社字〔2022〕2号", {"from": "2022-03-01", "rule": "五"}) == (date(2022, 3, 1), "威人社字〔2022〕2号 五")
+    assert in_force("p", "d", {"from": date(2022, 3, 1)}) == (date(2022, 3, 1), "d（未载明施行日期）")
+    assert in_force("p", "d", {"from": None}) == (None, "d（未载明施行日期）")
+
+
+@pytest.mark.parametrize(("raw", "message"), [
+    pytest.param(None, "p: in_force is required (from: YYYY-MM-DD or null, rule)", id="not stated"),
+    pytest.param({"from": "2022-02-30"}, "p: in_force.from '2022-02-30' is not a date", id="no such day"),
+    pytest.param({"from": "明年"}, "p: in_force.from '明年' is not a date", id="words"),
+    pytest.param({"from": 2022}, "p: in_force.from must be a date or null", id="a year alone"),
+])
+def test_a_day_in_force_that_is_no_date_is_refused(raw: Any, message: str) -> None:
+    with pytest.raises(PolicyError) as refused:
+        in_force("p", "d", raw)
+    assert str(refused.value) == message
