@@ -170,3 +170,14 @@ def test_a_policy_without_conversions_caps_or_consequences_has_them_empty(policy
     assert data["conversions"] == {} and data["caps"] == [] and data["daily_caps"] == []
     assert data["requirements"] == [] and data["consequences"] == {} and data["platform_courses"] == {}
     assert data["same_item"] is None and data["sector_rules"] == []
+
+
+def test_a_child_may_remove_a_conversion_its_parent_never_had_and_keeps_its_own_facts_as_written(policy_dir: Path) -> None:
+    # a county's document that says a kind does not count, where the province never counted it either
+    write(policy_dir, PARENT)
+    write(policy_dir, {"id": "child-2010", "extends": "parent-2000", "document": "子〔2010〕2号", "title": "child",
+                       "in_force": {"from": "2010-01-01", "rule": "第十条"}, "conversions": {"patent": None}})
+    child = resolve("child-2010")
+    assert sorted(child["conversions"]) == ["book", "paper"]
+    # its date in force is its own fact (OWN), read as written: neither inherited nor stamped like an inherited rule
+    assert child["in_force"] == {"from": "2010-01-01", "rule": "第十条"}
