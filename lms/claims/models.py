@@ -13,7 +13,9 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
+    DDL,
     CheckConstraint,
+    FetchedValue,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
@@ -21,11 +23,13 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base
+from .claimant import claimant_ddl
 
 STATUSES = ("pending", "returned", "approved", "rejected")
 STATUS_NAMES = {"pending": "审核中", "returned": "退回修改", "approved": "已认定", "rejected": "未通过"}
@@ -61,7 +65,17 @@ class HourClaim(Base):
         Index("ix_hour_claim_pending_person", "person_id", "policy", "chain", "step",
               postgresql_include=["kind", "kind_label", "year", "updated_at"],
               sqlite_where=text("status = 'pending'"), postgresql_where=text("status = 'pending'")),
+        # A territory's (and an authority's industry's) claims waiting at a step, counted by kind, year and employer
+        # from the index alone on PostgreSQL (lms.orgs.scope.claimant_clause); one employer's, oldest first.
+        Index("ix_hour_claim_pending_claimant", "claimant_region", "claimant_industry", "policy", "chain", "step",
+              postgresql_include=["kind", "kind_label", "year", "claimant_employer_id", "updated_at"],
+              sqlite_where=text("status = 'pending'"), postgresql_where=text("status = 'pending'")),
+        Index("ix_hour_claim_pending_employer", "claimant_employer_id", "updated_at", "id",
+              sqlite_where=text("status = 'pending'"), postgresql_where=text("status = 'pending'")),
     )
+    # The claimant_* copies are written by the database (lms/claims/claimant.py): after an INSERT they are expired
+    # and read again when asked for, not taken from a RETURNING that on SQLite precedes the trigger.
+    __mapper_args__ = {"eager_defaults": False}
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
     year: Mapped[int] = mapped_column(index=True)
@@ -82,6 +96,13 @@ class HourClaim(Base):
     filed_by_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
     filed_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # Copies of the claimant's region (NULL unless a practitioner), industry and current employer, kept by the
+    # database's triggers in the same statement that changes them (lms/claims/claimant.py): the reviewers' queues
+    # select and count by them without joining every claim to its person. Read them in queries: an object already
+    # loaded keeps the values it was loaded with.
+    claimant_region: Mapped[str | None] = mapped_column(String(32), server_default=FetchedValue())
+    claimant_industry: Mapped[str | None] = mapped_column(String(32), server_default=FetchedValue())
+    claimant_employer_id: Mapped[int | None] = mapped_column(server_default=FetchedValue())
 
     evidence: Mapped[list[ClaimEvidence]] = relationship(order_by="ClaimEvidence.id", lazy="selectin",
                                                          viewonly=True)
@@ -163,3 +184,13 @@ class ClaimStep(Base):
     @property
     def decision_name(self) -> str:
         return DECISION_NAMES[self.decision]
+
+
+def _keep_claimant_copies(target: Any, connection: Any, tables: Any = (), **_kw: Any) -> None:
+    """Install the claimant copies' triggers once create_all has made hour_claim, person and employment."""
+    if any(t.name == HourClaim.__tablename__ for t in tables):
+        for stmt in claimant_ddl(connection.dialect.name):
+            connection.execute(DDL(stmt))
+
+
+event.listen(Base.metadata, "after_create", _keep_claimant_copies)

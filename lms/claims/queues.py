@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from rules import available_policies, load_policy
@@ -22,8 +22,8 @@ from rules.claims import ReviewChain
 from .. import clock
 from ..accounts.models import Person
 from ..errors import DomainError, InvalidInput, NotFound
-from ..orgs.models import Employment, Organisation
-from ..orgs.scope import person_clause, scope_of
+from ..orgs.models import Organisation
+from ..orgs.scope import claimant_clause, scope_of
 from .models import ClaimStep, HourClaim
 from .operations import _own_org, acts_at, decide
 
@@ -98,8 +98,9 @@ def _four_eyes_clause(actor: Person, org: Organisation) -> ColumnElement[bool]:
 
 
 def waiting_clause(s: Session, actor: Person) -> ColumnElement[bool]:
-    """The claims the actor may decide now (lms.claims.operations.may_decide), as a WHERE clause on HourClaim
-    joined to its Person: pending at a step the actor's organisation acts at, claimant within the actor's scope."""
+    """The claims the actor may decide now (lms.claims.operations.may_decide), as a WHERE clause on HourClaim alone:
+    pending at a step the actor's organisation acts at, claimant within the actor's scope (by the claim's copies of
+    the claimant's region and industry, lms/claims/claimant.py)."""
     scope = scope_of(s, actor)
     org = _own_org(s, actor)
     if actor.role == "practitioner" or not scope.writable or org is None:
@@ -109,13 +110,8 @@ def waiting_clause(s: Session, actor: Person) -> ColumnElement[bool]:
                for policy_id, chain, i in steps_acted_at(org)]
     if not at_step:
         return false()
-    return and_(HourClaim.status == "pending", or_(*at_step), person_clause(scope))
-
-
-def _with_employer(q: Select[Any]) -> Select[Any]:
-    return (q.join(Person, Person.id == HourClaim.person_id)
-            .outerjoin(Employment, and_(Employment.person_id == Person.id, Employment.status == "current"))
-            .outerjoin(Organisation, Organisation.id == Employment.org_id))
+    return and_(HourClaim.status == "pending", or_(*at_step),
+                claimant_clause(scope, HourClaim.person_id, HourClaim.claimant_region, HourClaim.claimant_industry))
 
 
 def queue_for(s: Session, actor: Person, filt: QueueFilter | None = None, page: int = 1,
@@ -123,15 +119,16 @@ def queue_for(s: Session, actor: Person, filt: QueueFilter | None = None, page: 
     """The claims waiting at a step the actor's organisation acts at, within its scope: the counts of all of them
     (by kind, year and employer) and one page of those the filter lets through, oldest first (listed=False: the
     counts only, for the home page's summary). The scope and the steps are worked out once, and the database
-    selects and counts."""
+    selects and counts, from the claims alone: each carries its claimant's region, industry and current employer
+    (lms/claims/claimant.py), so a city's 180,000 waiting claims are never joined to their persons (issue 14
+    item 6)."""
     filt = filt or QueueFilter()
     waiting = waiting_clause(s, actor)
-    counted = (select(HourClaim.kind, HourClaim.kind_label, HourClaim.year, Employment.org_id,
+    employer = HourClaim.claimant_employer_id
+    counted = (select(HourClaim.kind, HourClaim.kind_label, HourClaim.year, employer.label("org_id"),
                       func.count().label("n"), func.min(HourClaim.updated_at).label("since"))
-               .join(Person, Person.id == HourClaim.person_id)
-               .outerjoin(Employment, and_(Employment.person_id == Person.id, Employment.status == "current"))
                .where(waiting)
-               .group_by(HourClaim.kind, HourClaim.kind_label, HourClaim.year, Employment.org_id).subquery())
+               .group_by(HourClaim.kind, HourClaim.kind_label, HourClaim.year, employer).subquery())
     groups = s.execute(select(counted.c.kind, counted.c.kind_label, counted.c.year, counted.c.org_id,
                               Organisation.name, counted.c.n, counted.c.since)
                        .outerjoin(Organisation, Organisation.id == counted.c.org_id)).all()
@@ -155,13 +152,15 @@ def queue_for(s: Session, actor: Person, filt: QueueFilter | None = None, page: 
     page = min(max(page, 1), pages)
     items: list[QueueItem] = []
     if listed and matched:
-        q = _with_employer(select(HourClaim, Person.name, Organisation.id, Organisation.name)).where(waiting)
+        q = (select(HourClaim, Person.name, Organisation.id, Organisation.name)
+             .join(Person, Person.id == HourClaim.person_id)
+             .outerjoin(Organisation, Organisation.id == employer).where(waiting))
         if filt.kind:
             q = q.where(HourClaim.kind == filt.kind)
         if filt.year:
             q = q.where(HourClaim.year == filt.year)
         if filt.employer_id:
-            q = q.where(Organisation.id == filt.employer_id)
+            q = q.where(employer == filt.employer_id)
         rows = s.execute(q.order_by(HourClaim.updated_at, HourClaim.id)
                          .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
         items = [QueueItem(c, name, org_id, org_name, days_waiting(c.updated_at, now))

@@ -107,6 +107,22 @@ def dims_clause(scope: Scope, region: ColumnElement[str], industry: ColumnElemen
     return false()
 
 
+def claimant_clause(scope: Scope, person_id: ColumnElement[int], region: ColumnElement[str | None],
+                    industry: ColumnElement[str | None]) -> ColumnElement[bool]:
+    """Rows that name a person and carry copies of their region (NULL unless a practitioner) and industry — a
+    claim's claimant (lms/claims/claimant.py) — that a scope covers, exactly as person_clause says for the person:
+    a territory (and an authority's industry) by the copies, without reading the person; an employer's current
+    staff and applicants, or the practitioner themself, by the person's id."""
+    if scope.role == "practitioner":
+        return person_id == scope.actor_id
+    if scope.members_org is not None:
+        return person_id.in_(select(Person.id).where(person_clause(scope)))
+    if scope.territorial:
+        clause = region.in_(sorted(scope.regions))
+        return and_(clause, industry == scope.industry) if scope.industry else clause
+    return false()
+
+
 def org_clause(scope: Scope) -> ColumnElement[bool]:
     """The organisations a scope covers, as a WHERE clause on Organisation."""
     if scope.territorial:
