@@ -18,7 +18,8 @@ Prints one line:
     scale: <P> persons, dashboards p95 <A> ms, lists p95 <B> ms, year-end <C> s, figures wrong <W>
 SCALE=0.1 builds a tenth of everything; BENCH_REPEAT (20) requests per page. BENCH_KEEP=1 leaves the database for
 a look afterwards; BENCH_REUSE=1 measures again on the database a BENCH_KEEP run left (of the same SCALE), without
-building it anew (it gains the models' new tables and indexes, and is left in place too).
+building it anew (it gains the models' new tables, columns — filled as their migration fills them — and indexes,
+and is left in place too).
 """
 from __future__ import annotations
 
@@ -189,11 +190,44 @@ def reusable(url: str) -> dict[str, Any] | None:
         return None
     engine = create_engine(url)
     metadata.create_all(engine)
+    added = _add_new_columns(engine)
     for table in metadata.sorted_tables:
         for index in table.indexes:
             index.create(engine, checkfirst=True)
     engine.dispose()
+    if added:
+        with psycopg.connect(pg_dsn(url), autocommit=True) as conn:
+            conn.execute("VACUUM ANALYZE hour_claim")
     return {"entries": int(entries[0]), "staff": staff, "org0": int(employer0[0]), "p0": int(org0)}
+
+
+def _add_new_columns(engine: Any) -> list[str]:
+    """The models' columns a kept database lacks, added (nullable, as every migration adds them first), and what
+    fills them: the claims' copies of their claimants (lms/claims/claimant.py, migration 0027) backfilled and their
+    triggers installed. Returns the columns added."""
+    from sqlalchemy import inspect
+    from sqlalchemy.schema import CreateColumn
+
+    from lms.claims.claimant import BACKFILL, claimant_ddl
+    from lms.models import metadata
+    added = []
+    with engine.begin() as c:
+        have = inspect(c)
+        for table in metadata.sorted_tables:
+            present = {col["name"] for col in have.get_columns(table.name)}
+            for column in table.columns:
+                if column.name not in present:
+                    spec = CreateColumn(column).compile(dialect=engine.dialect)
+                    c.execute(text(f"ALTER TABLE {table.name} ADD COLUMN {str(spec).replace(' NOT NULL', '')}"))
+                    added.append(f"{table.name}.{column.name}")
+        if any(a.startswith("hour_claim.claimant_") for a in added):
+            log("backfilling the claims' copies of their claimants")
+            c.execute(text(BACKFILL))
+        for stmt in claimant_ddl("postgresql"):
+            c.exec_driver_sql(stmt)
+    if added:
+        log("added columns: " + ", ".join(added))
+    return added
 
 
 def direct_counts(url: str, year: int) -> dict[str, dict[str, Any]]:

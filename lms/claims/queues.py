@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select, true
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, lazyload
 
 from rules import available_policies, load_policy
 from rules.claims import ReviewChain
@@ -161,7 +161,8 @@ def queue_for(s: Session, actor: Person, filt: QueueFilter | None = None, page: 
             q = q.where(HourClaim.year == filt.year)
         if filt.employer_id:
             q = q.where(employer == filt.employer_id)
-        rows = s.execute(q.order_by(HourClaim.updated_at, HourClaim.id)
+        # The page shows no evidence: not loaded with the claims (it is a query of its own otherwise).
+        rows = s.execute(q.order_by(HourClaim.updated_at, HourClaim.id).options(lazyload(HourClaim.evidence))
                          .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
         items = [QueueItem(c, name, org_id, org_name, days_waiting(c.updated_at, now))
                  for c, name, org_id, org_name in rows]
