@@ -203,7 +203,7 @@ def reusable(url: str) -> dict[str, Any] | None:
 
 def _add_new_columns(engine: Any) -> list[str]:
     """The models' columns a kept database lacks, added (nullable, as every migration adds them first), and what
-    fills them: the claims' copies of their claimants (lms/claims/claimant.py, migration 0027) backfilled and their
+    fills them: the claims' copies of their claimants (lms/claims/claimant.py, migration 0028) backfilled and their
     triggers installed. Returns the columns added."""
     from sqlalchemy import inspect
     from sqlalchemy.schema import CreateColumn

@@ -14,7 +14,7 @@ the same statement and so the same transaction. Whatever the app writes into the
 ``claimant_region`` is NULL for a claimant who is not a practitioner: lms.orgs.scope.person_clause covers
 practitioners only, and so does lms.orgs.scope.claimant_clause.
 
-The triggers live with the tables (installed by create_all through lms/claims/models.py and by migration 0027): a
+The triggers live with the tables (installed by create_all through lms/claims/models.py and by migration 0028): a
 later SQLite migration that rebuilds hour_claim, person or employment (batch_alter_table copies the table) drops
 them and must run claimant_ddl again; tests/claims/test_claimant_copies.py proves them after every migration.
 """

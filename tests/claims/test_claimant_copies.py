@@ -190,7 +190,7 @@ def test_the_migration_fills_the_copies_of_claims_made_before_it(backend: str, t
         url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
     cfg = alembic_config(url)
     try:
-        command.upgrade(cfg, "0026_exam_plan_region")
+        command.upgrade(cfg, "0027_exam_plan_region_unique")
         engine = create_engine(url)
         now = clock.now()
         with engine.begin() as c:
@@ -219,7 +219,7 @@ def test_the_migration_fills_the_copies_of_claims_made_before_it(backend: str, t
             c.execute(text("UPDATE person SET industry = '卫生健康' WHERE id = :p"), {"p": people[1]})
             assert c.execute(text("SELECT claimant_industry FROM hour_claim WHERE id = :c"),
                              {"c": claims[1]}).scalar_one() == "卫生健康"
-        command.downgrade(cfg, "0026_exam_plan_region")
+        command.downgrade(cfg, "0027_exam_plan_region_unique")
         with engine.begin() as c:   # the person's changes write no copies any more, and nothing refuses them
             c.execute(text("UPDATE person SET industry = '教育' WHERE id = :p"), {"p": people[1]})
         engine.dispose()

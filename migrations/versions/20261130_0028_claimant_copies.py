@@ -2,8 +2,8 @@
 that the reviewers' queues select and count a territory's claims without joining them to their persons (issue 14
 item 6; lms/claims/claimant.py)
 
-Revision ID: 0027_claimant_copies
-Revises: 0026_exam_plan_region
+Revision ID: 0028_claimant_copies
+Revises: 0027_exam_plan_region_unique
 Create Date: 2026-12-01 02:30:00
 """
 from __future__ import annotations
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0027_claimant_copies'
-down_revision = '0026_exam_plan_region'
+revision = '0028_claimant_copies'
+down_revision = '0027_exam_plan_region_unique'
 branch_labels = None
 depends_on = None
 
