@@ -1,6 +1,6 @@
 """The HR bureau's organisation pages: organisations in its territory, approving employers (桐人社发〔2018〕26号
-第十七条), creating authorities, agencies and organisers (温人社发〔2020〕125号 第五条), administrator changes
-(桐 第十八条) and the bulk import of employers."""
+第十七条) and training organisers (川人社发〔2016〕20号 二(一)), creating authorities, agencies and organisers
+(温人社发〔2020〕125号 第五条), administrator changes (桐 第十八条) and the bulk import of employers."""
 from __future__ import annotations
 
 import io
@@ -113,7 +113,8 @@ def decide(org_id: int, decision: str) -> Any:
     return decide_with_reason(
         decision, lambda approve, reason: decide_org(s, current_user, o, approve, reason, ip=request.remote_addr),
         url_for("orgs_admin.org", org_id=o.id), reason_hint="请填写不予通过的原因（2–200 字）",
-        approved="已审核通过，该单位现在可以确认人员", rejected="已审核不通过，单位将看到原因")
+        approved="已审核通过，该机构现在可以报备培训项目" if o.kind == "organiser" else "已审核通过，该单位现在可以确认人员",
+        rejected="已审核不通过，单位将看到原因")
 
 
 @bp.post("/orgs/<int:org_id>/disabled/<int:disabled>")

@@ -161,8 +161,9 @@ def staff() -> Any:
 @bp.post("/orgs/register")
 @limiter.limit(lambda: str(current_app.config["PUBLIC_RATE_LIMIT"]))
 def register() -> Any:
-    """Register an employer (kind employer or agency) with its first administrator; it waits for approval.
-    Every invalid field is reported at once (400 `invalid_input` with `fields`)."""
+    """Register an employer, agency or training organiser (kind employer, agency or organiser; an organiser gives no
+    industry) with its first administrator; it waits for approval. Every invalid field is reported at once (400
+    `invalid_input` with `fields`)."""
     data = json_object()
     keys = ("uscc", "name", "region_code", "industry", "contact_phone", "admin_name", "admin_id_number",
             "admin_mobile", "username", "password")

@@ -19,14 +19,18 @@ COUNTIES = [SelectChoice(r.code, r.name) for r in REGIONS.values() if r.level ==
 
 
 class EmployerRegisterForm(Form):
-    """An employer's (or personnel agency's) real-name registration (桐人社发〔2018〕26号 第十七条)."""
+    """An employer's, personnel agency's or training organiser's real-name registration (桐人社发〔2018〕26号 第十七条;
+    施教机构: 温人社发〔2020〕125号 第十三条, 川人社发〔2016〕20号 二(一))."""
 
     kind = SelectField("单位类型", choices=[SelectChoice("employer", "用人单位"),
-                                        SelectChoice("agency", "人事代理机构 / 社区（乡镇）人力资源服务站")])
+                                        SelectChoice("agency", "人事代理机构 / 社区（乡镇）人力资源服务站"),
+                                        SelectChoice("organiser", "施教机构（高研班、培训班举办单位）")])
     uscc = StringField("统一社会信用代码", validators=[DataRequired("请填写统一社会信用代码")])
     name = StringField("单位全称（与营业执照一致）", validators=[DataRequired("请填写单位全称")])
     region_code = SelectField("所在县（市、区）", choices=COUNTIES)
-    industry = SelectField("所属行业", choices=[SelectChoice(i, i) for i in INDUSTRIES])
+    # An organiser has no industry of its own: each programme names the industry it trains for.
+    industry = SelectField("所属行业（施教机构不填）", choices=[SelectChoice("", "请选择（施教机构不填）")] +
+                           [SelectChoice(i, i) for i in INDUSTRIES])
     contact_phone = StringField("单位联系电话", validators=[DataRequired("请填写联系电话")])
     admin_name = StringField("管理员姓名", validators=[DataRequired("请填写管理员姓名")])
     admin_id_number = StringField("管理员身份证号码", validators=[DataRequired("请填写管理员身份证号码")])

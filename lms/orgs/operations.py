@@ -47,11 +47,13 @@ def _region_problem(code: str, level: str | None = "county") -> str | None:
     return None
 
 
-def employer_problems(*, uscc: str, name: str, region_code: str, industry: str, contact_phone: str) -> dict[str, str]:
+def employer_problems(*, uscc: str, name: str, region_code: str, industry: str | None,
+                      contact_phone: str) -> dict[str, str]:
+    """What is wrong with an organisation's registration details, by field (industry None: it has none)."""
     found = {"uscc": uscc_problem(uscc),
              "name": None if 2 <= len(name.strip()) <= 100 else "请填写与营业执照一致的单位全称",
              "region_code": _region_problem(region_code),
-             "industry": None if industry in INDUSTRIES else "请选择所属行业",
+             "industry": None if industry is None or industry in INDUSTRIES else "请选择所属行业",
              "contact_phone": None if re.fullmatch(r"[0-9-]{7,20}", contact_phone.strip()) else "请填写联系电话"}
     return {k: v for k, v in found.items() if v}
 
@@ -60,18 +62,31 @@ def _uscc_taken(s: Session, code: str) -> bool:
     return s.scalar(select(Organisation.id).where(Organisation.uscc == code)) is not None
 
 
+# Who registers itself (the rest are created by an HR bureau, 温 第五条): employers and personnel agencies
+# (桐人社发〔2018〕26号 第十七条; 威人社字〔2022〕2号 三、四), and training organisers — 施教机构, 高研班举办单位
+# (温人社发〔2020〕125号 第十三条; 浙人社发〔2016〕63号 第十一条), which the HR department recognises
+# (川人社发〔2016〕20号 二(一): "由省、市（州）人社部门认定的专业技术人员继续教育基地施教"; 六(二)).
+REGISTERING_KINDS = (*MEMBER_KINDS, "organiser")
+
+
 def register_employer(s: Session, *, uscc: str, name: str, region_code: str, industry: str, contact_phone: str,
                       admin_name: str, admin_id_number: str, admin_mobile: str, username: str, password: str,
                       kind: str = "employer", ip: str | None = None) -> Organisation:
-    """An employer registers with its real name (桐 第十七条); it stays pending until its county bureau approves.
+    """An employer, personnel agency or training organiser registers with its real name (桐 第十七条; 川 二(一));
+    it stays pending until the HR bureau of its county (or one above) approves it.
 
-    Its first administrator's account comes from this registration (温 第五条). Every problem is reported at once.
+    Its first administrator's account comes from this registration (温 第五条), with the role of the organisation's
+    kind (an organiser's administrator files programmes once approved). An organiser has no industry of its own (a
+    programme names the industry it trains for). Every problem is reported at once.
     """
-    if kind not in MEMBER_KINDS:
-        raise InvalidInput("只能注册用人单位或人事代理机构")
+    if kind not in REGISTERING_KINDS:
+        raise InvalidInput("只能注册用人单位、人事代理机构或施教机构")
     uscc, username = uscc.strip().upper(), username.strip()
-    problems = employer_problems(uscc=uscc, name=name, region_code=region_code, industry=industry,
-                                 contact_phone=contact_phone)
+    organiser = kind == "organiser"
+    problems = employer_problems(uscc=uscc, name=name, region_code=region_code,
+                                 industry=None if organiser else industry, contact_phone=contact_phone)
+    if organiser and industry.strip():
+        problems["industry"] = "施教机构不填写所属行业（培训项目的行业在报备项目时填写）"
     staff = {"admin_name": name_problem(admin_name), "admin_id_number": id_number_problem(admin_id_number),
              "admin_mobile": mobile_problem(admin_mobile), "username": username_problem(username),
              "password": password_problem(password)}
@@ -83,7 +98,8 @@ def register_employer(s: Session, *, uscc: str, name: str, region_code: str, ind
     if problems:
         raise InvalidFields(problems)
     now = clock.now()
-    org = Organisation(kind=kind, name=name.strip(), uscc=uscc, region_code=region_code, industry=industry,
+    org = Organisation(kind=kind, name=name.strip(), uscc=uscc, region_code=region_code,
+                       industry=None if organiser else industry,
                        contact_name=admin_name.strip(), contact_phone=contact_phone.strip(), status="pending",
                        created_at=now)
     s.add(org)
@@ -104,7 +120,8 @@ def register_employer(s: Session, *, uscc: str, name: str, region_code: str, ind
 
 def decide_org(s: Session, actor: Person, org: Organisation, approve: bool, reason: str = "",
                ip: str | None = None) -> None:
-    """The HR bureau of the employer's county (or above it) approves or rejects a pending registration."""
+    """The HR bureau of the organisation's county (or above it) approves or rejects a pending registration (桐 第十七条;
+    an organiser: 川 二(一)); the organisation's administrators are told, with the reason of a rejection."""
     scope = require_write(s, actor)
     if actor.role != "bureau" or not below(scope, org):
         raise NotFound()
@@ -117,6 +134,26 @@ def decide_org(s: Session, actor: Person, org: Organisation, approve: bool, reas
     org.decision_reason = reason or None
     org.decided_by_id, org.decided_at = actor.id, clock.now()
     audit.record(s, actor, "org.approve" if approve else "org.reject", org, ip=ip, reason=reason or None)
+    _tell_decision(s, org)
+
+
+# What an approved organisation may now do, and where its administrator does it.
+NOW_MAY = {"organiser": ("报备培训项目（温人社发〔2020〕125号 第十三条）", "/programmes/manage")}
+NOW_MAY_MEMBER = ("确认本单位人员（温人社发〔2020〕125号 第四条）", "/org")
+
+
+def _tell_decision(s: Session, org: Organisation) -> None:
+    """Tell the administrators of a registered organisation how the bureau decided (once per decision)."""
+    from ..messages.operations import notify
+    what, link = NOW_MAY.get(org.kind, NOW_MAY_MEMBER)
+    bureau = REGIONS[org.region_code].bureau
+    if org.status == "approved":
+        subject, body = "单位注册已审核通过", f"“{org.name}”的注册已经人社局审核通过，现在可以{what}。"
+    else:
+        subject = "单位注册未通过审核"
+        body = f"“{org.name}”的注册未通过人社局审核。原因：{org.decision_reason}。请按原因修改后联系{bureau}。"
+    for admin in s.scalars(select(Person).where(Person.org_id == org.id, Person.active.is_(True))):
+        notify(s, admin, subject, body, link, kind="org.decision", ref=f"org:{org.id}")
 
 
 ALLOCATED_KINDS = ("county_hr", "authority", "agency", "organiser")

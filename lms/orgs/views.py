@@ -60,7 +60,8 @@ def _fields_into(form: Any, exc: InvalidFields) -> None:
 @bp.route("/orgs/register", methods=["GET", "POST"])
 @limiter.limit(_public_limit, methods=["POST"])
 def register() -> Any:
-    """An employer or personnel agency registers with its real name; its county bureau approves it."""
+    """An employer, personnel agency or training organiser registers with its real name; its county bureau (or one
+    above) approves it."""
     form = EmployerRegisterForm()
     if form.validate_on_submit():
         try:

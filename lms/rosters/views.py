@@ -15,7 +15,7 @@ from ..errors import DomainError, InvalidFields, InvalidInput, NotFound
 from ..exports import Column, export_response, xlsx_response
 from ..hours.models import HoursEntry
 from ..orgs.forms import ReasonForm, decide_with_reason
-from ..orgs.scope import scope_of
+from ..orgs.scope import own_org, scope_of
 from ..security import practitioner_required, roles_required, staff_pages
 from ..validation import query_int
 from .evaluation import (
@@ -81,7 +81,8 @@ def programmes() -> Any:
             select(func.max(RosterUpload.id)).where(RosterUpload.programme_id.in_([p.id for p in rows]))
             .group_by(RosterUpload.programme_id))))}
     scope = scope_of(s, current_user)
-    return render_template("rosters/programmes.html", rows=rows, latest=latest, page=page, pages=pages,
+    own = own_org(s, current_user) if current_user.role == "organiser" else None
+    return render_template("rosters/programmes.html", rows=rows, latest=latest, page=page, pages=pages, own=own,
                            page_url=lambda n: url_for("rosters.programmes", page=n),
                            evaluated=evaluations(s, [p.id for p in rows]) if scope.territorial else None)
 
@@ -109,7 +110,8 @@ def new_programme() -> Any:
         else:
             flash("已报备，待主管部门审批", "success")
             return redirect(url_for("rosters.programme", programme_id=p.id))
-    return render_template("rosters/new.html", form=form), (400 if form.errors or form.form_errors else 200)
+    return render_template("rosters/new.html", form=form, own=own_org(s, current_user)), \
+        (400 if form.errors or form.form_errors else 200)
 
 
 @bp.get("/programmes/<int:programme_id>/manage")
