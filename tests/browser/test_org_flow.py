@@ -1,6 +1,7 @@
 """Issue 11's walk at phone width (390 px): an employer registers → its county bureau approves → a practitioner
 chooses it → the employer confirms → the practitioner applies to move to another employer → the new employer
-confirms → each employer's staff list is right."""
+confirms → each employer's staff list is right. And issue 13 item 4: a training organiser registers → pending, it
+files nothing → its county bureau approves → it files a programme."""
 from __future__ import annotations
 
 from typing import Any
@@ -20,12 +21,15 @@ def log_out(page: Any) -> None:
     page.wait_for_load_state()
 
 
-def register_employer(page: Any, base: str, n: int, name: str, county: str, username: str) -> None:
+def register_employer(page: Any, base: str, n: int, name: str, county: str, username: str,
+                      kind: str = "employer") -> None:
     page.goto(base + "/orgs/register")
+    page.select_option("#kind", kind)
     page.fill("#uscc", make_uscc(n))
     page.fill("#name", name)
     page.select_option("#region_code", county)
-    page.select_option("#industry", "工程技术")
+    if kind != "organiser":  # an organiser names no industry of its own
+        page.select_option("#industry", "工程技术")
     page.fill("#contact_phone", "0577-88001234")
     page.fill("#admin_name", "王管理")
     page.fill("#admin_id_number", make_id_number(500 + n))
@@ -129,3 +133,58 @@ def test_employers_register_are_approved_and_a_practitioner_moves_between_them(l
     assert "已离开" in history and "在职" in history
     assert fits_the_screen(page)
     shoot(page, "my-employer-390")
+
+
+def test_an_organiser_registers_waits_for_its_county_bureau_then_files_a_programme(live: Any, browser: Any) -> None:
+    from lms.orgs.operations import create_staff
+    from lms.orgs.scope import hr_bureau_of
+    srv = live()
+    with srv.app.app_context(), srv.session() as s:
+        create_staff(s, None, hr_bureau_of(s, "wenzhou-lucheng"), role="bureau", username="lucheng", name="鹿城科员",
+                     password=PASSWORD)
+        s.commit()
+    page = browser.new_context(viewport=PHONE).new_page()
+    base = srv.url
+    name = "温州鹿城专业技术人员培训中心"
+    register_employer(page, base, 3, name, "wenzhou-lucheng", "peixunadmin", kind="organiser")
+    assert "不能报备培训项目" in page.inner_text("#registered")
+
+    # Pending: its administrator logs in, reads why, and finds no form to file with.
+    log_in(page, base, "peixunadmin")
+    page.goto(base + "/programmes/manage")
+    assert "审核通过前不能报备培训项目" in page.inner_text("#org-standing")
+    assert fits_the_screen(page)
+    shoot(page, "organiser-pending-390")
+    page.goto(base + "/programmes/new")
+    assert page.locator("#title").count() == 0
+    log_out(page)
+
+    log_in(page, base, "lucheng")
+    page.goto(base + "/admin/orgs?status=pending")
+    page.click(f"#orgs >> text={name}")
+    page.wait_for_load_state()
+    assert "施教机构" in page.inner_text("#org-facts")
+    assert fits_the_screen(page)
+    page.click("#decide >> text=审核通过")
+    page.wait_for_load_state()
+    assert "已通过" in page.inner_text("#org-status")
+    log_out(page)
+
+    log_in(page, base, "peixunadmin")
+    page.goto(base + "/programmes/manage")
+    assert page.locator("#org-standing").count() == 0
+    page.click("main >> text=报备培训项目")
+    page.wait_for_load_state()
+    page.fill("#title", "建筑工程新技术高级研修班")
+    page.select_option("#category", "professional")
+    page.fill("#starts_on", "2027-03-01")
+    page.fill("#ends_on", "2027-03-03")
+    page.fill("#hours_per_day", "6")
+    page.fill("#venue", "温州市鹿城区学院中路 1 号")
+    page.fill("#fee", "600")
+    page.fill("#capacity", "80")
+    page.fill("#approval_document", "温人社专技〔2027〕3号")
+    assert fits_the_screen(page)
+    page.click("main form button")
+    page.wait_for_load_state()
+    assert "待审批" in page.inner_text("#programme-status")
