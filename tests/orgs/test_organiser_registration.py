@@ -78,6 +78,7 @@ def test_an_organiser_registers_pending_files_nothing_until_its_county_bureau_ap
     assert audit is not None and audit.actor_id == lucheng.id
     told = db.scalar(select(Message).where(Message.person_id == admin.id, Message.kind == "org.decision"))
     assert told is not None and "报备培训项目" in told.body and told.link == "/programmes/manage"
+    assert "停用后该机构不能报备培训项目" in bureau.get(f"/admin/orgs/{org.id}").get_data(as_text=True)
 
     # Approved, its administrator files a programme, which the competent bureau then decides on.
     assert "审核通过前" not in organiser.get("/programmes/manage").get_data(as_text=True)
@@ -172,3 +173,18 @@ def test_bad_registrations_are_refused_in_chinese_and_create_nothing(app: Any, d
                                                "admin_id_number": make_id_number(732)})
     assert "该统一社会信用代码已注册" in resp.get_data(as_text=True)
     assert counts(db) == (1, 1)
+
+
+def test_an_employer_approved_is_told_what_it_may_now_do_once(app: Any, db: Any, make: Any) -> None:
+    employer = {**ORGANISER, "kind": "employer", "industry": "工程技术", "name": "温州测试建设有限公司"}
+    app.test_client().post("/orgs/register", data=employer)
+    org = registered(db)
+    admin = db.scalar(select(Person).where(Person.username == "peixun"))
+    assert admin.role == "employer" and org.industry == "工程技术"
+    bureau = as_(app, make.staff(username="lucheng", region="wenzhou-lucheng"))
+    bureau.post(f"/admin/orgs/{org.id}/decide/approve")
+    bureau.post(f"/admin/orgs/{org.id}/decide/approve")  # refused: decided already
+    told = list(fresh(db).scalars(select(Message).where(Message.person_id == admin.id,
+                                                        Message.kind == "org.decision")))
+    assert [(m.subject, m.link) for m in told] == [("单位注册已审核通过", "/org")]
+    assert "确认本单位人员" in told[0].body
