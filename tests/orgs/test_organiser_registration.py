@@ -46,6 +46,9 @@ def counts(db: Any) -> tuple[int, int]:
 
 def test_an_organiser_registers_pending_files_nothing_until_its_county_bureau_approves_then_files(
         app: Any, db: Any, make: Any) -> None:
+    welcome = app.test_client().get("/").get_data(as_text=True)
+    assert 'href="/orgs/register"' in welcome and "施教机构" in welcome
+    assert "施教机构（高研班、培训班举办单位）" in app.test_client().get("/orgs/register").get_data(as_text=True)
     resp = app.test_client().post("/orgs/register", data=ORGANISER)
     assert resp.status_code == 200 and "不能报备培训项目" in resp.get_data(as_text=True)
     org = registered(db)
