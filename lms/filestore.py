@@ -33,7 +33,7 @@ from flask import Flask, Response, current_app, request, send_file
 
 from .errors import DomainError
 
-AREAS = ("media", "evidence", "exchange")
+AREAS = ("media", "evidence", "exchange", "reports")
 CHUNK = 1 << 20
 
 
@@ -284,7 +284,7 @@ def _local_root(config: dict[str, Any], area: str) -> Path:
 
 
 def file_store(area: str, app: Flask | None = None) -> FileStore:
-    """The store of one area (media, evidence, exchange) as FILE_STORE configures it; one per app and area."""
+    """The store of one area (media, evidence, exchange, reports) as FILE_STORE configures it; one per app and area."""
     if area not in AREAS:
         raise ValueError(f"unknown file store area {area!r}")
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]

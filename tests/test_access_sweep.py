@@ -130,8 +130,9 @@ ROUTES: dict[str, R | str] = {
     "orgs_admin.orgs": staff(), "orgs_admin.org": staff(), "orgs_admin.decide": staff(),
     "orgs_admin.disabled": staff(), "orgs_admin.new_org": staff(), "orgs_admin.admin_changes": staff(),
     "orgs_admin.ack": staff(), "orgs_admin.import_orgs": staff(), "orgs_admin.import_template": staff(),
-    "orgs_admin.import_report": R(unscoped="a report is a file named by its importer's id and a random token; no "
-                                           "report exists in the world, so every role gets 404"),
+    "orgs_admin.import_report": R(unscoped="a report is served only to the session that imported it (its key is kept "
+                                           "in the importer's session); no report exists in the world, so every "
+                                           "role gets 404"),
     # an employer's or agency's own pages
     "orgs.home": R(get=MEMBERS | {"authority"}),
     "orgs.applications": R(get=MEMBERS), "orgs.staff": R(get=MEMBERS), "orgs.staff_export": R(get=MEMBERS),

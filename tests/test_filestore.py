@@ -221,3 +221,44 @@ def test_an_exchange_export_is_kept_in_the_bucket_and_downloads_as_its_checksum_
             clerk.get(f"/admin/exchange/exports/{made.id}/sha256") as check:
         assert data.status_code == 200 and '"hours":"12.50"' in data.get_data(as_text=True)
         assert check.get_data(as_text=True) == f"{hashlib.sha256(data.data).hexdigest()}  {made.filename}\n"
+
+
+def test_a_refused_import_report_is_kept_in_the_bucket_and_any_host_serves_it_to_its_importer(
+        s3_app: Any, s3_make: Any, s3: Any, make_app: Any, tmp_path: Path) -> None:
+    """docs/deploy.md, several hosts behind one balancer: the report of an employer import's refused rows is written
+    to the shared store, not to the host's instance folder, so the link works on the next host too — for the clerk
+    who imported, and for nobody else."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from tests.conftest import make_uscc
+    clerk = s3_app.test_client()
+    web_login(clerk, s3_make.staff(region="wenzhou").username)
+    bad = make_uscc(2)[:-1] + ("0" if make_uscc(2)[-1] != "0" else "1")
+    text = "统一社会信用代码,单位名称,所在县（市、区）,所属行业,联系人,联系电话\n" \
+        f"{bad},乙公司,鹿城区,教育,李,0577-7654321\n"
+    resp = clerk.post("/admin/orgs/import", data={"file": (io.BytesIO(text.encode()), "units.csv")},
+                      content_type="multipart/form-data")
+    assert resp.status_code == 400
+    report = resp.get_data(as_text=True).split('href="/admin/orgs/import/report/')[1].split('"')[0]
+    prefix = s3_app.config["FILE_STORE"].removeprefix(f"s3://{BUCKET}/") + "/reports/"
+    assert [k.rsplit("/", 1)[1] for k in objects(s3, prefix)] == [report]
+    assert not [p for p in Path(s3_app.config["INSTANCE_DIR"]).rglob("*.xlsx")]
+    # the next request lands on another host: its own instance folder, the same bucket, key and database
+    other_host = make_app(**{k: s3_app.config[k] for k in ("FILE_STORE", "FILE_STORE_ENDPOINT", "FILE_STORE_REGION",
+                                                            "FILE_STORE_ACCESS_KEY", "FILE_STORE_SECRET_KEY",
+                                                            "SECRET_KEY")},
+                          INSTANCE_DIR=str(tmp_path / "host2"), MEDIA_DIR=str(tmp_path / "host2" / "media"))
+    name = s3_app.config["SESSION_COOKIE_NAME"]
+    cookie = clerk.get_cookie(name)
+    assert cookie is not None
+    there = other_host.test_client()
+    there.set_cookie(name, cookie.value)
+    got = there.get(f"/admin/orgs/import/report/{report}")
+    assert got.status_code == 200
+    rows = list(load_workbook(io.BytesIO(got.get_data())).worksheets[0].iter_rows(values_only=True))
+    assert [r[0] for r in rows[1:]] == [2] and "校验位" in rows[1][3]
+    another_clerk = other_host.test_client()
+    web_login(another_clerk, s3_make.staff(region="wenzhou").username)
+    assert another_clerk.get(f"/admin/orgs/import/report/{report}").status_code == 404

@@ -4,11 +4,10 @@
 from __future__ import annotations
 
 import io
-import secrets
-from pathlib import Path
+import re
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, request, send_file, session, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
@@ -21,6 +20,7 @@ from ..accounts.models import Person
 from ..db import get_session, transaction
 from ..errors import DomainError, InvalidFields, InvalidInput, NotFound
 from ..exports import Column, export_response, write_xlsx
+from ..filestore import file_store
 from ..regions import INDUSTRIES, REGIONS
 from ..security import bureau_required
 from ..validation import Form, query_int
@@ -186,8 +186,18 @@ REPORT_COLUMNS = [Column("行号", numeric=True), Column("统一社会信用代�
                   Column("未导入原因", width=60)]
 
 
-def _report_dir() -> Path:
-    return Path(current_app.config["INSTANCE_DIR"]) / "import-reports"
+# A refused import's report is kept in the file store ("reports": the local folder, or the bucket that every app
+# host shares, docs/deploy.md) and its key in the importer's session, so that the download link works whichever host
+# answers it and only for the clerk who imported the file.
+_REPORTS = "import_reports"
+_REPORT_KEY = re.compile(r"[0-9a-f]{64}")
+
+
+def _keep_report(data: bytes) -> str:
+    key = file_store("reports").put(data, ".xlsx")
+    token = key.removesuffix(".xlsx")
+    session[_REPORTS] = [token] + [t for t in session.get(_REPORTS, []) if t != token][:4]  # the last five
+    return token
 
 
 @bp.route("/orgs/import", methods=["GET", "POST"])
@@ -205,10 +215,9 @@ def import_orgs() -> Any:
                                                     ip=request.remote_addr)
         except EmployerImportRefused as exc:
             refused = exc.refused
-            report = secrets.token_hex(8)
-            _report_dir().mkdir(parents=True, exist_ok=True)
-            write_xlsx(_report_dir() / f"{current_user.id}-{report}.xlsx", REPORT_COLUMNS,
-                       [[r.line, r.uscc, r.name, r.reason] for r in refused], sheet="未导入的行")
+            out = io.BytesIO()
+            write_xlsx(out, REPORT_COLUMNS, [[r.line, r.uscc, r.name, r.reason] for r in refused], sheet="未导入的行")
+            report = _keep_report(out.getvalue())
         except DomainError as exc:
             form.file.errors = [exc.message]
         else:
@@ -221,12 +230,10 @@ def import_orgs() -> Any:
 @bp.get("/orgs/import/report/<report>.xlsx")
 def import_report(report: str) -> Any:
     """The refused rows of one's own last failed import."""
-    if not report.isalnum() or len(report) != 16:
+    if not _REPORT_KEY.fullmatch(report) or report not in session.get(_REPORTS, []):
         raise NotFound()
-    path = _report_dir() / f"{current_user.id}-{report}.xlsx"
-    if not path.exists():
-        raise NotFound()
-    return send_file(io.BytesIO(path.read_bytes()), as_attachment=True, download_name="未导入的行.xlsx",
+    data = b"".join(file_store("reports").open(f"{report}.xlsx").chunks())  # a few rows: read whole, file closed
+    return send_file(io.BytesIO(data), as_attachment=True, download_name="未导入的行.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
