@@ -73,8 +73,8 @@ def test_a_reviewer_records_forged_evidence_on_a_credited_claim_and_the_practiti
     dialog.wait_for(state="visible")
     assert "撤销已登记的学时" in dialog.inner_text()
     assert fits_the_screen(page)
-    page.click("#confirm-ok")
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the POST and its redirect back to this page (wait_for_load_state alone could
+        page.click("#confirm-ok")   # return before the navigation began, reading the old page on a loaded machine)
     found = page.inner_text("#finding")
     assert "查实提供虚假材料" in found and "撤销登记 8" in found and "举办单位复函.jpg" in found
     assert fits_the_screen(page)
