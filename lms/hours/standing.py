@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
 from rules import Compliance, Policy, Standing
@@ -79,9 +79,12 @@ def last_completed_year() -> int:
 
 def first_year(s: Session, person: Person) -> int:
     """The first study year the platform knows of the person: their registration's, or an earlier year of hours."""
-    earliest = s.scalar(select(func.min(HoursEntry.year)).where(HoursEntry.person_id == person.id))
+    return _first(person, s.scalar(select(func.min(HoursEntry.year)).where(HoursEntry.person_id == person.id)))
+
+
+def _first(person: Person, earliest_hours: int | None) -> int:
     joined = clock.study_year(person.created_at)
-    return min(joined, earliest) if earliest is not None else joined
+    return min(joined, earliest_hours) if earliest_hours is not None else joined
 
 
 def parse_title_years(values: Sequence[str], year: int) -> tuple[int, ...] | None:
@@ -107,31 +110,53 @@ def person_standing(s: Session, person: Person, year: int | None = None,
     """
     judged = last_completed_year() if year is None else year
     _, policy = summary_policy(person, judged)
+    chosen = tuple(title_years) if title_years is not None and policy.title_period == APPLICATION else None
+    sums = _sums(s, HoursEntry.person_id == person.id, _earliest(policy, judged, chosen), judged)
+    return _judge(policy, judged, first_year(s, person), chosen, sums.get(person.id, {}))
+
+
+def standings(s: Session, persons: Sequence[Person], ids: Select[tuple[int]], year: int) -> dict[int, PersonStanding]:
+    """person_standing(s, p, year) for each of persons, whose ids the subquery ids selects, in two queries (an
+    employer's staff list judges all its staff at once; lms/orgs/staff.py)."""
+    policies = {p.id: summary_policy(p, year)[1] for p in persons}
+    if not policies:
+        return {}
+    earliest = min(_earliest(policy, year, None) for policy in policies.values())
+    first = dict(s.execute(select(HoursEntry.person_id, func.min(HoursEntry.year))
+                           .where(HoursEntry.person_id.in_(ids)).group_by(HoursEntry.person_id)).tuples().all())
+    sums = _sums(s, HoursEntry.person_id.in_(ids), earliest, year)
+    return {p.id: _judge(policies[p.id], year, _first(p, first.get(p.id)), None, sums.get(p.id, {})) for p in persons}
+
+
+def _earliest(policy: Policy, judged: int, chosen: tuple[int, ...] | None) -> int:
+    """The first year the standing of judged looks at (not before the person's first year, which _judge applies)."""
     period = policy.title_period
-    choices = tuple(range(judged, judged - CHOOSABLE_YEARS, -1)) if period == APPLICATION else ()
-    chosen = tuple(title_years) if title_years is not None and period == APPLICATION else None
-    start = first_year(s, person)
+    window = period if isinstance(period, int) else 2  # two years: 桐 第十四条 looks at the year before
+    return min([judged - window + 1, *(chosen or ())])
+
+
+def _sums(s: Session, whose: ColumnElement[bool], earliest: int, judged: int) -> dict[int, dict[int, dict[str, Decimal]]]:
+    """Registered hours per person (of those whose selects), year and category, for the years earliest to judged."""
+    out: dict[int, dict[int, dict[str, Decimal]]] = {}
+    for person_id, y, category, hours in s.execute(
+            select(HoursEntry.person_id, HoursEntry.year, HoursEntry.category, func.sum(HoursEntry.hours))
+            .where(whose, HoursEntry.year.between(earliest, judged))
+            .group_by(HoursEntry.person_id, HoursEntry.year, HoursEntry.category)):
+        out.setdefault(person_id, {}).setdefault(y, {})[category] = Decimal(hours)
+    return out
+
+
+def _judge(policy: Policy, judged: int, start: int, chosen: tuple[int, ...] | None,
+           sums: dict[int, dict[str, Decimal]]) -> PersonStanding:
+    """The standing of judged from the person's first year (start) and hours per year and category (sums)."""
+    choices = tuple(range(judged, judged - CHOOSABLE_YEARS, -1)) if policy.title_period == APPLICATION else ()
     if judged < start:
         return PersonStanding(judged, policy, None, choices)
-    window = period if isinstance(period, int) else 2  # two years: 桐 第十四条 looks at the year before
-    earliest = min([judged - window + 1, *(chosen or ())])
-    years = range(max(start, earliest), judged + 1)
-    reports = _reports(s, person, policy, years)
-    return PersonStanding(judged, policy, policy.standing(reports, chosen), choices)
-
-
-def _reports(s: Session, person: Person, policy: Policy, years: Iterable[int]) -> list[Compliance]:
-    """Each year's registered hours against the policy's requirements, as the rules' reports."""
-    wanted = list(years)
-    sums: dict[int, dict[str, Decimal]] = {y: {c: Decimal(0) for c in CATEGORIES} for y in wanted}
-    for y, category, hours in s.execute(
-            select(HoursEntry.year, HoursEntry.category, func.sum(HoursEntry.hours))
-            .where(HoursEntry.person_id == person.id, HoursEntry.year.in_(wanted))
-            .group_by(HoursEntry.year, HoursEntry.category)):
-        sums[y][category] = Decimal(hours)
+    years = range(max(start, _earliest(policy, judged, chosen)), judged + 1)
     reports = []
-    for y in wanted:
-        results, complete = policy.judge_totals(sums[y])
-        reports.append(Compliance(policy.id, y, policy.unit, sums[y], sum(sums[y].values(), Decimal(0)), results,
+    for y in years:
+        got = {c: sums.get(y, {}).get(c, Decimal(0)) for c in CATEGORIES}
+        results, complete = policy.judge_totals(got)
+        reports.append(Compliance(policy.id, y, policy.unit, got, sum(got.values(), Decimal(0)), results,
                                   complete, ()))
-    return reports
+    return PersonStanding(judged, policy, policy.standing(reports, chosen), choices)

@@ -26,8 +26,13 @@ def summary_policy(person: Person, year: int) -> tuple[Region, Policy]:
 
 def year_summary(s: Session, person: Person, year: int) -> dict[str, Any]:
     """This year's registered hours per category against each requirement of the person's policy."""
+    return measure(person, year, totals(s, person.id, year)) | {"entries": entries(s, person.id, year)}
+
+
+def measure(person: Person, year: int, got: dict[str, Decimal]) -> dict[str, Any]:
+    """A year's hours per category (got) against each requirement of the person's policy: year_summary without its
+    list of entries, which lists of many persons measure from totals of their own (lms/orgs/staff.py)."""
     region, policy = summary_policy(person, year)
-    got = totals(s, person.id, year)
     total = sum(got.values(), Decimal("0"))
     bars = []
     for req in policy.requirements:
@@ -40,5 +45,4 @@ def year_summary(s: Session, person: Person, year: int) -> dict[str, Any]:
                      "percent": int(min(Decimal(100), credited * 100 / minimum)) if minimum else 100})
     return {"policy": policy, "region": region, "totals": {k: v.quantize(CENT) for k, v in got.items()},
             "total": total.quantize(CENT), "bars": bars,
-            "complete": all(b["short"] == 0 for b in bars), "entries": entries(s, person.id, year),
-            "unit": getattr(policy, "unit", "学时")}
+            "complete": all(b["short"] == 0 for b in bars), "unit": getattr(policy, "unit", "学时")}
