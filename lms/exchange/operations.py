@@ -23,13 +23,14 @@ from pathlib import Path
 from typing import IO, Any
 
 from flask import current_app
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import audit, clock
 from ..accounts.idcard import id_number_problem
 from ..accounts.models import Person
 from ..catalogue.models import CATEGORIES
+from ..db import chunked, inline_in
 from ..errors import InvalidInput, NotFound
 from ..filestore import file_store
 from ..hours.models import HoursEntry
@@ -157,9 +158,9 @@ def verify_records(s: Session, actor: Person, rows: list[tuple[int, dict[str, st
     problems: list[str] = []
     seen: dict[str, int] = {}
     good: list[tuple[int, dict[str, str], Decimal, int]] = []
-    numbers = {r.get("id_number", "").strip().upper() for _n, r in rows}
-    people = {p.id_number: p for p in s.scalars(select(Person).where(
-        Person.id_number.in_(sorted(numbers)), person_clause(scope)))}
+    numbers = sorted({n for _l, r in rows if not id_number_problem(n := r.get("id_number", "").strip().upper())})
+    people = {p.id_number: p for chunk in chunked(numbers) for p in s.scalars(select(Person).where(
+        inline_in(Person.id_number, chunk), person_clause(scope)))}
     this_year = clock.study_year()
     for line, r in rows:
         where = f"第 {line} 行"
@@ -201,11 +202,10 @@ def verify_records(s: Session, actor: Person, rows: list[tuple[int, dict[str, st
     # Records already here: the same content is skipped (the same file twice adds nothing), other content refused.
     refs = [r["record_id"].strip() for _l, r, _h, _p in good]
     here = {}
-    for start in range(0, len(refs), 1000):
+    for chunk in chunked(refs):  # the references are only looked up, never written into a statement's text
         for ref, pid, y, cat, h in s.execute(
                 select(HoursEntry.source_ref, HoursEntry.person_id, HoursEntry.year, HoursEntry.category,
-                       HoursEntry.hours).where(tuple_(HoursEntry.source_type, HoursEntry.source_ref).in_(
-                           [(SOURCE_TYPE, ref) for ref in refs[start:start + 1000]]))):
+                       HoursEntry.hours).where(HoursEntry.source_type == SOURCE_TYPE, HoursEntry.source_ref.in_(chunk))):
             here[ref] = (pid, y, cat, Decimal(h))
     own = system_id() + ":"
     new: list[dict[str, Any]] = []

@@ -27,6 +27,7 @@ from rules.model import RequirementResult
 from .. import audit, clock
 from ..accounts.models import Person
 from ..catalogue.models import CATEGORIES
+from ..db import chunked, inline_in
 from ..errors import Conflict, InvalidInput, NotFound
 from ..hours.models import HoursEntry
 from ..messages.operations import notify
@@ -152,7 +153,7 @@ def _tell_batch(s: Session, campaign: ReminderCampaign, people: list[tuple[int, 
     totals: dict[int, dict[str, Decimal]] = {pid: {} for pid in ids}
     for pid, category, hours in s.execute(
             select(HoursEntry.person_id, HoursEntry.category, func.sum(HoursEntry.hours))
-            .where(HoursEntry.person_id.in_(ids), HoursEntry.year == campaign.year)
+            .where(inline_in(HoursEntry.person_id, ids), HoursEntry.year == campaign.year)
             .group_by(HoursEntry.person_id, HoursEntry.category)):
         totals[pid][category] = Decimal(hours)
     short: dict[int, tuple[Policy, tuple[RequirementResult, ...]]] = {}
@@ -191,9 +192,10 @@ def _tell_employers(s: Session, campaign: ReminderCampaign) -> int:
     counts = dict(s.execute(told_staff).tuples().all())
     if not counts:
         return 0
-    admins = s.execute(select(Person.id, Person.org_id).join(Organisation, Organisation.id == Person.org_id)
-                       .where(Person.org_id.in_(list(counts)), Person.role.in_(MEMBER_KINDS),
-                              Person.active.is_(True), Organisation.kind.in_(MEMBER_KINDS))).all()
+    admins = [row for chunk in chunked(sorted(counts)) for row in s.execute(
+        select(Person.id, Person.org_id).join(Organisation, Organisation.id == Person.org_id)
+        .where(inline_in(Person.org_id, chunk), Person.role.in_(MEMBER_KINDS), Person.active.is_(True),
+               Organisation.kind.in_(MEMBER_KINDS))).tuples()]
     now = clock.now()
     table = ReminderDelivery.__table__
     told = 0

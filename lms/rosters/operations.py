@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, false, func, select, update
+from sqlalchemy import ColumnElement, and_, false, func, select, update
 from sqlalchemy.orm import Session
 
 from rules import NotCovered, load_policy
@@ -22,6 +22,7 @@ from .. import audit, clock
 from ..accounts.idcard import id_number_problem
 from ..accounts.models import Person
 from ..catalogue.models import CATEGORIES
+from ..db import chunked, inline_in
 from ..errors import Conflict, InvalidFields, InvalidInput, NotAllowed, NotFound
 from ..hours.models import HoursEntry
 from ..hours.operations import register_hours_many
@@ -223,14 +224,9 @@ class CheckedRow:
 def _persons(s: Session, id_numbers: list[str]) -> dict[str, tuple[int, str]]:
     """Registered practitioners by ID number: (id, name)."""
     out: dict[str, tuple[int, str]] = {}
-    for start in range(0, len(id_numbers), 1000):
-        chunk = id_numbers[start:start + 1000]
-        # The numbers are written into the statement (SQLAlchemy quotes them), not bound one by one: psycopg prepares
-        # a statement run five times, and PostgreSQL's generic plan for IN ($1 … $1000) compared every practitioner
-        # with each number (2.4 s a chunk at 17,000 persons, make bench-roster); inline, the index answers in 6 ms.
-        wanted = bindparam("id_numbers", chunk, expanding=True, literal_execute=True)
+    for chunk in chunked(id_numbers):
         for pid, idn, name in s.execute(select(Person.id, Person.id_number, Person.name).where(
-                Person.role == "practitioner", Person.id_number.in_(wanted))):
+                Person.role == "practitioner", inline_in(Person.id_number, chunk))):
             out[idn] = (pid, name)
     return out
 

@@ -297,3 +297,34 @@ def test_the_page_lists_only_exports_of_the_clerks_territory(world: dict[str, An
     with county.get("/admin/exchange/exports/1/file") as resp:
         assert resp.status_code == 404  # the city's
     assert clock.study_year() == 2026
+
+
+def test_a_file_of_more_persons_than_one_lookup_takes_imports_them_all_and_twice_adds_nothing(
+        app: Any, make: Any, db: Any) -> None:
+    """The file's persons and records are looked up IN_CHUNK at a time (PostgreSQL binds at most 65,535
+    parameters a statement, and a province's transfer file can hold more persons than that): the lookups on
+    each side of a chunk's edge find their persons and records."""
+    from sqlalchemy import insert
+
+    from lms.accounts.models import Person
+    from lms.db import IN_CHUNK
+    n = IN_CHUNK + 1
+    numbers = [make_id_number(i, born=f"1985{1 + i // 1000:02d}12") for i in range(n)]  # 1,000 a birthday
+    now = clock.now()
+    db.execute(insert(Person), [
+        {"role": "practitioner", "name": f"人员{i}", "id_number": numbers[i], "mobile": f"1{i:010d}",
+         "region": "wenzhou-lucheng", "industry": "教育", "password_hash": "x", "active": True,
+         "session_version": 1, "created_at": now} for i in range(n)])
+    db.commit()
+    city = make.staff("bureau", "city")
+    data, check = rows_file([good_row(i, f"人员{i}", hours="2", id_number=numbers[i], record_id=f"C:{i}")
+                             for i in range(n)])
+    resp = import_(app, city, "x.jsonl", data, check)
+    assert resp.status_code == 302, resp.get_data(as_text=True)[-2000:]
+    db.rollback()
+    assert db.scalar(select(func.count()).select_from(HoursEntry)) == n
+    assert db.scalar(select(func.sum(HoursEntry.hours))) == 2 * n
+    again = import_(app, city, "x.jsonl", data, check)
+    assert again.status_code == 302
+    db.rollback()
+    assert db.scalar(select(func.count()).select_from(HoursEntry)) == n
