@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..audit import _attach
@@ -21,9 +21,11 @@ class HoursEntry(Base):
         UniqueConstraint("source_type", "source_ref", name="uq_hours_entry_source"),
         CheckConstraint("category IN ('general_public','industry_public','professional')", name="category"),
         CheckConstraint("hours <> 0", name="hours_nonzero"),
+        # a person's year: their hours page, an employer's staff list, a reminder campaign's batch (migration 0029)
+        Index("ix_hours_entry_person_year", "person_id", "year"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
     year: Mapped[int] = mapped_column(index=True)
     category: Mapped[str] = mapped_column(String(20))
     hours: Mapped[Decimal] = mapped_column(Numeric(6, 2))
