@@ -14,8 +14,8 @@ from lms.accounts.models import LoginSession
 from lms.audit import AuditEntry
 from lms.lane import Lane
 from tests.conftest import PASSWORD, login
-from tests.exams.conftest import ExamWorld, world  # noqa: F401  (the exam world)
-from tests.exams.test_booking_lane import BOOK, rush  # noqa: F401  (the booking page through the front)
+from tests.exams.conftest import BOOK, ExamWorld, world  # noqa: F401  (the exam world)
+from tests.exams.test_booking_lane import rush  # noqa: F401  (the booking page through the front)
 from tests.test_heartbeat_lane import BEAT, LaneCase, _credited_ms, lane  # noqa: F401  (the lane fixture)
 
 UA_PHONE = ("Mozilla/5.0 (Linux; Android 13; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 "

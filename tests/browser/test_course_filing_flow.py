@@ -13,6 +13,7 @@ from tests.browser.conftest import shoot
 from tests.browser.test_clerk_pages import PHONE, fits_the_screen
 from tests.browser.test_exam_flow import log_in
 from tests.browser.test_org_flow import log_out
+from tests.browser.walk import decide, open_from
 from tests.conftest import PASSWORD, make_id_number
 
 pytestmark = pytest.mark.browser
@@ -72,23 +73,15 @@ def test_an_authoritys_course_filed_by_the_county_and_the_city_appears_in_the_ca
 
     for clerk, left in (("xianju", "本级已审核备案，还需其他层级"), ("shiju", "已审核备案，认定学时和科目类别已核定")):
         log_in(page, base, clerk)
-        page.goto(base + "/admin/course-filing")
-        assert fits_the_screen(page)
-        page.click(f"#awaiting >> text={TITLE}")
-        page.wait_for_load_state()
+        open_from(page, base, "/admin/course-filing", f"#awaiting >> text={TITLE}")
         assert "桐人社发〔2018〕26号 第九条" in page.inner_text("#filing")
-        assert fits_the_screen(page)
-        page.click("#filing >> text=审核通过，予以备案")
-        page.wait_for_load_state()
-        assert left in page.inner_text("main")
+        decide(page, "#filing >> text=审核通过，予以备案", "main", left)
         page.goto(base + "/admin/course-filing")
         assert TITLE not in page.inner_text("#awaiting")
         log_out(page)
 
     log_in(page, base, "tljy")
-    page.goto(base + "/admin/courses")
-    page.click(f"text={TITLE}")
-    page.wait_for_load_state()
+    open_from(page, base, "/admin/courses", f"text={TITLE}")
     assert "已备案" in page.inner_text("#filing-state")
     assert "12.0（已核定）" in page.inner_text("#filing")
     page.click("#edit-link")
@@ -98,9 +91,7 @@ def test_an_authoritys_course_filed_by_the_county_and_the_city_appears_in_the_ca
     shoot(page, "course-filing-fixed")
     page.go_back()
     page.wait_for_load_state()
-    page.click("main form button:text-is('发布')")
-    page.wait_for_load_state()
-    assert "已发布" in page.inner_text("main")
+    decide(page, "main form button:text-is('发布')", "main", "已发布")
     log_out(page)
 
     log_in(page, base, "13900000001")

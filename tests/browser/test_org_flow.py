@@ -11,6 +11,7 @@ import pytest
 from tests.browser.conftest import shoot
 from tests.browser.test_clerk_pages import PHONE, fits_the_screen
 from tests.browser.test_exam_flow import log_in
+from tests.browser.walk import decide, file_programme, open_from
 from tests.conftest import PASSWORD, make_id_number, make_uscc
 
 pytestmark = pytest.mark.browser
@@ -71,13 +72,8 @@ def test_employers_register_are_approved_and_a_practitioner_moves_between_them(l
     page.goto(base + "/admin/orgs?status=pending")
     assert "温州甲建设有限公司" in page.inner_text("#orgs")
     for name in ("温州甲建设有限公司", "温州乙设计有限公司"):
-        page.goto(base + "/admin/orgs?status=pending")
-        page.click(f"#orgs >> text={name}")
-        page.wait_for_load_state()
-        assert fits_the_screen(page)
-        page.click("#decide >> text=审核通过")
-        page.wait_for_load_state()
-        assert "已通过" in page.inner_text("#org-status")
+        open_from(page, base, "/admin/orgs?status=pending", f"#orgs >> text={name}")
+        decide(page, "#decide >> text=审核通过", "#org-status", "已通过")
     shoot(page, "org-approved-390")
     log_out(page)
 
@@ -93,8 +89,7 @@ def test_employers_register_are_approved_and_a_practitioner_moves_between_them(l
     assert "1" == page.inner_text("#count-applications")
     page.goto(base + "/org/applications")
     assert "陈工" in page.inner_text("#applications")
-    page.click("#applications >> text=确认")
-    page.wait_for_load_state()
+    decide(page, "#applications >> text=确认", "main", "已确认，该人员已加入本单位")
     page.goto(base + "/org/staff")
     assert "陈工" in page.inner_text("#staff")
     assert fits_the_screen(page)
@@ -113,8 +108,7 @@ def test_employers_register_are_approved_and_a_practitioner_moves_between_them(l
     log_in(page, base, "yiadmin")
     page.goto(base + "/org/applications")
     assert "现单位：温州甲建设有限公司" in page.inner_text("#applications")
-    page.click("#applications >> text=确认")
-    page.wait_for_load_state()
+    decide(page, "#applications >> text=确认", "main", "已确认，该人员已加入本单位")
     page.goto(base + "/org/staff")
     assert "陈工" in page.inner_text("#staff")
     log_out(page)
@@ -160,14 +154,9 @@ def test_an_organiser_registers_waits_for_its_county_bureau_then_files_a_program
     log_out(page)
 
     log_in(page, base, "lucheng")
-    page.goto(base + "/admin/orgs?status=pending")
-    page.click(f"#orgs >> text={name}")
-    page.wait_for_load_state()
+    open_from(page, base, "/admin/orgs?status=pending", f"#orgs >> text={name}")
     assert "施教机构" in page.inner_text("#org-facts")
-    assert fits_the_screen(page)
-    page.click("#decide >> text=审核通过")
-    page.wait_for_load_state()
-    assert "已通过" in page.inner_text("#org-status")
+    decide(page, "#decide >> text=审核通过", "#org-status", "已通过")
     log_out(page)
 
     log_in(page, base, "peixunadmin")
@@ -175,16 +164,4 @@ def test_an_organiser_registers_waits_for_its_county_bureau_then_files_a_program
     assert page.locator("#org-standing").count() == 0
     page.click("main >> text=报备培训项目")
     page.wait_for_load_state()
-    page.fill("#title", "建筑工程新技术高级研修班")
-    page.select_option("#category", "professional")
-    page.fill("#starts_on", "2027-03-01")
-    page.fill("#ends_on", "2027-03-03")
-    page.fill("#hours_per_day", "6")
-    page.fill("#venue", "温州市鹿城区学院中路 1 号")
-    page.fill("#fee", "600")
-    page.fill("#capacity", "80")
-    page.fill("#approval_document", "温人社专技〔2027〕3号")
-    assert fits_the_screen(page)
-    page.click("main form button")
-    page.wait_for_load_state()
-    assert "待审批" in page.inner_text("#programme-status")
+    file_programme(page, "2027-03-01", "2027-03-03", "温人社专技〔2027〕3号")

@@ -13,6 +13,7 @@ from tests.browser.conftest import shoot
 from tests.browser.test_clerk_pages import PHONE, fits_the_screen
 from tests.browser.test_exam_flow import log_in
 from tests.browser.test_org_flow import log_out
+from tests.browser.walk import PROGRAMME, decide, file_programme, open_from
 from tests.conftest import PASSWORD, make_id_number
 
 pytestmark = pytest.mark.browser
@@ -43,29 +44,13 @@ def test_an_organiser_files_a_programme_and_its_roster_is_registered_once_confir
     log_in(page, base, "xueyuan")
     assert page.url.endswith("/programmes/manage")
     page.goto(base + "/programmes/new")
-    page.fill("#title", "建筑工程新技术高级研修班")
-    page.select_option("#category", "professional")
-    page.fill("#starts_on", f"{today - timedelta(days=5):%Y-%m-%d}")
-    page.fill("#ends_on", f"{today - timedelta(days=3):%Y-%m-%d}")
-    page.fill("#hours_per_day", "6")
-    page.fill("#venue", "温州市鹿城区学院中路 1 号")
-    page.fill("#fee", "600")
-    page.fill("#capacity", "80")
-    page.fill("#approval_document", "温人社专技〔2026〕3号")
-    assert fits_the_screen(page)
-    page.click("main form button")
-    page.wait_for_load_state()
-    assert "待审批" in page.inner_text("#programme-status")
+    file_programme(page, f"{today - timedelta(days=5):%Y-%m-%d}", f"{today - timedelta(days=3):%Y-%m-%d}",
+                   "温人社专技〔2026〕3号")
     log_out(page)
 
     log_in(page, base, "shiju")
-    page.goto(base + "/programmes/manage")
-    page.click("#programmes >> text=建筑工程新技术高级研修班")
-    page.wait_for_load_state()
-    assert fits_the_screen(page)
-    page.click("#decide >> text=批准")
-    page.wait_for_load_state()
-    assert "已批准" in page.inner_text("#programme-status")
+    open_from(page, base, "/programmes/manage", f"#programmes >> text={PROGRAMME}")
+    decide(page, "#decide >> text=批准", "#programme-status", "已批准")
     log_out(page)
 
     page.goto(base + "/programmes")
@@ -73,9 +58,7 @@ def test_an_organiser_files_a_programme_and_its_roster_is_registered_once_confir
     assert fits_the_screen(page)
 
     log_in(page, base, "xueyuan")
-    page.goto(base + "/programmes/manage")
-    page.click("#programmes >> text=建筑工程新技术高级研修班")
-    page.wait_for_load_state()
+    open_from(page, base, "/programmes/manage", f"#programmes >> text={PROGRAMME}")
     roster = (f"姓名,身份证号码,参加天数,学时\n陈工,{chen_id_number},3,\n李未注册,{make_id_number(2)},2,\n"
               f"王错号,{make_id_number(3)[:17]}{'1' if make_id_number(3)[17] != '1' else '2'},1,\n")
     page.set_input_files("#file", files=[{"name": "名单.csv", "mimeType": "text/csv",
@@ -90,18 +73,14 @@ def test_an_organiser_files_a_programme_and_its_roster_is_registered_once_confir
     log_out(page)
 
     log_in(page, base, "shiju")
-    page.goto(base + "/programmes/manage")
-    page.click("#programmes >> text=待主管部门确认")
-    page.wait_for_load_state()
-    page.click("main >> text=确认名单并登记学时")
-    page.wait_for_load_state()
-    assert "已确认" in page.inner_text("#roster-status")
+    open_from(page, base, "/programmes/manage", "#programmes >> text=待主管部门确认")
+    decide(page, "main >> text=确认名单并登记学时", "#roster-status", "已确认")
     log_out(page)
 
     log_in(page, base, "13900000001")
     page.goto(base + "/hours")
     text = page.inner_text("main")
-    assert "建筑工程新技术高级研修班" in text and "18" in text
+    assert PROGRAMME in text and "18" in text
     assert "温人社发〔2020〕125号 第十三、十四条" in text and "温州市人力资源和社会保障局" in text
     assert fits_the_screen(page)
     shoot(page, "roster-hours-390")

@@ -19,8 +19,7 @@ from lms.hours.models import HoursEntry
 from lms.regions import policy_region
 from tests.conftest import START, login
 from tests.courses.test_completion_rules import study_to_the_end
-from tests.exams.conftest import ExamWorld, sit_and_pass
-from tests.exams.test_booking_lane import BOOK, Candidate
+from tests.exams.conftest import BOOK, Candidate, ExamWorld, sit_and_pass
 
 
 def _world(make: Any, db: Any, course: Any, region: str) -> ExamWorld:

@@ -24,8 +24,7 @@ from lms.errors import Conflict, NotFound
 from lms.filestore import file_store
 from lms.hours.models import HoursEntry
 from tests.conftest import START, login
-from tests.exams.conftest import SETTINGS, ExamWorld, correct_answers
-from tests.exams.test_booking_lane import BOOK, Candidate
+from tests.exams.conftest import BOOK, SETTINGS, Candidate, ExamWorld, correct_answers
 from tests.test_heartbeat_lane import Player
 
 

@@ -1,11 +1,13 @@
 """Arrangements for the exam tests: a plan with one session open now, a proctor, a question bank, candidates."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from flask import request
 
 from exams.demo import DEMO_QUESTIONS
 from exams.imports import add_questions
@@ -13,9 +15,35 @@ from exams.models import ExamPaper, ExamPlan, ExamSession
 from exams.operations import ExamSettings, SessionSpec, add_sessions, assign_proctor, check_in, create_plan
 from lms import clock
 from lms.catalogue.models import Enrolment
-from tests.conftest import START, Factory
+from tests.conftest import PASSWORD, START, Factory
 
 SETTINGS = ExamSettings(max_attempts=3, offer_minutes=60, checkin_early_minutes=60)
+BOOK = "/api/v1/exams/bookings"
+
+
+class Candidate:
+    """One practitioner's booking page: a CSRF-protected session through the front."""
+
+    def __init__(self, client: Any, person: Any) -> None:
+        self.client = client
+        token = client.get("/api/v1/auth/csrf").json["csrf_token"]
+        r = client.post("/api/v1/auth/login", json={"login": person.id_number, "password": PASSWORD},
+                        headers={"X-CSRFToken": token})
+        assert r.status_code == 200, r.json
+        self.token = r.json["csrf_token"]
+
+    def book(self, session_id: Any, token: str | None = None) -> Any:
+        return self.client.post(BOOK, json={"session_id": session_id},
+                                headers={"X-CSRFToken": self.token if token is None else token})
+
+
+@pytest.fixture
+def front(make_app: Any, through_front: Any) -> tuple[list[str], Callable[[Any], Candidate]]:
+    """(the booking requests Flask saw, a booking page for a person through the front with CSRF on)."""
+    app = make_app(WTF_CSRF_ENABLED=True)
+    seen: list[str] = []
+    app.teardown_request(lambda _exc: seen.append(request.path) if request.path == BOOK else None)
+    return seen, lambda person: Candidate(through_front(app), person)
 
 
 @dataclass

@@ -12,7 +12,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from flask import request
 from sqlalchemy import select
 
 from exams.demo import DEMO_QUESTIONS
@@ -23,8 +22,7 @@ from lms import clock
 from lms.audit import AuditEntry
 from lms.errors import Conflict, InvalidInput, NotAllowed
 from tests.conftest import START, login
-from tests.exams.conftest import ExamWorld
-from tests.exams.test_booking_lane import BOOK, Candidate
+from tests.exams.conftest import BOOK, ExamWorld
 
 QUESTIONS_CSV = ("题型,题干,选项A,选项B,选项C,选项D,答案\n"
                  "单选,教师每年应参加的行业公需科目由谁组织考试？,人社局,行业主管部门,学校,个人,B\n"
@@ -162,15 +160,6 @@ def test_an_authority_is_refused_another_authoritys_plan_the_bureaus_plan_and_co
         with pytest.raises(InvalidInput, match="不能另选地区"):
             create_plan(db, clerk, year=2027, category="industry_public", title="鹿城", region_code="wenzhou-lucheng")
         db.rollback()
-
-
-@pytest.fixture
-def front(make_app: Any, through_front: Any) -> Any:
-    """(the booking requests Flask saw, a booking page for a person through the front with CSRF on)."""
-    app = make_app(WTF_CSRF_ENABLED=True)
-    seen: list[str] = []
-    app.teardown_request(lambda _exc: seen.append(request.path) if request.path == BOOK else None)
-    return seen, lambda person: Candidate(through_front(app), person)
 
 
 def _complete(db: Any, enrolment: Any) -> Any:

@@ -15,26 +15,8 @@ from flask import request
 from sqlalchemy import func, select
 
 from exams.models import Booking, ExamSession
-from tests.conftest import PASSWORD, login_id
-from tests.exams.conftest import ExamWorld, run_threads
-
-BOOK = "/api/v1/exams/bookings"
-
-
-class Candidate:
-    """One practitioner's booking page: a CSRF-protected session through the front."""
-
-    def __init__(self, client: Any, person: Any) -> None:
-        self.client = client
-        token = client.get("/api/v1/auth/csrf").json["csrf_token"]
-        r = client.post("/api/v1/auth/login", json={"login": person.id_number, "password": PASSWORD},
-                        headers={"X-CSRFToken": token})
-        assert r.status_code == 200, r.json
-        self.token = r.json["csrf_token"]
-
-    def book(self, session_id: Any, token: str | None = None) -> Any:
-        return self.client.post(BOOK, json={"session_id": session_id},
-                                headers={"X-CSRFToken": self.token if token is None else token})
+from tests.conftest import login_id
+from tests.exams.conftest import BOOK, Candidate, ExamWorld, run_threads
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from flask import request
 from sqlalchemy import select, text
 
 from exams.demo import DEMO_QUESTIONS
@@ -27,8 +26,7 @@ from lms.errors import NotEligible
 from lms.hours.models import HoursEntry
 from lms.regions import REGIONS, serves
 from tests.conftest import START, login
-from tests.exams.conftest import SETTINGS, ExamWorld, sit_and_pass
-from tests.exams.test_booking_lane import BOOK, Candidate
+from tests.exams.conftest import BOOK, SETTINGS, ExamWorld, sit_and_pass
 
 
 def _world(make: Any, db: Any, region: str, course: Any, category: str = "general_public",
@@ -44,15 +42,6 @@ def _world(make: Any, db: Any, region: str, course: Any, category: str = "genera
     world = ExamWorld(make.app, db, make, clerk, proctor, course, plan, None)  # type: ignore[arg-type]
     world.session = world.add_session()
     return world
-
-
-@pytest.fixture
-def front(make_app: Any, through_front: Any) -> Any:
-    """(the booking requests Flask saw, a booking page for a person through the front with CSRF on)."""
-    app = make_app(WTF_CSRF_ENABLED=True)
-    seen: list[str] = []
-    app.teardown_request(lambda _exc: seen.append(request.path) if request.path == BOOK else None)
-    return seen, lambda person: Candidate(through_front(app), person)
 
 
 def test_python_and_the_lanes_sql_agree_which_plans_serve_which_regions_for_every_pair(db: Any) -> None:

@@ -24,7 +24,7 @@ from exams.schedule import SessionCancelled, SessionStarted, cancel_session, upd
 from lms.audit import AuditEntry
 from lms.errors import InvalidInput
 from tests.conftest import START, login, login_id
-from tests.exams.test_booking_lane import BOOK, Candidate
+from tests.exams.conftest import BOOK, Candidate
 from tests.exams.test_imports_access import SESSION_HEADER, upload
 
 from .conftest import SETTINGS, ExamWorld
