@@ -1,6 +1,8 @@
-"""Demo exam data: a plan with sessions (one open now) and a question bank on the regulations themselves."""
+"""Demo exam data: the HR bureau's plan with sessions (one open now) and a question bank on the regulations
+themselves; the education authority's plan of its industry public subject, examining its own course."""
 from __future__ import annotations
 
+import io
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -9,8 +11,9 @@ from sqlalchemy.orm import Session
 from lms import clock
 from lms.accounts.models import Person
 from lms.catalogue.models import Course, CourseOffering
+from lms.orgs.models import Organisation
 
-from .imports import QuestionSpec, add_questions
+from .imports import QuestionSpec, add_questions, import_questions
 from .models import ExamPlan, ExamSession
 from .operations import SessionSpec, add_sessions, assign_proctor, create_plan
 
@@ -163,3 +166,45 @@ def load_exam_demo(s: Session, bureau: Person, proctor: Person, year: int) -> li
             lines.append(f"题库《{course.title}》导入 {added} 题")
     s.flush()
     return lines
+
+
+# The authority's bank as its clerk would upload it (题库管理): questions on the industry public subject itself.
+AUTHORITY_BANK_CSV = """题型,题干,选项A,选项B,选项C,选项D,答案,解析
+单选,按温州市规定，行业公需科目学习课程（课件）由谁确定？,用人单位,市级行业主管部门协同市人力社保局,专业技术人员本人,培训机构,B,温人社发〔2020〕125号 第十一条
+单选,在温州，行业公需科目考试合格后，由谁统一登记学时？,用人单位,县级人力社保局,市级行业主管部门,培训机构,C,温人社发〔2020〕125号 第十一条
+单选,按浙江省规定，哪个部门具体负责推进本地区行业公需科目继续教育？,各级行业主管部门,用人单位,培训机构,行业协会,A,浙人社发〔2016〕63号 第七条
+多选,按浙江省规定，行业公需科目的学习内容主要包括哪些？,行业的职业道德,行业的法律法规,行业的发展规划,本专业的新理论、新技术,ABC,浙人社发〔2016〕63号 第十条
+判断,在温州，行业公需科目学时须通过相应专项知识考试（考核）后方可予以登记。,,,,,正确,温人社发〔2020〕125号 第六条
+判断,按浙江省规定，专业技术人员每年行业公需和一般公需科目合计不少于 18 学时。,,,,,正确,浙人社发〔2016〕63号 第八条
+"""
+AUTHORITY_VENUE = ("温州市教育考试院", "温州市鹿城区学院中路 1 号", "第一考场")
+
+
+def _authority_session_spec() -> SessionSpec:
+    """A morning session a week from today (booking open now), or on the year's last day if that comes first: a
+    plan's sessions are in its study year (温人社发〔2020〕125号 第十条)."""
+    today = clock.china_now()
+    day = min(today + timedelta(days=7), today.replace(month=12, day=31))
+    venue, address, room = AUTHORITY_VENUE
+    return SessionSpec(venue, address, room, _at(day, 9), _at(day, 10, 30), 30, clock.now() - timedelta(days=1),
+                       _at(day, 8), _at(day - timedelta(days=1), 17))
+
+
+def load_authority_exam_demo(s: Session, clerk: Person, course: Course, year: int) -> list[str]:
+    """Create once the year's exam plan of the clerk's authority for its industry public subject, with a session, and
+    import its course's bank, all through the operations its pages call: the plan examines only the authority's own
+    industry public courses, so the bank is that of its own course (温人社发〔2020〕125号 第十一条; import_questions
+    refuses any other)."""
+    plan = s.scalar(select(ExamPlan).where(ExamPlan.year == year, ExamPlan.category == "industry_public",
+                                           ExamPlan.owner_org_id == clerk.org_id))
+    if plan is None:
+        owner = s.get(Organisation, clerk.org_id)
+        industry = owner.industry if owner is not None and owner.industry else ""
+        plan = create_plan(s, clerk, year=year, category="industry_public", title=f"{year} 年度{industry}行业公需科目考试",
+                           pass_mark=60, duration_minutes=30, question_count=6, ip="demo")
+        add_sessions(s, clerk, plan, [_authority_session_spec()], ip="demo")
+    import_questions(s, clerk, course, "题库.csv", io.BytesIO(AUTHORITY_BANK_CSV.encode()), ip="demo")
+    s.flush()
+    first = min(s.scalars(select(ExamSession.starts_at).where(ExamSession.plan_id == plan.id)))
+    return [f"  行业公需考试    {clerk.username} 的《{plan.title}》：场次 {clock.china(first):%m月%d日 %H:%M}，"
+            f"只考核本部门的行业公需课《{course.title}》（温人社发〔2020〕125号 第十一条）"]

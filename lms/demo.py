@@ -117,6 +117,21 @@ def _authority_course(s: Session, app: Flask, year: int) -> list[str]:
     return [f"  课程审核备案    jiaoyu 已提交行业公需课《{title}》，待 admin 审核备案（课件管理 → 课程审核备案）"]
 
 
+def _authority_exam(s: Session, year: int) -> list[str]:
+    """The education bureau's exam plan of its industry public subject, examining its own course (温人社发〔2020〕125号
+    第十一条), where the exams package is installed."""
+    try:
+        from exams.demo import load_authority_exam_demo
+    except ImportError:
+        return []
+    author = s.scalar(select(Person).where(Person.username == "jiaoyu"))
+    assert author is not None
+    course = s.scalar(select(Course).where(Course.owner_org_id == author.org_id, Course.category == "industry_public")
+                      .order_by(Course.id))
+    assert course is not None  # _authority_course made it
+    return load_authority_exam_demo(s, author, course, year)
+
+
 def load_demo(app: Flask) -> list[str]:
     """Create the demo data once (renewing what must be current: an exam session open today); always return the
     lines describing it, the demo password beside the accounts."""
@@ -154,6 +169,8 @@ def load_demo(app: Flask) -> list[str]:
             org_lines += load_claims_demo(s)
         with transaction(s):
             org_lines += _authority_course(s, app, year)
+        with transaction(s):
+            org_lines += _authority_exam(s, year)
     lines += [
         f"演示账号（密码均为 {DEMO_PASSWORD}）：",
         "  市人社局        用户名 admin（温州市人力资源和社会保障局）",

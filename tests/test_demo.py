@@ -2,12 +2,13 @@
 and a run that finds everything in place writes nothing (the audit log is append-only: no noise in it)."""
 from __future__ import annotations
 
-from datetime import timedelta
+import re
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 
-from exams.models import Booking, ExamSession, Question
+from exams.models import Booking, ExamPlan, ExamSession, Question
 from lms import clock
 from lms.accounts.models import Person
 from lms.audit import AuditEntry
@@ -17,7 +18,7 @@ from lms.demo import DEMO_PASSWORD, load_demo
 def counts(db: Any) -> dict[str, int]:
     db.rollback()
     return {m.__name__: int(db.scalar(select(func.count()).select_from(m)))
-            for m in (AuditEntry, ExamSession, Question, Person, Booking)}
+            for m in (AuditEntry, ExamPlan, ExamSession, Question, Person, Booking)}
 
 
 def open_now(db: Any) -> list[ExamSession]:
@@ -115,3 +116,42 @@ def test_the_demo_gives_the_authorities_a_queue_of_claims_in_every_state(app: An
     before = counts(db)
     assert any("学时认证" in line for line in load_demo(app))
     assert counts(db) == before
+
+
+def test_the_education_authority_finds_its_industry_exam_plan_with_a_session_examining_its_own_course(
+        app: Any, db: Any) -> None:
+    """温人社发〔2020〕125号 第十一条: 教育局 runs the exam of its industry public subject; the demo gives it the year's plan
+    with a session open for booking in the year, and the bank of its own industry public course, nobody else's."""
+    from lms.catalogue.models import Course
+    load_demo(app)
+    jiaoyu = db.scalars(select(Person).where(Person.username == "jiaoyu")).one()
+    year = clock.study_year()
+    plan = db.scalars(select(ExamPlan).where(ExamPlan.owner_org_id == jiaoyu.org_id)).one()
+    assert (plan.year, plan.category, plan.region_code) == (year, "industry_public", "wenzhou")
+    (session,) = plan.sessions
+    now = clock.now()
+    assert session.booking_opens_at <= now < session.booking_closes_at and now < session.starts_at
+    assert clock.china(session.starts_at).year == year
+    banks = set(db.execute(select(Course.id, Course.owner_org_id, Course.category).join(
+        Question, Question.course_id == Course.id).where(Course.category == "industry_public")).all())
+    assert len(banks) == 1 and {(owner, category) for _id, owner, category in banks} == {
+        (jiaoyu.org_id, "industry_public")}
+
+    client = app.test_client()
+    assert client.post("/login", data={"login": "jiaoyu", "password": DEMO_PASSWORD}).status_code == 302
+    plans = client.get("/exams/admin/plans").get_data(as_text=True)
+    assert "还没有考试计划" not in plans and plan.title in plans and "温州市教育局" in plans
+    assert "第一考场" in client.get(f"/exams/admin/plans/{plan.id}").get_data(as_text=True)
+    bank = client.get("/exams/admin/questions").get_data(as_text=True)
+    assert re.search(r"教育行业师德师风建设</td><td>行业公需科目</td><td><a [^>]*>6 题</a>", bank)
+
+
+def test_the_authoritys_demo_session_stays_in_its_study_year_in_the_years_last_week(app: Any, db: Any,
+                                                                                    frozen_clock: Any) -> None:
+    """A week ahead would be next year on 28 December: the session is on the 31st instead (温 第十条: in the year)."""
+    frozen_clock.current = datetime(2026, 12, 28, 2, 0)  # 10:00 Beijing time
+    load_demo(app)
+    jiaoyu = db.scalars(select(Person).where(Person.username == "jiaoyu")).one()
+    (session,) = db.scalars(select(ExamPlan).where(ExamPlan.owner_org_id == jiaoyu.org_id)).one().sessions
+    assert clock.china(session.starts_at) == datetime(2026, 12, 31, 9, 0)
+    assert session.booking_opens_at <= clock.now() < session.booking_closes_at
