@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
-.PHONY: run test install mutate system-deps pdf-font lint bench-heartbeat bench-booking bench-uploads bench-faults bench-rules bench-roster demo migrate clean vendor-pdfjs vendor-jsqr vendor-echarts bench-scale
+.PHONY: run test install mutate system-deps pdf-font lint bench-heartbeat bench-booking bench-uploads bench-faults bench-rules bench-roster demo migrate clean vendor-pdfjs vendor-jsqr vendor-echarts bench-scale bench-reminders
 
 $(BIN)/activate: pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -85,6 +85,9 @@ mutate: install
 # A city of half a million practitioners on PostgreSQL (issue 14): SCALE=0.1 for a tenth.
 bench-scale: install
 	$(BIN)/python bench/bench_scale.py
+
+bench-reminders: install
+	$(BIN)/python bench/bench_reminders.py
 
 bench-heartbeat: install
 	$(BIN)/python bench/bench_heartbeat.py

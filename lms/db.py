@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import psycopg
 from flask import current_app, g
 from sqlalchemy import ColumnElement, MetaData, bindparam, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.exc import TimeoutError as SATimeoutError
@@ -229,6 +230,12 @@ def one_statement(s: Session, sql: str, params: dict[str, Any], generic_plan: bo
     finally:
         if autocommit:
             s.rollback()
+
+
+def dialect_insert(s: Session) -> Any:
+    """The insert construct of the session's database (PostgreSQL's or SQLite's), which has on_conflict_do_nothing
+    and on_conflict_do_update: the database decides a race, not a check before the insert."""
+    return postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 IN_CHUNK = 1000  # values per lookup of a long list (PostgreSQL binds at most 65,535 parameters a statement)

@@ -5,12 +5,12 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from .. import audit, clock
 from ..accounts.models import Person
 from ..catalogue.models import CATEGORIES
+from ..db import dialect_insert
 from ..errors import InvalidInput
 from .models import HoursEntry
 
@@ -28,7 +28,7 @@ def register_hours(s: Session, *, person_id: int, year: int, category: str, hour
         raise InvalidInput("学时类别无效")
     if hours == 0:
         raise InvalidInput("学时不能为 0")
-    ins = (postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert)(HoursEntry)
+    ins = dialect_insert(s)(HoursEntry)
     stmt = ins.values(person_id=person_id, year=year, category=category, hours=hours, source_type=source_type,
                       source_ref=source_ref, title=title[:200], rule=rule, note=note,
                       registered_by_id=registered_by.id if registered_by else None, registered_by_org=org,
@@ -54,7 +54,7 @@ def register_hours_many(s: Session, rows: list[dict[str, Any]], *, org: str, reg
             raise InvalidInput("学时类别无效")
         if r["hours"] == 0:
             raise InvalidInput("学时不能为 0")
-    ins = postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert
+    ins = dialect_insert(s)
     now = clock.now()
     written: list[int] = []
     for start in range(0, len(rows), 1000):

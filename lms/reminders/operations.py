@@ -14,10 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import and_, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -27,10 +25,10 @@ from rules.model import RequirementResult
 from .. import audit, clock
 from ..accounts.models import Person
 from ..catalogue.models import CATEGORIES
-from ..db import chunked, inline_in
+from ..db import chunked, dialect_insert, inline_in
 from ..errors import Conflict, InvalidInput, NotFound
 from ..hours.models import HoursEntry
-from ..messages.operations import notify
+from ..messages.operations import notify_many
 from ..orgs.models import MEMBER_KINDS, Employment, Organisation
 from ..orgs.scope import org_clause, own_org, person_clause, require_write, scope_of
 from ..regions import CATEGORY_NAMES, policy_of
@@ -142,10 +140,6 @@ def message_for(policy: Policy, year: int, results: tuple[RequirementResult, ...
 
 # ---- running a campaign ---------------------------------------------------------------------------------------
 
-def _insert_ignore(s: Session) -> Any:
-    return postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert
-
-
 def _tell_batch(s: Session, campaign: ReminderCampaign, people: list[tuple[int, str]],
                 policies: dict[str, Policy | None]) -> int:
     """Tell the short persons of one batch; returns how many were told now (not before)."""
@@ -173,12 +167,10 @@ def _tell_batch(s: Session, campaign: ReminderCampaign, people: list[tuple[int, 
     rows = [{"campaign_id": campaign.id, "person_id": pid, "kind": "practitioner", "org_id": None,
              "lacks": lacks_of(policy, results), "created_at": now} for pid, (policy, results) in short.items()]
     table = ReminderDelivery.__table__
-    new = s.execute(_insert_ignore(s)(table).on_conflict_do_nothing(
+    new = s.execute(dialect_insert(s)(table).on_conflict_do_nothing(
         index_elements=[table.c.campaign_id, table.c.person_id]).returning(table.c.person_id), rows).scalars().all()
-    for pid in new:
-        policy, results = short[pid]
-        subject, body = message_for(policy, campaign.year, results)
-        notify(s, pid, subject, body, link="/hours", kind=KIND, ref=f"campaign:{campaign.id}")
+    notify_many(s, [(pid, *message_for(short[pid][0], campaign.year, short[pid][1])) for pid in new], link="/hours",
+                kind=KIND, ref=f"campaign:{campaign.id}")
     return len(new)
 
 
@@ -203,15 +195,14 @@ def _tell_employers(s: Session, campaign: ReminderCampaign) -> int:
         chunk = admins[start:start + BATCH]
         rows = [{"campaign_id": campaign.id, "person_id": pid, "kind": "employer", "org_id": org_id, "lacks": "",
                  "created_at": now} for pid, org_id in chunk]
-        new = s.execute(_insert_ignore(s)(table).on_conflict_do_nothing(
+        new = s.execute(dialect_insert(s)(table).on_conflict_do_nothing(
             index_elements=[table.c.campaign_id, table.c.person_id]).returning(table.c.person_id,
                                                                               table.c.org_id), rows).all()
-        for pid, org_id in new:
-            n = counts[org_id]
-            notify(s, pid, f"本单位 {n} 名专业技术人员 {campaign.year} 年度学时尚未达标",
-                   f"{campaign.year} 年度继续教育年终提醒：本单位有 {n} 名专业技术人员尚未达到年度学时要求，"
-                   "名单及每人所差学时见链接页面。请督促其在年底前完成学习，已完成的请及时登记。",
-                   link=f"/org/reminders/{campaign.id}", kind=KIND, ref=f"campaign:{campaign.id}")
+        notify_many(s, [(pid, f"本单位 {counts[org_id]} 名专业技术人员 {campaign.year} 年度学时尚未达标",
+                         f"{campaign.year} 年度继续教育年终提醒：本单位有 {counts[org_id]} 名专业技术人员尚未达到年度学时"
+                         "要求，名单及每人所差学时见链接页面。请督促其在年底前完成学习，已完成的请及时登记。")
+                        for pid, org_id in new], link=f"/org/reminders/{campaign.id}", kind=KIND,
+                    ref=f"campaign:{campaign.id}")
         told += len(new)
     return told
 

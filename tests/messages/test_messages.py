@@ -14,7 +14,7 @@ from lms import clock
 from lms.messages.jobs import send_outbox_now
 from lms.messages.mailer import MAX_ATTEMPTS, retry_after, send_outbox, smtp_settings
 from lms.messages.models import Message, OutboxMail
-from lms.messages.operations import notify, queue_mail
+from lms.messages.operations import notify, notify_many, queue_mail
 from lms.scheduler import JOBS
 from tests.conftest import PASSWORD
 from tests.mailbox import Mailbox
@@ -72,6 +72,27 @@ def test_the_same_kind_and_ref_is_told_once(app: Any, db: Any, person: Any) -> N
     assert tell(app, db, person, kind="claim.deadline", ref="claim:7") is None
     assert tell(app, db, person, kind="claim.deadline", ref="claim:8") is not None
     assert db.scalar(select(func.count(Message.id))) == 2 and db.scalar(select(func.count(OutboxMail.id))) == 2
+
+
+def test_many_notices_at_once_are_what_notify_writes_one_by_one_and_each_is_told_once(
+        app: Any, db: Any, person: Any, make: Any) -> None:
+    """notify_many (a reminder campaign's batch): a message each, a mail to those who gave an address with the
+    same link, and the persons already told of (kind, ref) left out — by notify or by an earlier batch."""
+    without, told_before = make.practitioner("李四"), make.practitioner("王五")
+    tell(app, db, told_before, kind="reminder", ref="campaign:1")
+    with app.app_context():
+        now = notify_many(db, [(p.id, f"提醒 {p.name}", "请完成学时。") for p in (person, without, told_before)],
+                          "/hours", kind="reminder", ref="campaign:1")
+        db.commit()
+        again = notify_many(db, [(person.id, "提醒", "再次")], "/hours", kind="reminder", ref="campaign:1")
+        db.commit()
+    assert sorted(now) == sorted([person.id, without.id]) and again == []
+    messages = {m.person_id: m for m in db.scalars(select(Message).where(Message.ref == "campaign:1"))}
+    assert len(messages) == 3 and messages[without.id].subject == "提醒 李四" and messages[person.id].link == "/hours"
+    mail = db.scalars(select(OutboxMail).where(OutboxMail.person_id == person.id)).one()
+    assert (mail.to_address, mail.message_id, mail.state) == ("chen@example.com", messages[person.id].id, "pending")
+    assert mail.body == "请完成学时。\n\n查看详情：http://127.0.0.1:5000/hours"
+    assert db.scalar(select(func.count(OutboxMail.id))) == 1
 
 
 def test_the_header_counts_unread_messages_and_reading_one_lowers_it(app: Any, db: Any, person: Any,
