@@ -44,6 +44,7 @@ ACTION_NAMES: dict[str, str] = {
     "org.create": "创建机构",
     "org.approve": "审核通过单位",
     "org.reject": "审核不通过单位",
+    "org.resubmit": "单位修改注册信息后重新提交",
     "org.disable": "停用机构",
     "org.enable": "启用机构",
     "org.import": "批量导入单位",

@@ -144,6 +144,11 @@ ROUTES: dict[str, R | str] = {
     "orgs.end": R(post=MEMBERS, inside={"employment_id": "leaver_in"}),
     "orgs.password_reset": R(post=MEMBERS),
     "orgs.admin_active": R(post=MEMBERS, inside={"person_id": "colleague"}),
+    # the own organisation's registration, corrected and resubmitted while rejected (the world's organisations are
+    # approved, so an allowed POST answers 409; tests/orgs/test_resubmission.py resubmits a rejected one and proves
+    # that an administrator reaches only its own organisation's)
+    "orgs.registration": R(get=MEMBERS | {"organiser"}, post=MEMBERS | {"organiser"}),
+    "orgs_api.registration": R(get=MEMBERS | {"organiser"}), "orgs_api.resubmit": R(post=MEMBERS | {"organiser"}),
     "orgs_api.org": R(get=MEMBERS), "orgs_api.applications": R(get=MEMBERS), "orgs_api.staff": R(get=MEMBERS),
     "orgs_api.confirm": R(post=MEMBERS, inside={"employment_id": "application_in"},
                           outside={"employment_id": "application_out"}),

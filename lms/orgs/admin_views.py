@@ -27,7 +27,14 @@ from ..validation import Form, query_int
 from .forms import ReasonForm, decide_with_reason
 from .imports import COLUMNS, TEMPLATE_EXAMPLE, EmployerImportRefused, import_employers
 from .models import KIND_NAMES, STATUS_NAMES, AdminChange, Employment, Organisation
-from .operations import acknowledge_admin_change, create_org, decide_org, set_org_disabled
+from .operations import (
+    REGISTERING_KINDS,
+    acknowledge_admin_change,
+    create_org,
+    decide_org,
+    registration_history,
+    set_org_disabled,
+)
 from .scope import below, org_clause, scope_of, visible_org
 
 bp = Blueprint("orgs_admin", __name__, url_prefix="/admin")
@@ -102,6 +109,7 @@ def org(org_id: int) -> Any:
         Employment.org_id == o.id, Employment.status == "current")) or 0
     admins = s.scalars(select(Person).where(Person.org_id == o.id).order_by(Person.id)).all()
     return render_template("orgs/admin_org.html", org=o, staff=staff, admins=admins, form=ReasonForm(),
+                           history=registration_history(s, o), REGISTERING_KINDS=REGISTERING_KINDS,
                            may_decide=current_user.role == "bureau" and below(scope_of(s, current_user), o))
 
 

@@ -14,15 +14,19 @@ from ..security import limiter, practitioner_required, roles_required
 from ..validation import id_field, json_object
 from .models import MEMBER_KINDS, Employment, Organisation
 from .operations import (
+    REGISTERING_KINDS,
     apply_to_org,
     confirm_employment,
     current_employment,
     decline_employment,
     describe,
     history,
+    may_resubmit,
     open_application,
     org_employment,
     register_employer,
+    registration_history,
+    resubmit_registration,
     waiting_applications,
     withdraw_application,
 )
@@ -31,6 +35,7 @@ from .staff import staff_rows
 
 bp = Blueprint("orgs_api", __name__, url_prefix="/api/v1")
 member_required = roles_required(*MEMBER_KINDS)
+registered_required = roles_required(*REGISTERING_KINDS)
 
 
 def _employment(e: Employment | None) -> dict[str, Any] | None:
@@ -172,3 +177,37 @@ def register() -> Any:
         org = register_employer(s, kind=kind, ip=request.remote_addr, **{k: _text(data, k) for k in keys})
         out = describe(org)
     return jsonify(out), 201
+
+
+def _registration(o: Organisation) -> dict[str, Any]:
+    s = get_session()
+    return describe(o) | {
+        "contact_phone": o.contact_phone, "submission": o.submission, "decision_reason": o.decision_reason,
+        "may_resubmit": may_resubmit(current_user, o),
+        "history": [{"at": f"{clock.china(h['at']):%Y-%m-%dT%H:%M:%S}+08:00", "action": h["action"],
+                     "action_name": h["action_name"], "by": h["by"], "reason": h["reason"], "note": h["note"],
+                     "changed": h["changed"]} for h in registration_history(s, o)]}
+
+
+@bp.get("/org/registration")
+@registered_required
+def registration() -> Any:
+    """The administrator's organisation's registration: status, the reason of a rejection, whether it may be
+    resubmitted, and the history of submissions and decisions."""
+    return jsonify(_registration(own_org(get_session(), current_user)))
+
+
+@bp.post("/org/registration")
+@registered_required
+def resubmit() -> Any:
+    """Correct a rejected registration and submit it again (kind, uscc, name, region_code, industry,
+    contact_phone as at registration, and a note of 2–200 characters for the clerk); it waits for the HR bureau of
+    its county again. 409 unless rejected; 400 `invalid_input` with `fields` for every invalid field at once."""
+    with transaction() as s:
+        o = own_org(s, current_user)
+        data = json_object()
+        keys = ("uscc", "name", "region_code", "industry", "contact_phone", "note")
+        resubmit_registration(s, current_user, o, kind=_text(data, "kind") or o.kind, ip=request.remote_addr,
+                              **{k: _text(data, k) for k in keys})
+        out = _registration(o)
+    return jsonify(out)

@@ -41,6 +41,20 @@ class EmployerRegisterForm(Form):
                                                 EqualTo("password", "两次输入的密码不一致")])
 
 
+class ResubmitForm(Form):
+    """A rejected registration corrected by the organisation's administrator and submitted again (the same checks as
+    the registration; the administrator's account is kept)."""
+
+    kind = EmployerRegisterForm.kind
+    uscc = EmployerRegisterForm.uscc
+    name = EmployerRegisterForm.name
+    region_code = EmployerRegisterForm.region_code
+    industry = EmployerRegisterForm.industry
+    contact_phone = EmployerRegisterForm.contact_phone
+    note = TextAreaField("修改说明（审核人员将看到）", validators=[DataRequired("请说明按不予通过的原因修改了什么"),
+                                                        Length(2, 200, "修改说明为 2–200 字")])
+
+
 class ReasonForm(Form):
     reason = TextAreaField("原因", validators=[DataRequired("请填写原因"), Length(2, 200, "原因为 2–200 字")])
 

@@ -46,6 +46,11 @@ class Organisation(Base):
                         name="kind"),
         CheckConstraint("status IN ('pending','approved','rejected')", name="status"),
         CheckConstraint("status <> 'rejected' OR decision_reason IS NOT NULL", name="rejected_with_reason"),
+        # A registration waiting for the bureau carries no decision: a rejected one corrected and resubmitted
+        # (resubmit_registration) waits afresh, its earlier rejection kept in the audit log only.
+        CheckConstraint("status <> 'pending' OR (decided_at IS NULL AND decided_by_id IS NULL "
+                        "AND decision_reason IS NULL)", name="pending_undecided"),
+        CheckConstraint("submission >= 1", name="submission_counted"),
         CheckConstraint("kind <> 'employer' OR uscc IS NOT NULL", name="employer_uscc"),
         CheckConstraint("kind <> 'authority' OR industry IS NOT NULL", name="authority_industry"),
         # One HR bureau per region (属地): the tree of bureaus is the tree of regions.
@@ -70,6 +75,9 @@ class Organisation(Base):
     decided_at: Mapped[datetime | None]
     disabled: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime]
+    # How many times the registration was submitted: 1 at registration, one more for each correction after a
+    # rejection (the bureau reads "第 2 次提交"; messages of each round are told once).
+    submission: Mapped[int] = mapped_column(default=1, server_default=text("1"))
 
     @property
     def kind_name(self) -> str:

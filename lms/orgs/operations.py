@@ -59,7 +59,11 @@ def employer_problems(*, uscc: str, name: str, region_code: str, industry: str |
 
 
 def _uscc_taken(s: Session, code: str) -> bool:
-    return s.scalar(select(Organisation.id).where(Organisation.uscc == code)) is not None
+    return _uscc_holder(s, code) is not None
+
+
+def _uscc_holder(s: Session, code: str) -> Organisation | None:
+    return s.scalar(select(Organisation).where(Organisation.uscc == code))
 
 
 # Who registers itself (the rest are created by an HR bureau, 温 第五条): employers and personnel agencies
@@ -91,8 +95,12 @@ def register_employer(s: Session, *, uscc: str, name: str, region_code: str, ind
              "admin_mobile": mobile_problem(admin_mobile), "username": username_problem(username),
              "password": password_problem(password)}
     problems.update({k: v for k, v in staff.items() if v})
-    if "uscc" not in problems and _uscc_taken(s, uscc):
-        problems["uscc"] = "该统一社会信用代码已注册，请联系本单位管理员或所在地人社局"
+    if "uscc" not in problems and (taken := _uscc_holder(s, uscc)) is not None:
+        # A rejected registration is corrected by its own administrator, not registered again: the record, its
+        # accounts and the audit of its rejection stay one (resubmit_registration).
+        problems["uscc"] = ("该统一社会信用代码的注册未通过审核：请用当时注册的管理员账号登录，在“注册信息”中按原因修改后"
+                            "重新提交；忘记密码请联系所在地人社局" if taken.status == "rejected"
+                            else "该统一社会信用代码已注册，请联系本单位管理员或所在地人社局")
     if "username" not in problems and s.scalar(select(Person.id).where(Person.username == username)):
         problems["username"] = "该用户名已被使用"
     if problems:
@@ -130,10 +138,18 @@ def decide_org(s: Session, actor: Person, org: Organisation, approve: bool, reas
     reason = reason.strip()
     if not approve and not 2 <= len(reason) <= 200:
         raise InvalidInput("请填写不予通过的原因（2–200 字），单位将看到这一原因")
-    org.status = "approved" if approve else "rejected"
-    org.decision_reason = reason or None
-    org.decided_by_id, org.decided_at = actor.id, clock.now()
-    audit.record(s, actor, "org.approve" if approve else "org.reject", org, ip=ip, reason=reason or None)
+    # A conditional UPDATE of the submission the clerk read: of two clerks deciding at once one wins, and a decision
+    # never lands on a later submission than the one it was made on.
+    won = s.execute(update(Organisation).where(Organisation.id == org.id, Organisation.status == "pending",
+                                               Organisation.submission == org.submission)
+                    .values(status="approved" if approve else "rejected", decision_reason=reason or None,
+                            decided_by_id=actor.id, decided_at=clock.now())
+                    .execution_options(synchronize_session=False)).rowcount
+    if won != 1:
+        raise Conflict("该单位的注册刚刚已被审核或重新提交，请刷新页面后再审核")
+    s.refresh(org)
+    audit.record(s, actor, "org.approve" if approve else "org.reject", org, ip=ip, reason=reason or None,
+                 submission=org.submission)
     _tell_decision(s, org)
 
 
@@ -151,9 +167,125 @@ def _tell_decision(s: Session, org: Organisation) -> None:
         subject, body = "单位注册已审核通过", f"“{org.name}”的注册已经人社局审核通过，现在可以{what}。"
     else:
         subject = "单位注册未通过审核"
-        body = f"“{org.name}”的注册未通过人社局审核。原因：{org.decision_reason}。请按原因修改后联系{bureau}。"
+        body = (f"“{org.name}”的注册未通过{bureau}审核。原因：{org.decision_reason}。请在“注册信息”中按原因修改后"
+                f"重新提交，{bureau}将再次审核。")
+        link = "/org/registration"
     for admin in s.scalars(select(Person).where(Person.org_id == org.id, Person.active.is_(True))):
-        notify(s, admin, subject, body, link, kind="org.decision", ref=f"org:{org.id}")
+        notify(s, admin, subject, body, link, kind="org.decision", ref=_round_ref(org))
+
+
+def _round_ref(org: Organisation) -> str:
+    """The message reference of one submission of a registration (the first keeps the reference it always had)."""
+    return f"org:{org.id}" if org.submission == 1 else f"org:{org.id}:{org.submission}"
+
+
+# What the applicant may correct when resubmitting, with the names a clerk reads in the history of changes.
+RESUBMITTED_FIELDS = {"kind": "单位类型", "uscc": "统一社会信用代码", "name": "单位全称", "region_code": "所在县（市、区）",
+                      "industry": "所属行业", "contact_phone": "联系电话"}
+REGISTRATION_ACTIONS = ("org.register", "org.reject", "org.resubmit", "org.approve")
+
+
+def may_resubmit(actor: Person, org: Organisation) -> bool:
+    """Whether actor may correct and resubmit org's registration: one of its own administrators, while rejected."""
+    return (actor.org_id == org.id and actor.role in REGISTERING_KINDS and org.kind in REGISTERING_KINDS
+            and actor.active and org.status == "rejected" and not org.disabled)
+
+
+def resubmit_registration(s: Session, actor: Person, org: Organisation, *, kind: str, uscc: str, name: str,
+                          region_code: str, industry: str, contact_phone: str, note: str,
+                          ip: str | None = None) -> Organisation:
+    """The administrator of a rejected organisation corrects its registration and submits it again; it waits for the
+    HR bureau of its (possibly corrected) county once more (桐人社发〔2018〕26号 第十七条: approved before it acts;
+    an organiser: 川人社发〔2016〕20号 二(一)), whose clerks are told.
+
+    The same checks as a registration, every problem at once; the note tells the clerk what was corrected. The
+    rejection stays in the audit log (温人社发〔2020〕125号 第十六条: every decision attributable); the row's
+    decision is cleared because a pending registration carries none (the schema insists).
+    """
+    require_write(s, actor)
+    if actor.org_id != org.id or actor.role not in REGISTERING_KINDS or org.kind not in REGISTERING_KINDS:
+        raise NotFound()
+    if org.status != "rejected":
+        raise Conflict(f"本单位的注册{org.status_name}，只有未通过审核的注册可以修改后重新提交")
+    if org.disabled:  # the bureau stopped it: it decides whether the organisation may try again
+        raise Conflict(f"本单位已被停用，不能重新提交注册，请联系{REGIONS[org.region_code].bureau}")
+    uscc = uscc.strip().upper()
+    problems: dict[str, str] = {}
+    if kind not in REGISTERING_KINDS:
+        problems["kind"] = "请选择用人单位、人事代理机构或施教机构"
+    organiser = kind == "organiser"
+    problems.update(employer_problems(uscc=uscc, name=name, region_code=region_code,
+                                      industry=None if organiser else industry, contact_phone=contact_phone))
+    if organiser and industry.strip():
+        problems["industry"] = "施教机构不填写所属行业（培训项目的行业在报备项目时填写）"
+    if "uscc" not in problems and (holder := _uscc_holder(s, uscc)) is not None and holder.id != org.id:
+        problems["uscc"] = "该统一社会信用代码已被其他单位注册，请核对营业执照；如有疑问请联系所在地人社局"
+    note = note.strip()
+    if not 2 <= len(note) <= 200:
+        problems["note"] = "请说明按不予通过的原因修改了什么（2–200 字），审核人员将看到这一说明"
+    if problems:
+        raise InvalidFields(problems)
+    after = {"kind": kind, "uscc": uscc, "name": name.strip(), "region_code": region_code,
+             "industry": None if organiser else industry, "contact_phone": contact_phone.strip()}
+    changed = {k: [getattr(org, k), v] for k, v in after.items() if getattr(org, k) != v}
+    rejection, old_kind, n = org.decision_reason, org.kind, org.submission + 1
+    # A conditional UPDATE: of two administrators resubmitting at once (or a resubmission crossing another), one
+    # wins and the other is told; a code another organisation took meanwhile is refused by the unique constraint.
+    try:
+        with s.begin_nested():
+            won = s.execute(update(Organisation).where(Organisation.id == org.id, Organisation.status == "rejected",
+                                                       Organisation.submission == org.submission)
+                            .values(status="pending", decision_reason=None, decided_by_id=None, decided_at=None,
+                                    submission=n, **after)
+                            .execution_options(synchronize_session=False)).rowcount
+    except IntegrityError as exc:
+        raise Conflict("该统一社会信用代码刚刚已被其他单位注册，请核对后重新提交") from exc
+    if won != 1:
+        raise Conflict("本单位的注册刚刚已被重新提交（可能是其他管理员），请刷新页面")
+    s.refresh(org)
+    # Its accounts follow it: the region they belong to, and the role of a corrected kind.
+    s.execute(update(Person).where(Person.org_id == org.id).values(region=region_code)
+              .execution_options(synchronize_session=False))
+    if kind != old_kind:
+        s.execute(update(Person).where(Person.org_id == org.id, Person.role == old_kind).values(role=kind)
+                  .execution_options(synchronize_session=False))
+    s.refresh(actor)
+    audit.record(s, actor, "org.resubmit", org, ip=ip, submission=n, note=note, rejection=rejection,
+                 changed={RESUBMITTED_FIELDS[k]: v for k, v in changed.items()})
+    _tell_bureau(s, org, note, rejection, list(changed))
+    return org
+
+
+def _tell_bureau(s: Session, org: Organisation, note: str, rejection: str | None, changed: list[str]) -> None:
+    """Tell the clerks of the HR bureau of the organisation's county that its corrected registration waits again."""
+    from ..messages.operations import notify
+    what = "、".join(RESUBMITTED_FIELDS[k] for k in changed) or "未修改登记信息"
+    body = (f"{org.kind_name}“{org.name}”（统一社会信用代码 {org.uscc}）的注册曾未通过审核（原因：{rejection}），"
+            f"现已修改后第 {org.submission} 次提交，请审核。修改内容：{what}。单位说明：{note}")
+    bureau = hr_bureau_of(s, org.region_code)
+    for clerk in s.scalars(select(Person).where(Person.org_id == bureau.id, Person.role == "bureau",
+                                                Person.active.is_(True)).order_by(Person.id)):
+        notify(s, clerk, "单位修改注册信息后重新提交，待审核", body, f"/admin/orgs/{org.id}", kind="org.resubmit",
+               ref=_round_ref(org))
+
+
+def registration_history(s: Session, org: Organisation) -> list[dict[str, Any]]:
+    """The registration's submissions and decisions, oldest first, from the audit log (append-only: a rejection
+    corrected later is still there): when, what, by which organisation, and the reason, note or changes."""
+    from ..audit import AuditEntry, action_name
+    entries = s.scalars(select(AuditEntry).where(AuditEntry.target_type == "Organisation",
+                                                 AuditEntry.target_id == str(org.id),
+                                                 AuditEntry.action.in_(REGISTRATION_ACTIONS))
+                        .order_by(AuditEntry.at, AuditEntry.id)).all()
+    orgs = {o.id: o.name for o in s.scalars(select(Organisation).where(
+        Organisation.id.in_({e.actor_org_id for e in entries if e.actor_org_id})))}
+    out = []
+    for e in entries:
+        d = e.detail_dict
+        out.append({"at": e.at, "action": e.action, "action_name": action_name(e.action),
+                    "by": orgs.get(e.actor_org_id or 0, ""), "reason": d.get("reason"), "note": d.get("note"),
+                    "changed": d.get("changed") or {}})
+    return out
 
 
 ALLOCATED_KINDS = ("county_hr", "authority", "agency", "organiser")

@@ -15,10 +15,12 @@ from ..accounts.models import Person
 from ..db import get_or_404, get_session, transaction
 from ..errors import DomainError, InvalidFields, InvalidInput, NotFound
 from ..exports import export_response
+from ..regions import REGIONS
 from ..security import limiter, practitioner_required, roles_required
-from .forms import AdminForm, EmployerRegisterForm, ReasonForm, SearchForm
+from .forms import AdminForm, EmployerRegisterForm, ReasonForm, ResubmitForm, SearchForm
 from .models import MEMBER_KINDS, AdminChange, Employment, Organisation
 from .operations import (
+    REGISTERING_KINDS,
     apply_to_org,
     confirm_employment,
     create_staff,
@@ -27,10 +29,13 @@ from .operations import (
     end_employment,
     history,
     may_disable,
+    may_resubmit,
     open_application,
     org_employment,
     record_admin_change,
     register_employer,
+    registration_history,
+    resubmit_registration,
     waiting_applications,
     withdraw_application,
 )
@@ -39,6 +44,7 @@ from .staff import STAFF_COLUMNS, export_rows, staff_rows
 
 bp = Blueprint("orgs", __name__)
 member_required = roles_required(*MEMBER_KINDS)
+registered_required = roles_required(*REGISTERING_KINDS)
 org_staff_required = roles_required(*MEMBER_KINDS, "authority")
 
 
@@ -79,6 +85,41 @@ def register() -> Any:
         else:
             return render_template("orgs/registered.html", org=org)
     return render_template("orgs/register.html", form=form)
+
+
+@bp.route("/org/registration", methods=["GET", "POST"])
+@registered_required
+def registration() -> Any:
+    """The organisation's registration as its HR bureau decided it, with the history of submissions; while rejected,
+    its administrator corrects it and submits it again (桐人社发〔2018〕26号 第十七条; 川人社发〔2016〕20号 二(一))."""
+    s = get_session()
+    org = own_org(s, current_user)
+    form = ResubmitForm(obj=org) if request.method == "GET" else ResubmitForm()
+    if request.method == "GET":
+        form.industry.data = org.industry or ""
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                with transaction():
+                    resubmit_registration(
+                        s, current_user, org, kind=form.kind.data or "", uscc=form.uscc.data or "",
+                        name=form.name.data or "", region_code=form.region_code.data or "",
+                        industry=form.industry.data or "", contact_phone=form.contact_phone.data or "",
+                        note=form.note.data or "", ip=request.remote_addr)
+            except InvalidFields as exc:
+                _fields_into(form, exc)
+            except DomainError as exc:
+                if exc.status == 404:
+                    raise
+                form.form_errors.append(exc.message)
+                status = exc.status
+            else:
+                flash(f"已重新提交，等待{REGIONS[org.region_code].bureau}审核", "success")
+                return redirect(url_for("orgs.registration"))
+        status = status if status != 200 else 400
+    return render_template("orgs/registration.html", org=org, form=form, history=registration_history(s, org),
+                           may_resubmit=may_resubmit(current_user, org)), status
 
 
 # ---- a practitioner and their employer ------------------------------------------------------------------------

@@ -52,11 +52,11 @@ COVERED = {
                "admin.edit_course"},
     "proctor": {"exams.proctor_home", "exams.proctor_session"},
     "employer": {"orgs.home", "orgs.applications", "orgs.staff", "orgs.admins", "orgs.person", "claims.queue",
-                 "claims.person_claims", "stats.dashboard"},
+                 "claims.person_claims", "stats.dashboard", "orgs.registration"},
     "authority": {"orgs.home", "admin.people", "admin.person", "claims.queue", "stats.dashboard", "admin.courses",
                   "admin.filing", "admin.course", "admin.edit_course", "exams.admin_plans", "exams.admin_questions"},
     "organiser": {"rosters.programmes", "rosters.programme", "rosters.roster", "rosters.new_programme",
-                  "rosters.public_list"},
+                  "rosters.public_list", "orgs.registration"},
 }
 # GET endpoints that are not pages a role browses, or that no seeded link reaches, and why.
 NOT_CRAWLED = {
