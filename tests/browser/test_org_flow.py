@@ -1,7 +1,8 @@
 """Issue 11's walk at phone width (390 px): an employer registers → its county bureau approves → a practitioner
 chooses it → the employer confirms → the practitioner applies to move to another employer → the new employer
 confirms → each employer's staff list is right. And issue 13 item 4: a training organiser registers → pending, it
-files nothing → its county bureau approves → it files a programme."""
+files nothing → its county bureau approves → it files a programme. And a rejected employer corrects its registration
+and resubmits it → its county bureau approves it."""
 from __future__ import annotations
 
 from typing import Any
@@ -165,3 +166,48 @@ def test_an_organiser_registers_waits_for_its_county_bureau_then_files_a_program
     page.click("main >> text=报备培训项目")
     page.wait_for_load_state()
     file_programme(page, "2027-03-01", "2027-03-03", "温人社专技〔2027〕3号")
+
+
+def test_a_rejected_employer_corrects_its_registration_and_its_county_bureau_approves_it(live: Any,
+                                                                                        browser: Any) -> None:
+    """桐人社发〔2018〕26号 第十七条: the county bureau rejects with a reason → the employer's administrator reads it, corrects
+    the name and resubmits → the bureau finds it pending again (second submission) and approves it."""
+    from lms.orgs.operations import create_staff
+    from lms.orgs.scope import hr_bureau_of
+    srv = live()
+    with srv.app.app_context(), srv.session() as s:
+        create_staff(s, None, hr_bureau_of(s, "wenzhou-lucheng"), role="bureau", username="lucheng", name="鹿城科员",
+                     password=PASSWORD)
+        s.commit()
+    page = browser.new_context(viewport=PHONE).new_page()
+    base = srv.url
+    register_employer(page, base, 4, "温州丙建设公司", "wenzhou-lucheng", "bingadmin")
+
+    log_in(page, base, "lucheng")
+    open_from(page, base, "/admin/orgs?status=pending", "#orgs >> text=温州丙建设公司")
+    page.click("#decide summary")
+    page.fill("#reason", "单位全称与营业执照不一致，应为“温州丙建设有限公司”")
+    decide(page, "#decide button.danger", "#org-status", "未通过")
+    log_out(page)
+
+    # The administrator logs in, reads why, corrects the name and says what changed.
+    log_in(page, base, "bingadmin")
+    page.goto(base + "/org")
+    assert "应为“温州丙建设有限公司”" in page.inner_text("#org-rejected")
+    page.click("#org-rejected a")
+    page.wait_for_load_state()
+    assert fits_the_screen(page)
+    page.fill("#name", "温州丙建设有限公司")
+    page.fill("#note", "已按营业执照更正单位全称")
+    decide(page, "#resubmit button", "#registration-status", "待审核")
+    assert "已按营业执照更正单位全称" in page.inner_text("#registration-history")
+    assert fits_the_screen(page)
+    shoot(page, "org-resubmitted-390")
+    log_out(page)
+
+    log_in(page, base, "lucheng")
+    page.goto(base + "/admin/orgs?status=pending")
+    assert "修改后第 2 次提交" in page.inner_text("#orgs")
+    open_from(page, base, "/admin/orgs?status=pending", "#orgs >> text=温州丙建设有限公司")
+    assert "应为“温州丙建设有限公司”" in page.inner_text("#registration-history")
+    decide(page, "#decide >> text=审核通过", "#org-status", "已通过")
