@@ -65,6 +65,7 @@ def test_a_rejected_employer_corrects_its_registration_moves_county_and_the_new_
     assert resp.status_code == 302, resp.get_data(as_text=True)
     assert resp.headers["Location"].endswith("/org/registration")
     db.rollback()
+    db.expire_all()  # rollback alone kept an instance read before it as it was
     again = db.get(Organisation, org.id)
     assert (again.status, again.submission, again.region_code, again.name, again.decision_reason) == (
         "pending", 2, "wenzhou-ouhai", "温州测试科技股份有限公司", None)
@@ -84,6 +85,7 @@ def test_a_rejected_employer_corrects_its_registration_moves_county_and_the_new_
     assert old.get(f"/admin/orgs/{org.id}").status_code == 404
     assert clerk.post(f"/admin/orgs/{org.id}/decide/approve").status_code == 302
     db.rollback()
+    db.expire_all()  # rollback alone kept an instance read before it as it was
     assert db.get(Organisation, org.id).status == "approved"
     # The applicant is told of both decisions (one message each: the second round is not swallowed by the first).
     decisions = db.scalars(select(Message.subject).where(Message.person_id == admin_of(db, org).id,
@@ -134,6 +136,7 @@ def test_a_pending_or_approved_registration_cannot_be_resubmitted(app: Any, db: 
     resp = api.post("/api/v1/org/registration", json=corrections(org, name="改过的名称有限公司"))
     assert resp.status_code == 409 and resp.get_json()["error"] == "conflict"
     db.rollback()
+    db.expire_all()  # rollback alone kept an instance read before it as it was
     assert (db.get(Organisation, org.id).status, db.get(Organisation, org.id).name) == (status, org.name)
     assert "org.resubmit" not in actions(db, org)
 
@@ -147,6 +150,7 @@ def test_an_organisation_the_bureau_disabled_cannot_resubmit(app: Any, db: Any, 
         with pytest.raises(Conflict, match="已被停用"):
             resubmit_registration(db, admin_of(db, org), org, **corrections(org))
         db.rollback()
+    db.expire_all()
     assert db.get(Organisation, org.id).status == "rejected"
 
 
@@ -168,6 +172,7 @@ def test_another_organisations_administrator_cannot_resubmit_it(app: Any, db: An
     resp = web.post("/org/registration", data=corrections(org, note="冒名修改别人的注册"))  # lands on its own
     assert resp.status_code == 400 and "已被其他单位注册" in resp.get_data(as_text=True)
     db.rollback()
+    db.expire_all()  # rollback alone kept an instance read before it as it was
     assert [(o.status, o.submission) for o in (db.get(Organisation, org.id), db.get(Organisation, other.id))] == [
         ("rejected", 1), ("rejected", 1)]
     for who in (lucheng, make.practitioner()):
@@ -201,6 +206,7 @@ def test_a_resubmission_is_checked_like_a_registration_and_every_problem_is_repo
         assert "施教机构不填写所属行业" in exc.value.fields["industry"]
         db.rollback()
     db.rollback()
+    db.expire_all()  # rollback alone kept an instance read before it as it was
     assert db.get(Organisation, org.id).status == "rejected" and actions(db, org) == ["org.register", "org.reject"]
 
 
@@ -213,6 +219,7 @@ def test_a_registration_filed_under_the_wrong_kind_is_corrected_and_its_administ
                                                                          note="本单位为人事代理机构，已更正类型"))
         db.commit()
     db.rollback()
+    db.expire_all()  # rollback alone kept an instance read before it as it was
     assert db.get(Organisation, org.id).kind == "agency" and admin_of(db, org).role == "agency"
     entry = db.scalar(select(AuditEntry).where(AuditEntry.action == "org.resubmit"))
     assert entry.detail_dict["changed"] == {"单位类型": ["employer", "agency"]}
@@ -259,17 +266,20 @@ def test_a_stale_resubmission_loses_to_the_one_that_came_first(app: Any, db: Any
             resubmit_registration(other, second, stale, **corrections(stale, name="另一个名称有限公司"))
         other.rollback()
     db.rollback()
+    db.expire_all()  # rollback alone kept an instance read before it as it was
     assert db.get(Organisation, org.id).submission == 2 and actions(db, org).count("org.resubmit") == 1
 
 
 def test_the_schema_keeps_a_pending_registration_free_of_a_decision(app: Any, db: Any, make: Any) -> None:
     org = make.org(status="rejected")
     db.rollback()
+    db.expire_all()  # rollback alone kept an instance read before it as it was
     org = db.get(Organisation, org.id)
     org.status = "pending"  # the rejection's reason left behind
     with pytest.raises(IntegrityError):
         db.flush()
     db.rollback()
+    db.expire_all()  # rollback alone kept an instance read before it as it was
 
 
 def test_registering_again_with_a_rejected_uscc_says_to_log_in_and_resubmit(app: Any, db: Any,
@@ -283,3 +293,28 @@ def test_registering_again_with_a_rejected_uscc_says_to_log_in_and_resubmit(app:
     page = client.post("/orgs/register", data=employer_details(3, uscc=make_uscc(1)) | {"kind": "employer",
                                                                                    "confirm": PASSWORD})
     assert "在“注册信息”中按原因修改后重新提交" in page.get_data(as_text=True)
+
+
+def test_a_resubmission_without_the_pages_csrf_token_is_refused(make_app: Any, db: Any, make: Any) -> None:
+    import re
+    app = make_app(WTF_CSRF_ENABLED=True)
+    lucheng = make.staff(region="wenzhou-lucheng")
+    org = rejected(app, db, lucheng)
+    client = app.test_client()
+    token = client.get("/api/v1/auth/csrf").get_json()["csrf_token"]
+    assert client.post("/api/v1/auth/login", json={"login": "corp1", "password": PASSWORD},
+                       headers={"X-CSRFToken": token}).status_code == 200
+    resp = client.post("/org/registration", data=corrections(org))
+    assert resp.status_code == 400 and "页面已过期" in resp.get_data(as_text=True)
+    assert client.post("/api/v1/org/registration", json=corrections(org)).get_json()["error"] == "csrf"
+    db.rollback()
+    db.expire_all()  # rollback alone kept an instance read before it as it was
+    assert db.get(Organisation, org.id).status == "rejected"
+    page = client.get("/org/registration").get_data(as_text=True)
+    found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    assert found is not None
+    done = client.post("/org/registration", data=corrections(org) | {"csrf_token": found.group(1)})
+    assert done.status_code == 302 and done.headers["Location"].endswith("/org/registration"), done.headers
+    db.rollback()
+    db.expire_all()
+    assert db.get(Organisation, org.id).status == "pending"
