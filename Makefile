@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
-.PHONY: run test install mutate system-deps pdf-font lint bench-heartbeat bench-booking bench-uploads bench-faults bench-rules bench-roster demo migrate clean vendor-pdfjs vendor-jsqr vendor-echarts bench-scale bench-reminders
+.PHONY: run test install mutate system-deps pdf-font lint bench-heartbeat bench-booking bench-uploads bench-faults bench-rules bench-roster demo migrate clean vendor-pdfjs vendor-jsqr vendor-echarts bench-scale bench-reminders bench-exchange
 
 $(BIN)/activate: pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -88,6 +88,9 @@ bench-scale: install
 
 bench-reminders: install
 	$(BIN)/python bench/bench_reminders.py
+
+bench-exchange: install
+	$(BIN)/python bench/bench_exchange.py
 
 bench-heartbeat: install
 	$(BIN)/python bench/bench_heartbeat.py

@@ -69,6 +69,10 @@ def from_env() -> dict[str, object]:
         # This system's name in the record ids of its exchange files (lms/exchange, docs/exchange.md): unique among
         # the systems that exchange registrations, and never changed once files were exchanged.
         "EXCHANGE_SYSTEM_ID": os.environ.get("EXCHANGE_SYSTEM_ID", "xueshitong-wenzhou"),
+        # An export claimed longer ago than this whose run never finished is taken again (its run died; runs of the
+        # scheduler never overlap, so a live run is never taken from), and given up after this many runs.
+        "EXCHANGE_STALE_SECONDS": _int("EXCHANGE_STALE_SECONDS", 900),
+        "EXCHANGE_MAX_ATTEMPTS": _int("EXCHANGE_MAX_ATTEMPTS", 3),
         "FILE_STORE_ENDPOINT": os.environ.get("FILE_STORE_ENDPOINT", ""),
         "FILE_STORE_REGION": os.environ.get("FILE_STORE_REGION", ""),
         "FILE_STORE_ACCESS_KEY": os.environ.get("FILE_STORE_ACCESS_KEY", ""),

@@ -16,6 +16,7 @@ request's context while it streams.
 from __future__ import annotations
 
 import csv
+import itertools
 import math
 import re
 import tempfile
@@ -36,6 +37,8 @@ FORMATS = ("csv", "xlsx")
 # Characters an XLSX file cannot hold (XML 1.0 forbids them; openpyxl refuses them): replaced, never a 500.
 _XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _NUMBER = (int, float, Decimal)
+EXCEL_MAX_ROWS = 1_048_576  # rows a sheet holds in Excel (and WPS); a longer table goes on in further sheets
+_TITLE_FORBIDDEN = str.maketrans({c: "_" for c in "[]:*?/\\"})  # characters a sheet title cannot hold
 
 
 @dataclass(frozen=True)
@@ -105,26 +108,51 @@ def _xlsx_text(value: Any) -> Any:
     return _XML_ILLEGAL.sub("\ufffd", value) if isinstance(value, str) else value
 
 
-def write_xlsx(target: Any, columns: Sequence[Column], rows: Iterable[Sequence[Any]], sheet: str = "Sheet1") -> None:
-    """Write one sheet (header row, frozen) to a path or binary file, in openpyxl's write-only mode."""
+def sheet_titles(sheet: str) -> Iterator[str]:
+    """The titles of a workbook's sheets in turn: `sheet`, `sheet（2）`, `sheet（3）`, … (each within Excel's 31
+    characters, the number kept whole)."""
+    base = _XML_ILLEGAL.sub("", sheet).translate(_TITLE_FORBIDDEN) or "Sheet1"
+    yield base[:31]
+    for n in itertools.count(2):
+        suffix = f"（{n}）"
+        yield base[:31 - len(suffix)] + suffix
+
+
+def write_xlsx(target: Any, columns: Sequence[Column], rows: Iterable[Sequence[Any]], sheet: str = "Sheet1",
+               max_rows: int = EXCEL_MAX_ROWS) -> int:
+    """Write the rows to a path or binary file in openpyxl's write-only mode, as sheets of at most `max_rows` rows
+    each counting its header row (frozen): a sheet that is full continues on the next (sheet_titles), so that Excel,
+    which opens at most 1,048,576 rows a sheet, opens every row. Returns the number of sheets."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
+    if max_rows < 2:
+        raise ValueError("a sheet holds its header and at least one row")
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title=_XML_ILLEGAL.sub("", sheet)[:31] or "Sheet1")
-    for i, c in enumerate(columns, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = c.width or max(10, 2 * len(c.header) + 2)
-    ws.freeze_panes = "A2"
+    titles = sheet_titles(sheet)
     bold = Font(bold=True)
-    header = []
-    for c in columns:
-        cell = WriteOnlyCell(ws, value=_xlsx_text(neutralise(c.header)))
-        cell.font = bold
-        header.append(cell)
-    ws.append(header)
+
+    def new_sheet() -> Any:
+        ws = wb.create_sheet(title=next(titles))
+        for i, c in enumerate(columns, start=1):
+            ws.column_dimensions[get_column_letter(i)].width = c.width or max(10, 2 * len(c.header) + 2)
+        ws.freeze_panes = "A2"
+        header = []
+        for c in columns:
+            cell = WriteOnlyCell(ws, value=_xlsx_text(neutralise(c.header)))
+            cell.font = bold
+            header.append(cell)
+        ws.append(header)
+        return ws
+
+    ws = new_sheet()
+    sheets, used = 1, 1
     for row in rows:
+        if used == max_rows:
+            ws = new_sheet()
+            sheets, used = sheets + 1, 1
         cells = []
         for value in _row(columns, row):
             cell = WriteOnlyCell(ws, value=_xlsx_text(value))
@@ -132,7 +160,9 @@ def write_xlsx(target: Any, columns: Sequence[Column], rows: Iterable[Sequence[A
                 cell.data_type = "s"  # text is text: openpyxl would otherwise take a leading '=' for a formula
             cells.append(cell)
         ws.append(cells)
+        used += 1
     wb.save(target)
+    return sheets
 
 
 def disposition(filename: str) -> str:

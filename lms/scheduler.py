@@ -238,6 +238,7 @@ def run_scheduler(app: Flask, poll_seconds: float | None = None) -> None:
     except ImportError:
         pass
     from .claims import jobs as _claim_jobs  # noqa: F401  (registers the deadline reminders)
+    from .exchange import jobs as _exchange_jobs  # noqa: F401  (registers the exchange exports' writer)
     from .messages import jobs as _mail_jobs  # noqa: F401  (registers the outbox sender)
     from .reminders import jobs as _reminder_jobs  # noqa: F401  (registers the year-end reminders)
     from .stats import jobs as _stats_jobs  # noqa: F401  (registers stats.refresh)

@@ -19,12 +19,16 @@ class ImportProblems(InvalidInput):
         self.messages = messages
 
 
-def read_table(filename: str, stream: IO[bytes]) -> list[tuple[int, dict[str, str]]]:
-    """Read a CSV (UTF-8 or GBK) or XLSX file into (line number, {header: text}) rows."""
+def read_table(filename: str, stream: IO[bytes], all_sheets: bool = False) -> list[tuple[int, dict[str, str]]]:
+    """Read a CSV (UTF-8 or GBK) or XLSX file into (line number, {header: text}) rows.
+
+    An XLSX file's first sheet is the table; with all_sheets, every further sheet that is not empty continues it
+    and must begin with the same header row (lms/exports.write_xlsx goes on in a new sheet when one is full). Line
+    numbers then count on across the sheets as if they were one table, each later sheet's header not counted."""
     data = stream.read()
     name = filename.lower()
     if name.endswith(".xlsx"):
-        rows = _xlsx_rows(data)
+        rows = _xlsx_rows(data, all_sheets)
     elif name.endswith(".csv"):
         rows = _csv_rows(data)
     else:
@@ -66,7 +70,7 @@ def _cell(v: Any) -> str:
     return str(v)
 
 
-def _xlsx_rows(data: bytes) -> list[list[str]]:
+def _xlsx_rows(data: bytes, all_sheets: bool = False) -> list[list[str]]:
     # python-calamine (Rust's calamine) reads a 20,000-row sheet in under 0.1 s where openpyxl's read-only mode
     # takes about 3 s (bench-roster). It would also open .xls and .ods, so the content must be a ZIP package first:
     # an encrypted workbook is an OLE container and is refused here like any other file that is not an XLSX.
@@ -75,10 +79,20 @@ def _xlsx_rows(data: bytes) -> list[list[str]]:
         raise ImportProblems(["无法读取该 XLSX 文件，请确认文件未损坏、未加密"])
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        sheet = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+        count = len(workbook.sheet_names) if all_sheets else 1
+        sheets = [[[_cell(v) for v in row] for row in workbook.get_sheet_by_index(i).to_python(skip_empty_area=False)]
+                  for i in range(count)]
     except Exception as exc:
         raise ImportProblems(["无法读取该 XLSX 文件，请确认文件未损坏、未加密"]) from exc
-    return [[_cell(v) for v in row] for row in sheet]
+    rows = sheets[0]
+    header = [h.strip() for h in rows[0]] if rows else []
+    for title, more in zip(workbook.sheet_names[1:count], sheets[1:], strict=True):
+        if not any(c.strip() for r in more for c in r):
+            continue
+        if [h.strip() for h in more[0]][:len(header)] != header or any(h.strip() for h in more[0][len(header):]):
+            raise ImportProblems([f"工作表“{title}”的表头与第一个工作表不同：续表的第一行应为同样的表头"])
+        rows.extend(more[1:])
+    return rows
 
 
 def _pick(row: dict[str, str], *names: str) -> str:

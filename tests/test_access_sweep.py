@@ -423,6 +423,7 @@ def _world(app: Any, member_kind: str) -> tuple[dict[str, Any], dict[str, int]]:
         exports = {}
         for where, bureau, clerk in (("in", lucheng, actors["county"]), ("out", weihai, weihai_clerk)):
             made = ExchangeExport(org_id=bureau.id, made_by_id=clerk.id, year=2026, since=None, fmt="csv", rows=0,
+                                  state="ready", finished_at=now,
                                   key=file_store("exchange").put(f"记录编号\r\n{where}".encode(), ".csv"),
                                   filename=f"学时登记-{bureau.name}-2026.csv", created_at=now)
             s.add(made)

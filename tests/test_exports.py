@@ -240,6 +240,7 @@ def exchange_export(w: ExamWorld) -> None:
     hours stay numbers."""
     from sqlalchemy import select
 
+    from lms.exchange.jobs import write_exports_now
     from lms.exchange.models import ExchangeExport
     from lms.hours.operations import register_hours
     person = w.make.practitioner(name=HOSTILE_NAME)
@@ -251,6 +252,7 @@ def exchange_export(w: ExamWorld) -> None:
     web_login(clerk, w.bureau)
     for fmt in ("csv", "xlsx"):
         assert clerk.post("/admin/exchange/exports", data={"year": "2026", "fmt": fmt}).status_code == 302
+        write_exports_now(w.app)  # the scheduler's job writes what the page asked for
         w.db.rollback()
         made = w.db.scalars(select(ExchangeExport).order_by(ExchangeExport.id.desc())).first()
         with clerk.get(f"/admin/exchange/exports/{made.id}/file") as resp:

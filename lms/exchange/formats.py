@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from ..exports import FORMULA_START, Column, csv_chunks, write_xlsx
+from ..exports import EXCEL_MAX_ROWS, FORMULA_START, Column, csv_chunks, write_xlsx
 from ..spreadsheets import ImportProblems, read_table
 
 # (key in JSON Lines and the docs, header in CSV and XLSX, numeric in spreadsheets)
@@ -38,8 +38,12 @@ EXTENSIONS = {"csv": ".csv", "xlsx": ".xlsx", "jsonl": ".jsonl"}
 _SHA = re.compile(r"^\s*([0-9a-fA-F]{64})(?:\s|$)")
 
 
-def write_records(fmt: str, out: IO[bytes], records: Iterable[Sequence[Any]]) -> int:
-    """Write records (values in FIELDS order) to a binary file in a format; returns how many were written."""
+SHEET = "学时登记"
+
+
+def write_records(fmt: str, out: IO[bytes], records: Iterable[Sequence[Any]], sheet_rows: int = EXCEL_MAX_ROWS) -> int:
+    """Write records (values in FIELDS order) to a binary file in a format; returns how many were written. XLSX goes
+    on in a further sheet (学时登记（2）, …) after `sheet_rows` rows, the header counted."""
     count = 0
 
     def counted() -> Iterable[Sequence[Any]]:
@@ -52,7 +56,7 @@ def write_records(fmt: str, out: IO[bytes], records: Iterable[Sequence[Any]]) ->
         for chunk in csv_chunks(COLUMNS, counted()):
             out.write(chunk)
     elif fmt == "xlsx":
-        write_xlsx(out, COLUMNS, counted(), sheet="学时登记")
+        write_xlsx(out, COLUMNS, counted(), sheet=SHEET, max_rows=sheet_rows)
     elif fmt == "jsonl":
         for r in counted():
             row = dict(zip(KEYS, r, strict=True))
@@ -98,7 +102,7 @@ def read_records(filename: str, data: bytes) -> list[tuple[int, dict[str, str]]]
         raise ImportProblems(["只接受 .csv、.xlsx 或 .jsonl 格式的交换文件"])
     import io
     by_header = {h: k for k, h, _n in FIELDS} | {k: k for k in KEYS}
-    rows = read_table(filename, io.BytesIO(data))
+    rows = read_table(filename, io.BytesIO(data), all_sheets=True)
     missing = [h for k, h, _n in FIELDS if not any(k == by_header.get(col) for col in rows[0][1])]
     if missing:
         raise ImportProblems([f"文件缺少列：{'、'.join(missing)}（列名见 docs/exchange.md）"])

@@ -5,6 +5,10 @@ registration system imports its data into the provincial one periodically), and 
 Out: the registrations of the persons in the bureau's scope (lms/orgs/scope.py), streamed from the database into
 a file row by row. Each record carries a `record_id` that names it for good: `<EXCHANGE_SYSTEM_ID>:<entry id>` for
 a registration made here, the original id for one that came in by exchange, so a record passed on keeps its id.
+The page only asks for an export (request_export: pending); the scheduler's leader writes it (run_pending_exports,
+lms/exchange/jobs.py): a city's year took 25 s as CSV and about 4 minutes as XLSX, longer than a request may last.
+A run claims each export with a conditional UPDATE (pending, or running under a claim older than the stale time:
+its run died) and marks it ready or failed under that claim; the command line writes synchronously.
 
 In: all or nothing. The checksum must match the file, and every row must verify — a person registered here and
 within the bureau's scope with the same name, an ID number whose GB 11643 check character is right, a known
@@ -16,14 +20,14 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
-from collections.abc import Iterator
-from datetime import date, datetime, time
+from collections.abc import Callable, Iterator
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import IO, Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from .. import audit, clock
@@ -31,7 +35,8 @@ from ..accounts.idcard import id_number_problem
 from ..accounts.models import Person
 from ..catalogue.models import CATEGORIES
 from ..db import chunked, inline_in
-from ..errors import InvalidInput, NotFound
+from ..errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound
+from ..exports import EXCEL_MAX_ROWS
 from ..filestore import file_store
 from ..hours.models import HoursEntry
 from ..hours.operations import register_hours_many
@@ -89,29 +94,131 @@ def export_filename(org_name: str, year: int, since: date | None, fmt: str) -> s
     return f"学时登记-{org_name}-{year}{part}{EXTENSIONS[fmt]}"
 
 
-def write_export(s: Session, actor: Person, out: IO[bytes], *, year: int, since: date | None, fmt: str) -> int:
+def write_export(s: Session, actor: Person, out: IO[bytes], *, year: int, since: date | None, fmt: str,
+                 sheet_rows: int = EXCEL_MAX_ROWS) -> int:
     """Write the export to a binary file; returns the number of records."""
     check_request(year, since, fmt)
-    return write_records(fmt, out, records(s, actor, year, since))
+    return write_records(fmt, out, records(s, actor, year, since), sheet_rows=sheet_rows)
 
 
-def prepare_export(s: Session, actor: Person, *, year: int, since: date | None, fmt: str,
+def request_export(s: Session, actor: Person, *, year: int, since: date | None, fmt: str,
                    ip: str | None = None) -> ExchangeExport:
-    """Write the export to a temporary file, keep it in the exchange store under its SHA-256, and record it."""
+    """Record an export asked for, pending: the scheduler writes it (run_pending_exports); a request that could
+    never be written (a read-only account, a year to come) is refused here, at once."""
     require_write(s, actor)
+    check_request(year, since, fmt)
     org = own_org(s, actor)
-    with tempfile.TemporaryDirectory(prefix="xst-exchange-") as folder:
-        path = Path(folder) / f"export{EXTENSIONS.get(fmt, '')}"
-        with open(path, "wb") as out:
-            rows = write_export(s, actor, out, year=year, since=since, fmt=fmt)
-        key = file_store("exchange").put_file(path, EXTENSIONS[fmt])
-    export = ExchangeExport(org_id=org.id, made_by_id=actor.id, year=year, since=since, fmt=fmt, rows=rows, key=key,
-                            filename=export_filename(org.name, year, since, fmt), created_at=clock.now())
+    export = ExchangeExport(org_id=org.id, made_by_id=actor.id, year=year, since=since, fmt=fmt, state="pending",
+                            attempts=0, filename=export_filename(org.name, year, since, fmt), created_at=clock.now())
     s.add(export)
     s.flush()
-    audit.record(s, actor, "exchange.export", export, ip=ip, year=year, since=since, fmt=fmt, rows=rows,
-                 sha256=export.sha256)
+    audit.record(s, actor, "exchange.request", export, ip=ip, year=year, since=since, fmt=fmt)
     return export
+
+
+# ---- the scheduler's part: writing what was asked for ------------------------------------------------------------
+
+def _due(stale_before: datetime) -> ColumnElement[bool]:
+    """Exports a run may take: pending, or claimed by a run that has not finished since stale_before (it died)."""
+    return or_(ExchangeExport.state == "pending",
+               and_(ExchangeExport.state == "running", ExchangeExport.claimed_at < stale_before))
+
+
+def _set(s: Session, export_id: int, *where: ColumnElement[bool], **values: Any) -> bool:
+    """A conditional UPDATE of one export, committed; True if it changed the row (the guard between runs)."""
+    done = s.execute(update(ExchangeExport).where(ExchangeExport.id == export_id, *where).values(**values)
+                     .execution_options(synchronize_session=False))
+    s.commit()
+    return bool(getattr(done, "rowcount", 0))
+
+
+def claim_export(s: Session, export_id: int, *, stale_seconds: int, max_attempts: int) -> int | None:
+    """Take an export for this run: returns the run's attempt number, or None if another run has it, it is done, or
+    it has now been given up (a run died with it max_attempts times: failed, saying so)."""
+    now = clock.now()
+    due = _due(now - timedelta(seconds=stale_seconds))
+    if _set(s, export_id, due, ExchangeExport.attempts >= max_attempts, state="failed", finished_at=now,
+            error=f"生成 {max_attempts} 次均未完成（生成过程中断），请重新申请；仍不成功请联系系统管理员"):
+        _audit_failed(s, export_id)
+        return None
+    if not _set(s, export_id, due, ExchangeExport.attempts < max_attempts, state="running", claimed_at=now,
+                attempts=ExchangeExport.attempts + 1):
+        return None
+    attempt = s.scalar(select(ExchangeExport.attempts).where(ExchangeExport.id == export_id))
+    s.rollback()
+    return attempt
+
+
+def _audit_failed(s: Session, export_id: int) -> None:
+    export = s.get(ExchangeExport, export_id, populate_existing=True)
+    assert export is not None
+    audit.record(s, s.get(Person, export.made_by_id), "exchange.export_failed", export, ip=None, year=export.year,
+                 since=export.since, fmt=export.fmt, reason=export.error)
+    s.commit()
+
+
+def write_claimed(s: Session, export_id: int, attempt: int, *, max_attempts: int,
+                  sheet_rows: int = EXCEL_MAX_ROWS) -> str:
+    """Write an export this run claimed (attempt) into the exchange store and mark it ready; a refusal the request
+    cannot get past (the account can no longer export, …) marks it failed with the reason. Returns the state.
+
+    Each change is a conditional UPDATE on (state 'running', this attempt): a run that was taken for dead and
+    replaced never overwrites what its successor did. An unexpected error puts it back to pending for the next run
+    (failed after max_attempts), and is raised for the scheduler to record."""
+    export = s.get(ExchangeExport, export_id)
+    assert export is not None
+    actor = s.get(Person, export.made_by_id)
+    assert actor is not None
+    mine = (ExchangeExport.state == "running", ExchangeExport.attempts == attempt)
+    try:
+        require_write(s, actor)
+        if not actor.active:
+            raise NotAllowed("申请导出的账号已停用")
+        with tempfile.TemporaryDirectory(prefix="xst-exchange-") as folder:
+            path = Path(folder) / f"export{EXTENSIONS[export.fmt]}"
+            with open(path, "wb") as out:
+                rows = write_export(s, actor, out, year=export.year, since=export.since, fmt=export.fmt,
+                                    sheet_rows=sheet_rows)
+            key = file_store("exchange").put_file(path, EXTENSIONS[export.fmt])
+    except DomainError as exc:
+        s.rollback()
+        if _set(s, export_id, *mine, state="failed", finished_at=clock.now(), error=f"无法生成：{exc.message}"[:300]):
+            _audit_failed(s, export_id)
+        return "failed"
+    except Exception as exc:
+        s.rollback()
+        reason = f"生成时出错（{type(exc).__name__}），已尝试 {attempt} 次，请重新申请；仍不成功请联系系统管理员"
+        if attempt >= max_attempts:
+            if _set(s, export_id, *mine, state="failed", finished_at=clock.now(), error=reason[:300]):
+                _audit_failed(s, export_id)
+        else:
+            _set(s, export_id, *mine, state="pending")
+        raise
+    s.rollback()  # the long read is over; what follows is short
+    if _set(s, export_id, *mine, state="ready", rows=rows, key=key, finished_at=clock.now(), error=None):
+        export = s.get(ExchangeExport, export_id, populate_existing=True)
+        assert export is not None
+        audit.record(s, actor, "exchange.export", export, ip=None, year=export.year, since=export.since,
+                     fmt=export.fmt, rows=rows, sha256=export.sha256, attempt=attempt)
+        s.commit()
+        return "ready"
+    return "superseded"
+
+
+def run_pending_exports(factory: Callable[[], Session], *, stale_seconds: int, max_attempts: int,
+                        sheet_rows: int = EXCEL_MAX_ROWS) -> list[tuple[int, str]]:
+    """Write every export waiting, oldest first, each claimed before it is written; [(export id, state)]."""
+    with factory() as s:
+        waiting = list(s.scalars(select(ExchangeExport.id).where(
+            _due(clock.now() - timedelta(seconds=stale_seconds))).order_by(ExchangeExport.id)))
+    done: list[tuple[int, str]] = []
+    for export_id in waiting:
+        with factory() as s:
+            attempt = claim_export(s, export_id, stale_seconds=stale_seconds, max_attempts=max_attempts)
+            if attempt is not None:
+                done.append((export_id, write_claimed(s, export_id, attempt, max_attempts=max_attempts,
+                                                      sheet_rows=sheet_rows)))
+    return done
 
 
 def visible_export(s: Session, actor: Person, export_id: int) -> ExchangeExport:
@@ -130,6 +237,16 @@ def exports_seen(s: Session, actor: Person, limit: int = 50) -> list[ExchangeExp
     from ..orgs.scope import org_clause
     return list(s.scalars(select(ExchangeExport).join(Organisation, Organisation.id == ExchangeExport.org_id)
                           .where(org_clause(scope_of(s, actor))).order_by(ExchangeExport.id.desc()).limit(limit)))
+
+
+def ready_export(s: Session, actor: Person, export_id: int) -> ExchangeExport:
+    """visible_export, once written: one still waiting or failed is refused (409) saying so."""
+    export = visible_export(s, actor, export_id)
+    if export.state in ("pending", "running"):
+        raise Conflict("该导出文件尚在生成中，请稍后刷新页面，待状态为“已完成”后再下载")
+    if export.state != "ready":
+        raise Conflict(f"该导出文件生成失败，没有可下载的文件：{export.error}")
+    return export
 
 
 def checksum_text(export: ExchangeExport) -> str:

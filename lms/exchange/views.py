@@ -1,4 +1,4 @@
-"""The bureau's data exchange page: prepare an export of a year's registrations (with its checksum file), download
+"""The bureau's data exchange page: ask for an export of a year's registrations (with its checksum file), download
 it, and import another region's file for transfer-in (浙人社发〔2016〕63号 第十四条; 威人社字〔2022〕2号 三)."""
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from ..security import bureau_required
 from ..spreadsheets import ImportProblems
 from ..validation import Form
 from .models import FORMATS
-from .operations import checksum_text, exports_seen, import_registrations, prepare_export, visible_export
+from .operations import checksum_text, exports_seen, import_registrations, ready_export, request_export
 
 bp = Blueprint("exchange", __name__, url_prefix="/admin/exchange")
 MIMES = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -43,37 +43,39 @@ def _page(export_form: ExportForm, import_form: ImportForm, problems: list[str] 
     s = get_session()
     return render_template("exchange/home.html", export_form=export_form, import_form=import_form,
                            exports=exports_seen(s, current_user), problems=problems or [],
-                           format_names=FORMAT_NAMES), status
+                           format_names=FORMAT_NAMES, as_of=clock.now()), status
 
 
 @bp.get("")
 @bureau_required
 def home() -> Any:
-    """Exports prepared in the bureau's territory, and the forms to prepare one and to import a file."""
+    """Exports asked for in the bureau's territory with their state, and the forms to ask for one and to import."""
     return _page(ExportForm(year=clock.study_year(), formdata=None), ImportForm(formdata=None))
 
 
 @bp.post("/exports")
 @bureau_required
 def prepare() -> Any:
-    """Prepare an export of a year's registrations within the bureau's scope (kept with its SHA-256)."""
+    """Ask for an export of a year's registrations within the bureau's scope: recorded at once, written by the
+    scheduler in the background (a city's year takes minutes)."""
     form = ExportForm()
     if not form.validate_on_submit():
         return _page(form, ImportForm(formdata=None), status=400)
     s = get_session()
     with transaction():
-        made = prepare_export(s, current_user, year=form.year.data or 0, since=form.since.data,
+        made = request_export(s, current_user, year=form.year.data or 0, since=form.since.data,
                               fmt=form.fmt.data or "", ip=request.remote_addr)
-    flash(f"已生成 {made.filename}：{made.rows} 条登记，SHA-256 {made.sha256}", "success")
+    flash(f"已收到导出申请：{made.filename} 正在后台生成（全市一年的登记约需数分钟），完成后可在下方“已申请的导出文件”中"
+          "下载文件和校验文件；请稍后刷新本页查看状态。", "success")
     return redirect(url_for("exchange.home"))
 
 
 @bp.get("/exports/<int:export_id>/file")
 @bureau_required
 def export_file(export_id: int) -> Any:
-    """A prepared export file, streamed from the file store."""
+    """A written export file, streamed from the file store (refused, saying why, while it is still being written)."""
     s = get_session()
-    made = visible_export(s, current_user, export_id)
+    made = ready_export(s, current_user, export_id)
     resp = file_store("exchange").send(made.key, mimetype=MIMES[made.fmt], as_attachment=True,
                                        download_name=made.filename, max_age=0)
     resp.headers["Content-Disposition"] = disposition(made.filename)
@@ -86,7 +88,7 @@ def export_file(export_id: int) -> Any:
 def checksum(export_id: int) -> Any:
     """The export's checksum file (sha256sum's format: `sha256sum -c` checks the file with it)."""
     s = get_session()
-    made = visible_export(s, current_user, export_id)
+    made = ready_export(s, current_user, export_id)
     return Response(checksum_text(made), mimetype="text/plain",
                     headers={"Content-Disposition": disposition(made.filename + ".sha256"),
                              "Cache-Control": "no-store, private"})

@@ -96,12 +96,14 @@ def world(app: Any, make: Any) -> dict[str, Any]:
 
 
 def export(app: Any, login: Any, fmt: str, year: int = 2026, since: str = "") -> tuple[str, bytes, bytes]:
-    """Prepare an export through the page; (file name, file, checksum file)."""
+    """Ask for an export through the page and let the scheduler's job write it; (file name, file, checksum file)."""
+    from lms.exchange.jobs import write_exports_now
     from lms.exchange.models import ExchangeExport
     c = app.test_client()
     web_login(c, login)
     resp = c.post("/admin/exchange/exports", data={"year": str(year), "since": since, "fmt": fmt})
     assert resp.status_code == 302, resp.get_data(as_text=True)[:2000]
+    assert [state for _id, state in write_exports_now(app)] == ["ready"]
     with app.app_context():
         from lms.db import database
         with database().factory() as s:
