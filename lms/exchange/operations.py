@@ -19,6 +19,7 @@ twice adds nothing: hours_entry's unique (source_type, source_ref) with source_r
 from __future__ import annotations
 
 import hashlib
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, time, timedelta
@@ -157,7 +158,7 @@ def _audit_failed(s: Session, export_id: int) -> None:
     s.commit()
 
 
-def write_claimed(s: Session, export_id: int, attempt: int, *, max_attempts: int,
+def write_claimed(s: Session, export_id: int, attempt: int, *, max_attempts: int, work_dir: Path | None = None,
                   sheet_rows: int = EXCEL_MAX_ROWS) -> str:
     """Write an export this run claimed (attempt) into the exchange store and mark it ready; a refusal the request
     cannot get past (the account can no longer export, …) marks it failed with the reason. Returns the state.
@@ -174,7 +175,7 @@ def write_claimed(s: Session, export_id: int, attempt: int, *, max_attempts: int
         require_write(s, actor)
         if not actor.active:
             raise NotAllowed("申请导出的账号已停用")
-        with tempfile.TemporaryDirectory(prefix="xst-exchange-") as folder:
+        with tempfile.TemporaryDirectory(prefix=f"export-{export_id}-", dir=work_dir) as folder:
             path = Path(folder) / f"export{EXTENSIONS[export.fmt]}"
             with open(path, "wb") as out:
                 rows = write_export(s, actor, out, year=export.year, since=export.since, fmt=export.fmt,
@@ -205,9 +206,14 @@ def write_claimed(s: Session, export_id: int, attempt: int, *, max_attempts: int
     return "superseded"
 
 
-def run_pending_exports(factory: Callable[[], Session], *, stale_seconds: int, max_attempts: int,
+def run_pending_exports(factory: Callable[[], Session], *, stale_seconds: int, max_attempts: int, work_dir: Path,
                         sheet_rows: int = EXCEL_MAX_ROWS) -> list[tuple[int, str]]:
-    """Write every export waiting, oldest first, each claimed before it is written; [(export id, state)]."""
+    """Write every export waiting, oldest first, each claimed before it is written; [(export id, state)].
+
+    Files are written in work_dir, emptied first: what is there was left by a run that died (the scheduler's runs
+    never overlap, and work_dir is this app's own)."""
+    shutil.rmtree(work_dir, ignore_errors=True)
+    work_dir.mkdir(parents=True, exist_ok=True)
     with factory() as s:
         waiting = list(s.scalars(select(ExchangeExport.id).where(
             _due(clock.now() - timedelta(seconds=stale_seconds))).order_by(ExchangeExport.id)))
@@ -217,7 +223,7 @@ def run_pending_exports(factory: Callable[[], Session], *, stale_seconds: int, m
             attempt = claim_export(s, export_id, stale_seconds=stale_seconds, max_attempts=max_attempts)
             if attempt is not None:
                 done.append((export_id, write_claimed(s, export_id, attempt, max_attempts=max_attempts,
-                                                      sheet_rows=sheet_rows)))
+                                                      work_dir=work_dir, sheet_rows=sheet_rows)))
     return done
 
 

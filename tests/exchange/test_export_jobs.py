@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select, update
 
 from lms.audit import AuditEntry
-from lms.exchange.jobs import write_exports_job, write_exports_now
+from lms.exchange.jobs import work_dir, write_exports_job, write_exports_now
 from lms.exchange.models import ExchangeExport
 from lms.exchange.operations import claim_export
 from lms.exports import Column, write_xlsx
@@ -103,12 +103,16 @@ def test_a_run_that_died_midway_is_taken_again_once_its_claim_is_stale(
     made = the_export(db)
     with app.app_context():
         assert claim_export(db, made.id, stale_seconds=900, max_attempts=3) == 1  # … and the process was killed
+    left = work_dir(app) / f"export-{made.id}-dead" / "export.jsonl"  # … leaving its partial file
+    left.parent.mkdir(parents=True)
+    left.write_bytes(b"{")
     frozen_clock.current += timedelta(seconds=app.config["EXCHANGE_STALE_SECONDS"] - 1)
     assert write_exports_now(app) == []
     frozen_clock.current += timedelta(seconds=2)
     assert write_exports_now(app) == [(made.id, "ready")]
     made = the_export(db)
     assert (made.state, made.attempts, made.rows) == ("ready", 2, 5)
+    assert not left.parent.exists() and list(work_dir(app).iterdir()) == []
 
 
 def test_an_export_whose_runs_keep_dying_is_given_up_saying_so(
