@@ -201,6 +201,7 @@ def test_an_exchange_export_is_kept_in_the_bucket_and_downloads_as_its_checksum_
 
     from sqlalchemy import select
 
+    from lms.exchange.jobs import write_exports_now
     from lms.exchange.models import ExchangeExport
     from lms.hours.operations import register_hours
     person = s3_make.practitioner("陈老师", region="wenzhou-lucheng")
@@ -211,6 +212,11 @@ def test_an_exchange_export_is_kept_in_the_bucket_and_downloads_as_its_checksum_
     clerk = s3_app.test_client()
     web_login(clerk, s3_make.staff("bureau", "city").username)
     assert clerk.post("/admin/exchange/exports", data={"year": "2026", "fmt": "jsonl"}).status_code == 302
+    s3_make.s.rollback()
+    waiting = s3_make.s.scalars(select(ExchangeExport)).one()
+    assert waiting.state == "pending" and objects(s3, file_store("exchange", s3_app).prefix) == []
+    # The scheduler's job (lms/exchange/jobs.py) writes it, on whichever host holds the leader lock.
+    assert write_exports_now(s3_app) == [(waiting.id, "ready")]
     s3_make.s.rollback()
     made = s3_make.s.scalars(select(ExchangeExport)).one()
     store = file_store("exchange", s3_app)
