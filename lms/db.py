@@ -176,6 +176,16 @@ def read_session() -> Session:
     return s
 
 
+def outliving_request(s: Session) -> Session:
+    """Take the request's session `s` out of the request's hands, for a response whose body is read after the
+    request has ended (a streamed download): Flask runs the teardown, which closes the request's sessions, before
+    the server reads such a body. The caller closes it, with response.call_on_close(s.close)."""
+    for key in ("db_session", "db_replica_session"):
+        if g.get(key) is s:
+            g.pop(key)
+    return s
+
+
 def close_session(_exc: BaseException | None = None) -> None:
     for key in ("db_session", "db_replica_session"):
         s = g.pop(key, None)

@@ -284,9 +284,18 @@ def stats_table_xlsx(w: ExamWorld) -> None:
     assert 1 in cells
 
 
-def stats_people_xlsx(w: ExamWorld) -> None:
+def stats_people(fmt: str) -> Callable[[ExamWorld], None]:
     """The persons behind a figure: a name like a formula stays text; the hours stay numbers. The attendances
     behind a funding row too: a programme titled like a formula stays text, its fee a number."""
+    cells_of = xlsx_cells if fmt == "xlsx" else csv_cells
+    zero, fee = (0, 12.5) if fmt == "xlsx" else ("0.00", "12.50")
+
+    def check(w: ExamWorld) -> None:
+        _stats_people(w, fmt, cells_of, zero, fee)
+    return check
+
+
+def _stats_people(w: ExamWorld, fmt: str, cells_of: Callable[[Any], list[Any]], zero: Any, fee: Any) -> None:
     from sqlalchemy import select
 
     from lms.accounts.models import Person
@@ -294,9 +303,9 @@ def stats_people_xlsx(w: ExamWorld) -> None:
     from lms.rosters.models import Programme, RosterRow, RosterUpload
     client = _stats_client(w)
     year = clock.study_year()
-    cells = xlsx_cells(client.get(f"/stats/{year}/people.xlsx?measure=short"))
+    cells = cells_of(client.get(f"/stats/{year}/people.{fmt}?measure=short"))
     assert_neutral(cells, HOSTILE_NAME)
-    assert 0 in cells
+    assert zero in cells
     person = w.db.scalars(select(Person).where(Person.name == HOSTILE_NAME)).one()
     organiser = w.make.org("organiser", "wenzhou", "培训中心")
     teacher = w.make.staff("organiser", org=organiser)
@@ -315,10 +324,10 @@ def stats_people_xlsx(w: ExamWorld) -> None:
     w.db.add(RosterRow(upload_id=up.id, line=2, name=person.name, id_number=person.id_number, days=1,
                        hours=Decimal(6), status="ok", person_id=person.id))
     w.db.commit()
-    cells = xlsx_cells(client.get(f"/stats/{year}/people.xlsx?measure=fees&fee_region={person.region}"
+    cells = cells_of(client.get(f"/stats/{year}/people.{fmt}?measure=fees&fee_region={person.region}"
                                   "&fee_industry=教育"))
     assert_neutral(cells, HOSTILE_NAME)
-    assert 12.5 in cells
+    assert fee in cells
 
 
 # endpoint (with its format where one route gives both) -> a check that fails when the export lets a formula through
@@ -341,7 +350,8 @@ EXPORTS: dict[str, Callable[[ExamWorld], None]] = {
     "rosters.roster_template:xlsx": roster_template("xlsx"),
     "exchange.export_file": exchange_export,
     "stats.export": stats_table_xlsx,
-    "stats.people_export": stats_people_xlsx,
+    "stats.people_export:csv": stats_people("csv"),
+    "stats.people_export:xlsx": stats_people("xlsx"),
 }
 
 

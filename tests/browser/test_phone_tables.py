@@ -82,7 +82,7 @@ NOT_CRAWLED = {
     "oversight.finding_evidence": "a finding's evidence file",
     "oversight.audit": "the demo has no approved claims to draw (tests/claims/test_audits.py opens a draw)",
     "rosters.report": "XLSX", "rosters.roster_template": "CSV/XLSX",
-    "stats.export": "XLSX", "stats.people_export": "XLSX", "stats.home": "redirects to this year's dashboard",
+    "stats.export": "XLSX", "stats.people_export": "CSV/XLSX", "stats.home": "redirects to this year's dashboard",
     "stats.org": "the dashboard narrowed to one employer by its URL (the dashboard's own links narrow by ?employer=; "
                  "tests/browser/test_stats_flow.py walks the city dashboard at 390 px)",
     "stats.people": "the persons behind a figure (linked once the statistics are refreshed; tests/browser/"

@@ -2,6 +2,7 @@
 input: an export of 500,000 rows): the memory it takes stays a small part of what holding its rows would take."""
 from __future__ import annotations
 
+import re
 import tracemalloc
 from decimal import Decimal
 from typing import Any
@@ -65,3 +66,84 @@ def test_an_export_of_many_persons_streams_in_a_fraction_of_the_memory_its_rows_
     resp.close()
     assert resp.status_code == 200 and size > N * 10
     assert streamed < in_memory / 3, (streamed, in_memory)
+
+
+def _login_city(app: Any, make: Any) -> Any:
+    client = app.test_client()
+    web_login(client, make.staff("bureau", region="wenzhou"))
+    return client
+
+
+def test_a_csv_export_streams_its_rows_after_the_request_has_ended_and_holds_what_the_xlsx_holds(
+        app: Any, make: Any, db: Any) -> None:
+    """The CSV is read from the database while it is sent: no Content-Length, many chunks, read here after the
+    request (and its teardown, which closes the request's sessions) has ended; its rows are the XLSX's rows."""
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+    _seed(db)
+    client = _login_city(app, make)
+    resp = client.get(f"/stats/{YEAR}/people.csv?measure=persons")
+    assert resp.status_code == 200 and resp.mimetype == "text/csv"
+    assert "Content-Length" not in resp.headers
+    pool = app.extensions["xst_db"].engine.pool
+    try:
+        chunks = list(resp.response)   # read as a server sends it, after the view returned
+        # read whole: its connection is back in the pool before the server closes the response (a test client
+        # that never closes it left a transaction open, and the suite's TRUNCATE waited on it for good)
+        held = pool.checkedout()
+    finally:
+        resp.close()
+    assert held == 0
+    assert len(chunks) > N // 2
+    rows = list(csv.reader(io.StringIO(b"".join(chunks).decode("utf-8-sig"))))
+    sheet = load_workbook(io.BytesIO(client.get(f"/stats/{YEAR}/people.xlsx?measure=persons").data)).active
+    cells = [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    assert len(rows) == N + 1 and rows[0] == cells[0]
+    assert sorted(r[:2] for r in rows[1:]) == sorted(r[:2] for r in cells[1:])
+    assert sorted(r[0] for r in rows[1:]) == sorted(f"人员{i}" for i in range(N))
+
+
+def test_a_csv_export_memory_is_a_fraction_of_what_its_rows_would_take(app: Any, make: Any, db: Any) -> None:
+    _seed(db)
+    with app.app_context():
+        q = people_query(scope_of(db, make.staff("bureau", region="wenzhou")), YEAR, Slice(), "persons")
+        assert q is not None
+        tracemalloc.start()
+        held = [_person_row(r) for r in db.execute(q)]
+        _, in_memory = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        assert len(held) == N
+        del held
+    db.rollback()
+    client = _login_city(app, make)
+    client.get(f"/stats/{YEAR}/people.csv?measure=cat_industry_public").close()   # imports and caches first
+    tracemalloc.start()
+    resp = client.get(f"/stats/{YEAR}/people.csv?measure=persons")
+    size = 0
+    peak = 0
+    for chunk in resp.response:
+        size += len(chunk)
+        peak = max(peak, tracemalloc.get_traced_memory()[0])
+    tracemalloc.stop()
+    resp.close()
+    assert resp.status_code == 200 and size > N * 10
+    assert peak < in_memory / 3, (peak, in_memory)
+
+
+def test_the_drilldown_suggests_csv_from_the_large_export_threshold_on(app: Any, make: Any, db: Any,
+                                                                      monkeypatch: Any) -> None:
+    """At LARGE_EXPORT persons and above the page says the XLSX is sent only once whole and suggests the CSV;
+    one below, it does not."""
+    from lms.stats import views
+    _seed(db)
+    client = _login_city(app, make)
+    monkeypatch.setattr(views, "LARGE_EXPORT", N)
+    page = client.get(f"/stats/{YEAR}/people?measure=cat_general_public").get_data(as_text=True)
+    assert f"共 {N} 人次" in page, re.findall("共 [0-9]+ ..", page)
+    assert 'id="large-export"' in page and "建议选 CSV" in page
+    assert f"/stats/{YEAR}/people.csv?measure=cat_general_public" in page and f"/stats/{YEAR}/people.xlsx?measure=cat_general_public" in page
+    monkeypatch.setattr(views, "LARGE_EXPORT", N + 1)
+    page = client.get(f"/stats/{YEAR}/people?measure=cat_general_public").get_data(as_text=True)
+    assert f"共 {N} 人次" in page and 'id="large-export"' not in page
