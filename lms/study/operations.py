@@ -18,14 +18,13 @@ from typing import Any
 
 from psycopg.types.numeric import Int4
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from .. import clock
 from ..accounts.models import LoginSession, Person
 from ..accounts.sessions import SEEN_EVERY, touch_login
 from ..catalogue.models import Chapter, CourseOffering, Enrolment
-from ..db import one_statement
+from ..db import dialect_insert, one_statement
 from ..errors import Conflict, DomainError, InvalidInput, NotFound, TooFrequent
 from ..security import NotLoggedIn
 from .completion import register_completion_hours
@@ -95,10 +94,6 @@ class StudySettings:
 
 def _ms(delta: timedelta) -> int:
     return int(delta.total_seconds() * 1000)
-
-
-def _upsert(s: Session) -> Any:
-    return postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 def close_segment(s: Session, segment_id: int | None, reason: str, at: datetime | None = None) -> None:
@@ -390,8 +385,8 @@ def _add_progress(s: Session, enrolment_id: int, chapter_id: int, credit_ms: int
     pos = 0.0
     if kind == "video" and position is not None and position >= 0:
         pos = float(position)
-    ins = _upsert(s)(ChapterProgress).values(enrolment_id=enrolment_id, chapter_id=chapter_id,
-                                            credited_ms=credit_ms, furthest_position=min(pos, gap_ms / 1000 * 2))
+    ins = dialect_insert(s)(ChapterProgress).values(enrolment_id=enrolment_id, chapter_id=chapter_id,
+                                                    credited_ms=credit_ms, furthest_position=min(pos, gap_ms / 1000 * 2))
     # The player may only move the furthest point forward by about as much time as really passed.
     allowed = ChapterProgress.furthest_position + gap_ms / 1000 * 2 + 5
     new_furthest = func.max(ChapterProgress.furthest_position, func.min(pos, allowed)) \
