@@ -79,28 +79,37 @@ def _row(columns: Sequence[Column], row: Sequence[Any]) -> list[Any]:
 
 
 class _Line:
-    """A file-like sink for csv.writer that hands back what one row wrote."""
+    """A file-like sink for csv.writer that hands back what the rows since the last take wrote."""
 
     def __init__(self) -> None:
-        self.text = ""
+        self.parts: list[str] = []
+        self.size = 0
 
     def write(self, text: str) -> int:
-        self.text += text
+        self.parts.append(text)
+        self.size += len(text)
         return len(text)
 
     def take(self) -> bytes:
-        out, self.text = self.text, ""
+        out = "".join(self.parts)
+        self.parts, self.size = [], 0
         return out.encode("utf-8", "replace")  # a lone surrogate left in old data becomes '?', never a 500
 
 
-def csv_chunks(columns: Sequence[Column], rows: Iterable[Sequence[Any]]) -> Iterator[bytes]:
-    """The CSV file, header first, one chunk per row (UTF-8 with a BOM)."""
+CSV_CHUNK = 32 << 10   # characters of rows sent together: a chunk per row cost the server more than the rows did
+
+
+def csv_chunks(columns: Sequence[Column], rows: Iterable[Sequence[Any]], chunk: int = CSV_CHUNK) -> Iterator[bytes]:
+    """The CSV file (UTF-8 with a BOM): the header at once, then the rows in chunks of about `chunk` characters."""
     line = _Line()
     writer = csv.writer(line)
     writer.writerow([neutralise(c.header) for c in columns])
     yield "\ufeff".encode() + line.take()
     for row in rows:
         writer.writerow(_row(columns, row))
+        if line.size >= chunk:
+            yield line.take()
+    if line.size:
         yield line.take()
 
 
