@@ -190,11 +190,12 @@ def _authority_session_spec() -> SessionSpec:
                        _at(day, 8), _at(day - timedelta(days=1), 17))
 
 
-def load_authority_exam_demo(s: Session, clerk: Person, course: Course, year: int) -> list[str]:
+def load_authority_exam_demo(s: Session, clerk: Person, course: Course, year: int, proctor: Person) -> list[str]:
     """Create once the year's exam plan of the clerk's authority for its industry public subject, with a session, and
     import its course's bank, all through the operations its pages call: the plan examines only the authority's own
     industry public courses, so the bank is that of its own course (温人社发〔2020〕125号 第十一条; import_questions
-    refuses any other)."""
+    refuses any other). The authority's own proctor is assigned to its sessions (a plan's proctors belong to the
+    body that runs it: assign_proctor)."""
     plan = s.scalar(select(ExamPlan).where(ExamPlan.year == year, ExamPlan.category == "industry_public",
                                            ExamPlan.owner_org_id == clerk.org_id))
     if plan is None:
@@ -205,6 +206,10 @@ def load_authority_exam_demo(s: Session, clerk: Person, course: Course, year: in
         add_sessions(s, clerk, plan, [_authority_session_spec()], ip="demo")
     import_questions(s, clerk, course, "题库.csv", io.BytesIO(AUTHORITY_BANK_CSV.encode()), ip="demo")
     s.flush()
-    first = min(s.scalars(select(ExamSession.starts_at).where(ExamSession.plan_id == plan.id)))
+    sessions = list(s.scalars(select(ExamSession).where(ExamSession.plan_id == plan.id)))
+    for session in sessions:
+        assign_proctor(s, clerk, session, proctor, ip="demo")   # idempotent: an assignment made before stays
+    first = min(x.starts_at for x in sessions)
     return [f"  行业公需考试    {clerk.username} 的《{plan.title}》：场次 {clock.china(first):%m月%d日 %H:%M}，"
-            f"只考核本部门的行业公需课《{course.title}》（温人社发〔2020〕125号 第十一条）"]
+            f"只考核本部门的行业公需课《{course.title}》（温人社发〔2020〕125号 第十一条）；"
+            f"监考员 {proctor.username}"]

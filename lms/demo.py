@@ -20,6 +20,7 @@ from .catalogue.operations import add_chapter, create_course, offer_again, set_o
 from .db import Database, transaction
 from .filestore import FileStore, file_store
 from .hours.operations import register_hours
+from .orgs.models import Organisation
 from .orgs.operations import create_staff
 from .pdf import font_name
 from .study.models import ChapterProgress, StudySegment
@@ -129,7 +130,14 @@ def _authority_exam(s: Session, year: int) -> list[str]:
     course = s.scalar(select(Course).where(Course.owner_org_id == author.org_id, Course.category == "industry_public")
                       .order_by(Course.id))
     assert course is not None  # _authority_course made it
-    return load_authority_exam_demo(s, author, course, year)
+    proctor = s.scalar(select(Person).where(Person.username == "proctor2"))
+    if proctor is None:   # the city bureau allocates the accounts of the authorities below it (温 第五条)
+        admin = s.scalar(select(Person).where(Person.username == "admin"))
+        owner = s.get(Organisation, author.org_id)
+        assert admin is not None and owner is not None
+        proctor = create_staff(s, admin, owner, role="proctor", username="proctor2", name="周监考",
+                               password=DEMO_PASSWORD, ip="demo")
+    return load_authority_exam_demo(s, author, course, year, proctor)
 
 
 def load_demo(app: Flask) -> list[str]:
@@ -174,7 +182,7 @@ def load_demo(app: Flask) -> list[str]:
     lines += [
         f"演示账号（密码均为 {DEMO_PASSWORD}）：",
         "  市人社局        用户名 admin（温州市人力资源和社会保障局）",
-        "  监考员          用户名 proctor1",
+        "  监考员          用户名 proctor1（市人社局的考试）、proctor2（市教育局的行业公需考试）",
         "  专业技术人员    张伟 手机 13900000001（温州；去年已学并完成 90 学时，可出具证书；本年课程已学完，可报名考试）",
         "  专业技术人员    李娜 手机 13900000002（温州；新用户，可报名学习）",
         "  专业技术人员    王芳 手机 13900000003（威海）",

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from exams.models import Booking, ExamPlan, ExamSession, Question
+from exams.models import Booking, ExamPlan, ExamSession, ProctorAssignment, Question
 from lms import clock
 from lms.accounts.models import Person
 from lms.audit import AuditEntry
@@ -35,7 +35,7 @@ def test_the_demo_prints_the_password_with_the_accounts_and_a_second_run_writes_
     assert "监考员 proctor1 已指派到 3 个场次" in first  # (it used to count the sessions before they were made)
     at = first.index(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
     accounts = "\n".join(first[at:])  # the account lines come last, after the password line
-    for username in ("admin", "proctor1", "lucheng", "ouhai", "ruian", "jiancha", "jiaoyu", "weijian", "zhujian",
+    for username in ("admin", "proctor1", "proctor2", "lucheng", "ouhai", "ruian", "jiancha", "jiaoyu", "weijian", "zhujian",
                      "caizheng", "yizhong", "jianyuan", "lckj", "rencai", "peixun"):
         assert f"{username}（" in accounts or f"{username}\n" in accounts + "\n" or f" {username}" in accounts
     before = counts(db)
@@ -79,7 +79,7 @@ def test_every_demo_account_logs_in_and_lands_on_its_home(app: Any) -> None:
     """Issue 11: a staff account at every level, each printed with its password by make run."""
     load_demo(app)
     homes = {"admin": "/admin/", "lucheng": "/admin/", "jiancha": "/admin/", "jiaoyu": "/org", "yizhong": "/org",
-             "lckj": "/org", "rencai": "/org", "proctor1": "/exams/proctor", "peixun": "/programmes/manage"}
+             "lckj": "/org", "rencai": "/org", "proctor1": "/exams/proctor", "proctor2": "/exams/proctor", "peixun": "/programmes/manage"}
     for username, home in homes.items():
         client = app.test_client()
         resp = client.post("/login", data={"login": username, "password": DEMO_PASSWORD})
@@ -144,6 +144,14 @@ def test_the_education_authority_finds_its_industry_exam_plan_with_a_session_exa
     assert "第一考场" in client.get(f"/exams/admin/plans/{plan.id}").get_data(as_text=True)
     bank = client.get("/exams/admin/questions").get_data(as_text=True)
     assert re.search(r"教育行业师德师风建设</td><td>行业公需科目</td><td><a [^>]*>6 题</a>", bank)
+    # its session has a proctor, an account of 教育局 itself (a plan's proctors belong to the body that runs it)
+    proctor = db.scalars(select(Person).where(Person.username == "proctor2")).one()
+    assert (proctor.role, proctor.org_id) == ("proctor", jiaoyu.org_id)
+    assert db.scalars(select(ProctorAssignment.proctor_id).where(ProctorAssignment.session_id == session.id)).all() \
+        == [proctor.id]
+    desk = app.test_client()
+    assert desk.post("/login", data={"login": "proctor2", "password": DEMO_PASSWORD}).status_code == 302
+    assert "第一考场" in desk.get("/exams/proctor").get_data(as_text=True)
 
 
 def test_the_authoritys_demo_session_stays_in_its_study_year_in_the_years_last_week(app: Any, db: Any,
