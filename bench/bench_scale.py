@@ -327,6 +327,17 @@ def in_process(app: Any, pages: dict[str, tuple[str, str]]) -> dict[str, float]:
     return out
 
 
+async def http_login(http: Any, base: str, login: str) -> str:
+    """Log in through the JSON API (its CSRF token first); the session cookie's value."""
+    async with http.get(base + "/api/v1/auth/csrf") as r:
+        cookie = r.cookies["session"].value
+        token = (await r.json())["csrf_token"]
+    async with http.post(base + "/api/v1/auth/login", json={"login": login, "password": PASSWORD},
+                         headers={"Cookie": f"session={cookie}", "X-CSRFToken": token}) as r:
+        assert r.status == 200, (login, r.status, await r.text())
+        return str(r.cookies["session"].value)
+
+
 async def over_http(base: str, pages: dict[str, tuple[str, str]]) -> dict[str, float]:
     import aiohttp
     out = {}
@@ -334,13 +345,7 @@ async def over_http(base: str, pages: dict[str, tuple[str, str]]) -> dict[str, f
         cookies: dict[str, str] = {}
         for name, (login, url) in pages.items():
             if login not in cookies:
-                async with http.get(base + "/api/v1/auth/csrf") as r:
-                    cookie = r.cookies["session"].value
-                    token = (await r.json())["csrf_token"]
-                async with http.post(base + "/api/v1/auth/login", json={"login": login, "password": PASSWORD},
-                                     headers={"Cookie": f"session={cookie}", "X-CSRFToken": token}) as r:
-                    assert r.status == 200, (login, r.status, await r.text())
-                    cookies[login] = r.cookies["session"].value
+                cookies[login] = await http_login(http, base, login)
             times = []
             for _ in range(REPEAT + 2):
                 t = time.perf_counter()
@@ -359,13 +364,7 @@ async def export_over_http(base: str, login: str, url: str) -> tuple[float, floa
     import aiohttp
     timeout = aiohttp.ClientTimeout(total=600)
     async with aiohttp.ClientSession(timeout=timeout) as http:
-        async with http.get(base + "/api/v1/auth/csrf") as r:
-            cookie = r.cookies["session"].value
-            token = (await r.json())["csrf_token"]
-        async with http.post(base + "/api/v1/auth/login", json={"login": login, "password": PASSWORD},
-                             headers={"Cookie": f"session={cookie}", "X-CSRFToken": token}) as r:
-            assert r.status == 200, (login, r.status, await r.text())
-            session = r.cookies["session"].value
+        session = await http_login(http, base, login)
         t = time.perf_counter()
         first = 0.0
         lines = size = 0
