@@ -49,6 +49,8 @@ ACTION_NAMES: dict[str, str] = {
     "org.enable": "启用机构",
     "org.import": "批量导入单位",
     "org.admin_change.ack": "确认管理员变更",
+    "org.fees.report": "单位报告年度培训经费",
+    "org.fees.correct": "单位更正年度培训经费",
     "employment.apply": "申请加入单位",
     "employment.withdraw": "撤回加入申请",
     "employment.confirm": "单位确认人员",
@@ -97,6 +99,7 @@ TARGET_NAMES: dict[str, str] = {
     "ExchangeExport": "数据交换文件", "ReminderCampaign": "年终学时提醒",
     "LateFilingGrant": "逾期申报许可",
     "ClaimAudit": "学时认证抽查",
+    "FeeReport": "单位培训经费报告",
 }
 
 # When set (the test suite sets it), recording an action that has no name in ACTION_NAMES raises at once.

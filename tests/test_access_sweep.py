@@ -137,6 +137,8 @@ ROUTES: dict[str, R | str] = {
     "orgs.home": R(get=MEMBERS | {"authority"}),
     "orgs.applications": R(get=MEMBERS), "orgs.staff": R(get=MEMBERS), "orgs.staff_export": R(get=MEMBERS),
     "orgs.person": R(get=MEMBERS), "orgs.admins": R(get=MEMBERS, post=MEMBERS),
+    # an employer's training fees (川人社发〔2016〕20号 七(三)): its own administrators report them (tests/orgs/test_fee_reports.py)
+    "orgs.fees": R(get=MEMBERS, post=MEMBERS),
     "orgs.confirm": R(post=MEMBERS, inside={"employment_id": "application_in"},
                       outside={"employment_id": "application_out"}),
     "orgs.decline": R(post=MEMBERS, inside={"employment_id": "application_in"},

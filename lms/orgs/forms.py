@@ -96,3 +96,12 @@ class AdminForm(Form):
     username = StringField("用户名", validators=[DataRequired("请填写用户名"), Length(3, 40)])
     name = StringField("姓名", validators=[DataRequired("请填写姓名"), Length(2, 50)])
     password = PasswordField("初始密码", validators=[DataRequired("请设置初始密码"), Length(8, 128)])
+
+
+class FeeReportForm(Form):
+    """An employer's training fees for a year (lms/orgs/fees.py checks every value on the server)."""
+
+    year = StringField("年度", validators=[DataRequired("请填写年度")])
+    amount = StringField("培训经费（元）", validators=[DataRequired("请填写培训经费，没有支出填 0")])
+    trained = StringField("参训人次", validators=[DataRequired("请填写参训人次，没有填 0")])
+    note = TextAreaField("说明（选填）", validators=[Length(0, 200, "说明最多 200 字")])

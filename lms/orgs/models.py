@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, event, text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Numeric, String, UniqueConstraint, event, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base
@@ -147,6 +148,26 @@ class AdminChange(Base):
     acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     acknowledged_at: Mapped[datetime | None]
     org: Mapped[Organisation] = relationship(lazy="joined")
+
+
+class FeeReport(Base):
+    """The continuing-education training fees an employer (or agency) reports for a year: what it spent on its staff's
+    training and how many attended (川人社发〔2016〕20号 七(三): HR departments keep statistics of participants, hours
+    and funding). One report per organisation and year; a correction replaces it (the audit log keeps each)."""
+
+    __tablename__ = "fee_report"
+    __table_args__ = (UniqueConstraint("org_id", "year"),
+                      CheckConstraint("amount >= 0 AND amount < 10000000000", name="amount"),
+                      CheckConstraint("trained >= 0", name="trained"),
+                      CheckConstraint("year >= 2000", name="year"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    year: Mapped[int]
+    amount: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    trained: Mapped[int]
+    note: Mapped[str | None] = mapped_column(String(200))
+    reported_by_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    reported_at: Mapped[datetime]
 
 
 @event.listens_for(Base.metadata, "after_create")

@@ -17,7 +17,8 @@ from ..errors import DomainError, InvalidFields, InvalidInput, NotFound
 from ..exports import export_response
 from ..regions import REGIONS
 from ..security import limiter, practitioner_required, roles_required
-from .forms import AdminForm, EmployerRegisterForm, ReasonForm, ResubmitForm, SearchForm
+from .fees import report_fees, reports_of
+from .forms import AdminForm, EmployerRegisterForm, FeeReportForm, ReasonForm, ResubmitForm, SearchForm
 from .models import MEMBER_KINDS, AdminChange, Employment, Organisation
 from .operations import (
     REGISTERING_KINDS,
@@ -360,6 +361,32 @@ def admin_active(person_id: int, active: int) -> Any:
         record_admin_change(s, current_user, p, bool(active))
     flash("账号已启用" if active else "账号已停用", "success")
     return redirect(url_for("orgs.admins"))
+
+
+@bp.route("/org/fees", methods=["GET", "POST"])
+@member_required
+def fees() -> Any:
+    """The organisation's training fees by year, reported (or corrected) by its administrator (川人社发〔2016〕20号
+    七(三)); the HR bureaus' statistics sum them by region and industry."""
+    s = get_session()
+    org = own_org(s, current_user)
+    form = FeeReportForm()
+    if request.method == "GET" and not form.year.data:
+        form.year.data = str(clock.study_year())
+    if form.validate_on_submit():
+        try:
+            with transaction():
+                report = report_fees(s, current_user, year=form.year.data or "", amount=form.amount.data or "",
+                                     trained=form.trained.data or "", note=form.note.data or "",
+                                     ip=request.remote_addr)
+        except InvalidFields as exc:
+            _fields_into(form, exc)
+        except DomainError as exc:
+            form.form_errors.append(exc.message)
+        else:
+            flash(f"{report.year} 年度培训经费已报告：{report.amount} 元，{report.trained} 人次", "success")
+            return redirect(url_for("orgs.fees"))
+    return render_template("orgs/fees.html", org=org, form=form, reports=reports_of(s, org))
 
 
 __all__ = ["bp", "member_ids"]

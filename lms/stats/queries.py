@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from ..accounts.models import Person
 from ..errors import NotFound
 from ..exports import Column
-from ..orgs.models import Organisation
+from ..orgs.models import FeeReport, Organisation
 from ..orgs.scope import Scope, dims_clause, org_clause, person_clause
 from ..regions import CATEGORY_NAMES, REGIONS, subtree
 from ..rosters.models import Programme, RosterRow, RosterUpload
@@ -361,6 +361,55 @@ def funding(s: Session, scope: Scope, year: int, sl: Slice) -> Table:
     return table
 
 
+def _fee_reports(scope: Scope, year: int, sl: Slice) -> Select[Any]:
+    """The fee reports of the year by the organisations a scope covers (an organisation's own region and industry,
+    as persons are covered by theirs; an employer covers itself), narrowed to the slice."""
+    o = Organisation
+    return (select(FeeReport, o.name, o.uscc, o.region_code, o.industry).join(o, o.id == FeeReport.org_id)
+            .where(FeeReport.year == year, _dims(scope, o.region_code, o.industry, o.id, sl)))
+
+
+EMPLOYER_FUNDING_NOTE = "各单位报告的本年度培训经费与参训人次，按单位所在地区和所属行业汇总；导出 Excel 为各单位明细"
+
+
+def employer_funding(s: Session, scope: Scope, year: int, sl: Slice) -> Table:
+    """Training fees reported by employers and agencies (川人社发〔2016〕20号 七(三); lms/orgs/fees.py), by the
+    organisation's region and industry. Live: a report counts as soon as it is made."""
+    table = Table("employer_funding", "培训经费（用人单位报告）",
+                  [Column("地区", width=20), Column("行业", width=14), Column("报告单位", numeric=True),
+                   Column("参训人次", numeric=True), Column("培训经费（元）", numeric=True)],
+                  note=EMPLOYER_FUNDING_NOTE)
+    reports = _fee_reports(scope, year, sl).subquery()
+    rows = s.execute(
+        select(reports.c.region_code, reports.c.industry, func.count().label("orgs"),
+               func.coalesce(func.sum(reports.c.trained), 0).label("trained"),
+               func.coalesce(func.sum(reports.c.amount), 0).label("amount"))
+        .group_by(reports.c.region_code, reports.c.industry).order_by(reports.c.region_code, reports.c.industry))
+    for r in rows:
+        region = REGIONS.get(r.region_code)
+        table.rows.append([region.short_name if region else r.region_code, r.industry or "未填写", int(r.orgs),
+                           int(r.trained), _q(r.amount)])
+        table.drill.append(None)   # money an employer spent has no persons behind it; the export lists the employers
+        table.narrow.append(None)
+    return table
+
+
+def employer_fee_list(s: Session, scope: Scope, year: int, sl: Slice) -> Table:
+    """The employer_funding table's export: every report behind it, one row per organisation."""
+    table = Table("employer_funding", "培训经费（用人单位报告）明细",
+                  [Column("单位", width=30), Column("统一社会信用代码", width=22), Column("地区", width=20),
+                   Column("行业", width=14), Column("参训人次", numeric=True), Column("培训经费（元）", numeric=True),
+                   Column("说明", width=30), Column("报告时间", width=20)])
+    for r in s.execute(_fee_reports(scope, year, sl).order_by(Organisation.region_code, Organisation.name)):
+        region = REGIONS.get(r.region_code)
+        report = r[0]
+        table.rows.append([r.name, r.uscc or "", region.short_name if region else r.region_code, r.industry or "未填写",
+                           report.trained, _q(report.amount), report.note or "", report.reported_at])
+        table.drill.append(None)
+        table.narrow.append(None)
+    return table
+
+
 def exam_plan(s: Session, scope: Scope, plan_id: int) -> Any:
     """An exam plan of the exams table: one its scope's bureaus run, or one its scope's persons sat; 404 otherwise."""
     from exams.models import Booking, ExamPaper, ExamPlan
@@ -417,7 +466,7 @@ class Dashboard:
 
 
 TABLES = ("overview", "categories", "sources", "regions", "industries", "employers", "years", "claims", "exams",
-          "funding")
+          "funding", "employer_funding")
 
 
 def table(s: Session, scope: Scope, year: int, sl: Slice, key: str, everything: bool = False) -> Table:
@@ -429,8 +478,10 @@ def table(s: Session, scope: Scope, year: int, sl: Slice, key: str, everything: 
         return claims(s, scope, sl)
     if key == "employers" and everything:
         return all_employers(s, scope, year, sl)
+    if key == "employer_funding" and everything:
+        return employer_fee_list(s, scope, year, sl)
     return {"regions": by_region, "industries": by_industry, "employers": by_employer, "years": by_year,
-            "exams": exams, "funding": funding}[key](s, scope, year, sl)
+            "exams": exams, "funding": funding, "employer_funding": employer_funding}[key](s, scope, year, sl)
 
 
 def dashboard(s: Session, scope: Scope, year: int, sl: Slice) -> Dashboard:
@@ -440,7 +491,8 @@ def dashboard(s: Session, scope: Scope, year: int, sl: Slice) -> Dashboard:
     if scope.territorial:
         tables.append(by_region(s, scope, year, sl))
     tables += [by_industry(s, scope, year, sl), by_employer(s, scope, year, sl), by_year(s, scope, year, sl),
-               claims(s, scope, sl), exams(s, scope, year, sl), funding(s, scope, year, sl)]
+               claims(s, scope, sl), exams(s, scope, year, sl), funding(s, scope, year, sl),
+               employer_funding(s, scope, year, sl)]
     return Dashboard(year, sl, t, tables, refreshed_at(s, year), refreshed_at(s, CLAIMS))
 
 
