@@ -135,6 +135,13 @@ def build(url: str, this_year: int) -> dict[str, Any]:
                         "session_version, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, true, 1, %s)",
                         (p0 + PERSONS + j, role, "科员", username, org, region, pw, created))
         cur.execute("SELECT setval(pg_get_serial_sequence('person', 'id'), %s)", (p0 + PERSONS + 4,))
+        log("copying fee reports")   # three employers in four report each year's training fees (lms/orgs/fees.py)
+        with cur.copy("COPY fee_report (org_id, year, amount, trained, reported_by_id, reported_at) FROM STDIN") as cp:
+            for year in range(this_year - YEARS + 1, this_year + 1):
+                for i in range(EMPLOYERS):
+                    if (i + year) % 4:
+                        cp.write_row((org0 + i, year, Decimal((i * 7919 + year) % 5_000_000) / 100, (i + year) % 60,
+                                      staff["bench-employer"], now))
         log("copying employments")
         with cur.copy("COPY employment (person_id, org_id, status, applied_at, started_on, confirmed_by_id, "
                       "region_code) FROM STDIN") as cp:
@@ -286,11 +293,21 @@ def figures_wrong(app: Any, url: str, year: int, staff: dict[str, int]) -> int:
     from lms.accounts.models import Person
     from lms.db import database
     from lms.orgs.scope import scope_of
-    from lms.stats.queries import Slice, totals
+    from lms.stats.queries import Slice, employer_funding, totals
     direct = direct_counts(url, year)
     wrong = 0
+    with psycopg.connect(pg_dsn(url)) as conn:
+        fees = {(REGIONS[r].short_name, i or "未填写"): [int(n), int(t), Decimal(a).quantize(Decimal("0.01"))]
+                for r, i, n, t, a in conn.execute(
+                    "SELECT o.region_code, o.industry, count(*), sum(f.trained), sum(f.amount) FROM fee_report f "
+                    "JOIN organisation o ON o.id = f.org_id WHERE f.year = %s GROUP BY 1, 2", (year,))}
     with app.app_context(), database().factory() as s:
         scope = scope_of(s, s.get(Person, staff["bench-city"]))
+        shown_fees = {(r[0], r[1]): r[2:] for r in employer_funding(s, scope, year, Slice()).rows}
+        for key in sorted(set(fees) | set(shown_fees)):
+            if shown_fees.get(key) != fees.get(key):
+                wrong += 1
+                log(f"wrong: employers' fees {key} show {shown_fees.get(key)}, direct sum {fees.get(key)}")
         for key, sl in [("city", Slice()), *((c, Slice(region=c)) for c in COUNTIES)]:
             shown = totals(s, scope, year, sl)
             for name, value in shown.items():
