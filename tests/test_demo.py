@@ -163,3 +163,19 @@ def test_the_authoritys_demo_session_stays_in_its_study_year_in_the_years_last_w
     (session,) = db.scalars(select(ExamPlan).where(ExamPlan.owner_org_id == jiaoyu.org_id)).one().sessions
     assert clock.china(session.starts_at) == datetime(2026, 12, 31, 9, 0)
     assert session.booking_opens_at <= clock.now() < session.booking_closes_at
+
+
+def test_the_demo_employer_has_reported_this_years_fees_and_the_city_dashboard_sums_them(app: Any, db: Any) -> None:
+    """川人社发〔2016〕20号 七(三): the city's statistics show the fees jianyuan reported for the year."""
+    from lms.orgs.models import FeeReport
+    from lms.stats.operations import refresh_stats
+    load_demo(app)
+    (report,) = db.scalars(select(FeeReport)).all()
+    assert (report.year, str(report.amount), report.trained) == (clock.study_year(), "38600.00", 12)
+    with app.app_context():
+        refresh_stats(db, [clock.study_year()])
+        db.commit()
+    client = app.test_client()
+    assert client.post("/login", data={"login": "admin", "password": DEMO_PASSWORD}).status_code == 302
+    page = client.get(f"/stats/{clock.study_year()}").get_data(as_text=True)
+    assert re.search(r"鹿城区</td><td[^>]*>工程技术</td><td[^>]*>1</td><td[^>]*>12</td><td[^>]*>38600.00</td>", page)

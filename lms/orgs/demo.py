@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from .. import clock
 from ..accounts.models import Person
 from ..security import hash_password
+from .fees import report_fees
 from .models import AdminChange, Organisation
 from .operations import apply_to_org, confirm_employment, create_org, create_staff
 from .scope import hr_bureau_of
@@ -47,7 +48,7 @@ def load_org_demo(s: Session, city_admin: Person, password: str) -> list[str]:
         "  县级人社局      用户名 lucheng（鹿城区）、ouhai（瓯海区）、ruian（瑞安市）",
         "  监督检查（只读） 用户名 jiancha",
         "  行业主管部门    用户名 jiaoyu（教育局）、weijian（卫健委）、zhujian（住建局）、caizheng（财政局）",
-        "  用人单位管理员  用户名 yizhong（温州市第一中学：李娜待确认）、jianyuan（建筑设计研究院：张伟在职）、"
+        "  用人单位管理员  用户名 yizhong（温州市第一中学：李娜待确认）、jianyuan（建筑设计研究院：张伟在职，已报告本年度培训经费）、"
         "lckj（鹿城科技：待鹿城区审核）",
         "  人事代理机构    用户名 rencai（鹿城区人才服务中心）",
         "  单位注册入口    /orgs/register",
@@ -90,4 +91,7 @@ def _create(s: Session, admin: Person, password: str) -> None:
     if li is not None:
         apply_to_org(s, li, orgs["温州市第一中学"])
     s.flush()
+    # the year's training fees, so that the statistics' 培训经费（用人单位报告） has a row (川人社发〔2016〕20号 七(三))
+    report_fees(s, admins["jianyuan"], year=str(clock.study_year()), amount="38600", trained="12",
+                note="建筑节能新技术培训", ip="demo")
 
