@@ -149,3 +149,35 @@ def test_the_drilldown_suggests_csv_from_the_large_export_threshold_on(app: Any,
     monkeypatch.setattr(views, "LARGE_EXPORT", N + 1)
     page = client.get(f"/stats/{YEAR}/people?measure=cat_general_public").get_data(as_text=True)
     assert f"共 {N} 人次" in page and 'id="large-export"' not in page
+
+
+def test_a_csv_download_broken_off_after_its_header_gives_its_connection_back(app: Any, make: Any,
+                                                                                  db: Any) -> None:
+    """The server closes the response when the client goes away (a2wsgi closes the iterable): the cursor and the
+    session go with it, not when the garbage collector finds them."""
+    _seed(db)
+    client = _login_city(app, make)
+    pool = app.extensions["xst_db"].engine.pool
+    resp = client.get(f"/stats/{YEAR}/people.csv?measure=persons")
+    body = iter(resp.response)
+    try:
+        assert next(body).startswith("\ufeff姓名".encode())   # the header only: no row read yet
+        held_while_sending = pool.checkedout()
+    finally:
+        resp.close()
+    assert held_while_sending == 1 and pool.checkedout() == 0
+
+
+def test_a_csv_download_broken_off_midway_gives_its_connection_back(app: Any, make: Any, db: Any) -> None:
+    _seed(db)
+    client = _login_city(app, make)
+    pool = app.extensions["xst_db"].engine.pool
+    resp = client.get(f"/stats/{YEAR}/people.csv?measure=persons")
+    body = iter(resp.response)
+    try:
+        next(body)
+        assert next(body).endswith(b"\r\n")   # rows are being read
+        held_while_sending = pool.checkedout()
+    finally:
+        resp.close()
+    assert held_while_sending == 1 and pool.checkedout() == 0
