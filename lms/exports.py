@@ -6,9 +6,9 @@ Injection"): a practitioner named ``=HYPERLINK(...)`` or a User-Agent starting w
 formula on a bureau clerk's desk. Columns declared numeric keep real numbers as numbers (a negative number stays
 -5, not '-5); anything else in them is treated as text.
 
-CSV is streamed row by row (UTF-8 with a BOM, so that Excel opens Chinese text correctly); XLSX is written with
-openpyxl's write-only mode (rows go to a temporary file as they come, so a large export is never held in memory)
-and sent from a spooled temporary file. Rows may be any iterable, e.g. a lazy query: the response keeps the
+CSV is streamed in chunks of rows (UTF-8 with a BOM, so that Excel opens Chinese text correctly); XLSX is written
+with XlsxWriter's constant-memory mode (rows go to a temporary file as they come, so a large export is never held in
+memory) and sent from a spooled temporary file. Rows may be any iterable, e.g. a lazy query: the response keeps the
 request's context while it streams.
 
     export_response("csv", "roster-12", [Column("姓名"), Column("成绩", numeric=True)], rows, sheet="考生名单")
@@ -129,31 +129,28 @@ def sheet_titles(sheet: str) -> Iterator[str]:
 
 def write_xlsx(target: Any, columns: Sequence[Column], rows: Iterable[Sequence[Any]], sheet: str = "Sheet1",
                max_rows: int = EXCEL_MAX_ROWS) -> int:
-    """Write the rows to a path or binary file in openpyxl's write-only mode, as sheets of at most `max_rows` rows
-    each counting its header row (frozen): a sheet that is full continues on the next (sheet_titles), so that Excel,
-    which opens at most 1,048,576 rows a sheet, opens every row. Returns the number of sheets."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
+    """Write the rows to a path or binary file with XlsxWriter in constant-memory mode (each row goes to a temporary
+    file as it is written), as sheets of at most `max_rows` rows each counting its header row (bold, frozen): a
+    sheet that is full continues on the next (sheet_titles), so that Excel, which opens at most 1,048,576 rows a
+    sheet, opens every row. Text is always written as text, never read as a formula, number or link; numbers (only
+    numeric columns hold them, cell_value) as numbers. Returns the number of sheets."""
+    import xlsxwriter
 
     if max_rows < 2:
         raise ValueError("a sheet holds its header and at least one row")
-    wb = Workbook(write_only=True)
+    wb = xlsxwriter.Workbook(target, {"constant_memory": True, "strings_to_formulas": False,
+                                      "strings_to_numbers": False, "strings_to_urls": False})
     titles = sheet_titles(sheet)
-    bold = Font(bold=True)
+    bold = wb.add_format({"bold": True})
+    headers = [_xlsx_text(neutralise(c.header)) for c in columns]
 
     def new_sheet() -> Any:
-        ws = wb.create_sheet(title=next(titles))
-        for i, c in enumerate(columns, start=1):
-            ws.column_dimensions[get_column_letter(i)].width = c.width or max(10, 2 * len(c.header) + 2)
-        ws.freeze_panes = "A2"
-        header = []
-        for c in columns:
-            cell = WriteOnlyCell(ws, value=_xlsx_text(neutralise(c.header)))
-            cell.font = bold
-            header.append(cell)
-        ws.append(header)
+        ws = wb.add_worksheet(next(titles))
+        for i, c in enumerate(columns):
+            ws.set_column(i, i, c.width or max(10, 2 * len(c.header) + 2))
+        ws.freeze_panes(1, 0)
+        for i, text in enumerate(headers):
+            ws.write_string(0, i, text, bold)
         return ws
 
     ws = new_sheet()
@@ -162,15 +159,14 @@ def write_xlsx(target: Any, columns: Sequence[Column], rows: Iterable[Sequence[A
         if used == max_rows:
             ws = new_sheet()
             sheets, used = sheets + 1, 1
-        cells = []
-        for value in _row(columns, row):
-            cell = WriteOnlyCell(ws, value=_xlsx_text(value))
+        for i, value in enumerate(_row(columns, row)):
             if isinstance(value, str):
-                cell.data_type = "s"  # text is text: openpyxl would otherwise take a leading '=' for a formula
-            cells.append(cell)
-        ws.append(cells)
+                if value:
+                    ws.write_string(used, i, _xlsx_text(value))
+            else:
+                ws.write_number(used, i, value)
         used += 1
-    wb.save(target)
+    wb.close()
     return sheets
 
 
