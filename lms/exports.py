@@ -34,7 +34,8 @@ from .errors import NotFound
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMATS = ("csv", "xlsx")
-# Characters an XLSX file cannot hold (XML 1.0 forbids them; openpyxl refuses them): replaced, never a 500.
+# Characters an XLSX file cannot hold (XML 1.0 forbids them; a workbook holding them does not open): replaced,
+# never a 500.
 _XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _NUMBER = (int, float, Decimal)
 EXCEL_MAX_ROWS = 1_048_576  # rows a sheet holds in Excel (and WPS); a longer table goes on in further sheets
