@@ -7,11 +7,12 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .. import audit, clock
 from ..accounts.models import Person
-from ..errors import InvalidFields, NotAllowed
+from ..errors import Conflict, InvalidFields, NotAllowed
 from .models import MEMBER_KINDS, FeeReport, Organisation
 from .scope import own_org, require_write
 
@@ -57,12 +58,19 @@ def report_fees(s: Session, actor: Person, *, year: str, amount: str, trained: s
     report = s.scalar(select(FeeReport).where(FeeReport.org_id == org.id, FeeReport.year == year_value)
                       .with_for_update())
     before = None if report is None else (str(report.amount), report.trained)
+    values = {"amount": amount_value, "trained": trained_value, "note": note or None, "reported_by_id": actor.id,
+              "reported_at": clock.now()}
     if report is None:
-        report = FeeReport(org_id=org.id, year=year_value)
-        s.add(report)
-    report.amount, report.trained, report.note = amount_value, trained_value, note or None
-    report.reported_by_id, report.reported_at = actor.id, clock.now()
-    s.flush()
+        report = FeeReport(org_id=org.id, year=year_value, **values)
+        try:
+            with s.begin_nested():   # another administrator's first report of the year may land first
+                s.add(report)
+        except IntegrityError as exc:
+            raise Conflict("本年度的培训经费刚刚已由本单位其他管理员报告，请刷新页面查看后再更正") from exc
+    else:
+        for key, value in values.items():
+            setattr(report, key, value)
+        s.flush()
     audit.record(s, actor, "org.fees.report" if before is None else "org.fees.correct", report, ip=ip,
                  year=year_value, amount=str(amount_value), trained=trained_value,
                  **({} if before is None else {"was_amount": before[0], "was_trained": before[1]}))

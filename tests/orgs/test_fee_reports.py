@@ -146,3 +146,31 @@ def test_the_funding_table_sums_the_reports_each_scope_covers_as_direct_sums_do(
     assert resp.status_code == 200
     rows = list(load_workbook(io.BytesIO(resp.data)).active.iter_rows(values_only=True))
     assert [r[0] for r in rows] == ["单位", "丙院"] and rows[1][4:6] == (4, 400)
+
+
+def test_two_first_reports_of_a_year_at_once_one_is_kept_and_the_other_told(app: Any, make: Any, db: Any,
+                                                                          backend: str) -> None:
+    """Two administrators of one employer report the same year at the same moment: the unique (organisation, year)
+    keeps one, and the other gets a Chinese message instead of a 500. (SQLite's writers queue up, so only
+    PostgreSQL can interleave them.)"""
+    import pytest
+    from sqlalchemy import event
+
+    from lms.errors import Conflict
+    from lms.orgs.fees import report_fees
+    if backend != "postgresql":
+        pytest.skip("SQLite takes its write lock at the first statement: two reports cannot interleave")
+    org = make.org()
+    first, second = make.staff("employer", org=org), make.staff("employer", org=org)
+
+    @event.listens_for(db, "before_flush", once=True)
+    def the_other_lands_first(*_args: Any) -> None:   # between this report's lookup and its insert
+        with app.extensions["xst_db"].factory() as other:
+            other.add(FeeReport(org_id=org.id, year=YEAR, amount=Decimal("100"), trained=1,
+                                reported_by_id=first.id, reported_at=clock.now()))
+            other.commit()
+
+    with app.app_context():
+        with pytest.raises(Conflict, match="刚刚已由本单位其他管理员报告"):
+            report_fees(db, second, year=str(YEAR), amount="200", trained="2")
+    assert _reports(db) == [(org.id, YEAR, Decimal("100.00"), 1)]
