@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -15,33 +14,27 @@ from tests.browser.conftest import shoot
 from tests.browser.test_clerk_pages import PHONE, fits_the_screen
 from tests.browser.test_exam_flow import log_in
 from tests.browser.test_org_flow import log_out
-from tests.conftest import PASSWORD, make_id_number, make_uscc
+from tests.browser.walk import city_clerk, practitioner_with_hours
+from tests.conftest import PASSWORD, make_uscc
 
 pytestmark = pytest.mark.browser
 
 
 def test_an_employer_reports_its_fees_on_a_phone_and_the_city_sees_them(live: Any, browser: Any) -> None:
-    from lms.accounts.operations import register_practitioner
-    from lms.hours.operations import register_hours
     from lms.orgs.models import Organisation
     from lms.orgs.operations import create_staff
-    from lms.orgs.scope import hr_bureau_of
     from lms.stats.operations import refresh_stats
     srv = live()
     year = clock.study_year()
     with srv.app.app_context(), srv.session() as s:
-        create_staff(s, None, hr_bureau_of(s, "wenzhou"), role="bureau", username="shiju", name="市局科员",
-                     password=PASSWORD)
+        city_clerk(s)
         org = Organisation(kind="employer", name="温州市建筑设计研究院", uscc=make_uscc(7), region_code="wenzhou-lucheng",
                            industry="工程技术", status="approved", created_at=clock.now())
         s.add(org)
         s.flush()
         create_staff(s, None, org, role="employer", username="jianyuan", name="单位管理员", password=PASSWORD)
         for i in range(3):
-            p = register_practitioner(s, name=f"人员{i}", id_number=make_id_number(i + 1), mobile=f"1390000{i:04d}",
-                                      region="wenzhou-lucheng", industry="工程技术", password=PASSWORD)
-            register_hours(s, person_id=p.id, year=year, category="general_public", hours=Decimal(18),
-                           source_type="exam", source_ref=f"f{i}", title="登记", org="温州市人社局")
+            practitioner_with_hours(s, i, "wenzhou-lucheng", "工程技术", [(year, "general_public", 18, "exam")])
         refresh_stats(s, [year])
         s.commit()
     context = browser.new_context(viewport=PHONE, accept_downloads=True)

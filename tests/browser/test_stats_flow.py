@@ -4,7 +4,6 @@ a table downloads as XLSX."""
 from __future__ import annotations
 
 import io
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -14,7 +13,7 @@ from lms import clock
 from tests.browser.conftest import shoot
 from tests.browser.test_clerk_pages import PHONE, fits_the_screen
 from tests.browser.test_exam_flow import log_in
-from tests.conftest import PASSWORD, make_id_number
+from tests.browser.walk import city_clerk, practitioner_with_hours
 
 pytestmark = pytest.mark.browser
 
@@ -33,28 +32,16 @@ INKED = """(id) => {
 
 
 def test_the_city_dashboard_draws_its_charts_and_exports_a_table_on_a_phone(live: Any, browser: Any) -> None:
-    from lms.accounts.operations import register_practitioner
-    from lms.hours.operations import register_hours
-    from lms.orgs.operations import create_staff
-    from lms.orgs.scope import hr_bureau_of
     from lms.stats.operations import refresh_stats
     srv = live()
     year = clock.study_year()
     with srv.app.app_context(), srv.session() as s:
-        create_staff(s, None, hr_bureau_of(s, "wenzhou"), role="bureau", username="shiju", name="市局科员",
-                     password=PASSWORD)
+        city_clerk(s)
         for i, (region, prof) in enumerate((("wenzhou-lucheng", 72), ("wenzhou-lucheng", 20),
                                             ("wenzhou-longwan", 60), ("wenzhou-ruian", 0))):
-            p = register_practitioner(s, name=f"人员{i}", id_number=make_id_number(i + 1), mobile=f"1390000{i:04d}",
-                                      region=region, industry="教育" if i % 2 else "卫生健康", password=PASSWORD)
-            for j, (category, hours, source) in enumerate((("general_public", 18, "exam"),
-                                                           ("professional", prof, "claim"),
-                                                           ("industry_public", 12, "roster"))):
-                if hours:
-                    register_hours(s, person_id=p.id, year=year, category=category, hours=Decimal(hours),
-                                   source_type=source, source_ref=f"b{i}-{j}", title="登记", org="温州市人社局")
-            register_hours(s, person_id=p.id, year=year - 1, category="general_public", hours=Decimal(18),
-                           source_type="exam", source_ref=f"b{i}-last", title="登记", org="温州市人社局")
+            entries = [(year, "general_public", 18, "exam"), (year, "professional", prof, "claim"),
+                       (year, "industry_public", 12, "roster"), (year - 1, "general_public", 18, "exam")]
+            practitioner_with_hours(s, i, region, "教育" if i % 2 else "卫生健康", [e for e in entries if e[2]])
         refresh_stats(s, [year, year - 1])
         s.commit()
     context = browser.new_context(viewport=PHONE, accept_downloads=True)
